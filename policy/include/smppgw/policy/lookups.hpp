@@ -1,0 +1,53 @@
+#pragma once
+// The seams between pure policy decisions and durable state. The store implements these; tests
+// implement them with in-memory maps. Every call is synchronous and must be cheap: the chain
+// runs once per message on an I/O thread (the store answers from memory where it can).
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "smppgw/policy/records.hpp"
+
+namespace smppgw::policy {
+
+class optout_lookup {
+public:
+    virtual ~optout_lookup() = default;
+    // The opt-out in force for (brand, msisdn): a brand-scoped one, else a STOPALL
+    // (brand == all_brands) one, else nothing.
+    [[nodiscard]] virtual std::optional<optout_record> find_optout(
+        std::string_view brand, std::string_view msisdn) const = 0;
+};
+
+class consent_lookup {
+public:
+    virtual ~consent_lookup() = default;
+    // The latest consent event for (brand, msisdn, class), if any.
+    [[nodiscard]] virtual std::optional<consent_record> find_consent(
+        std::string_view brand, std::string_view msisdn, message_class klass) const = 0;
+};
+
+// The most recent promotional sends to one recipient for one brand, newest last. Fixed capacity:
+// caps are small (COMPLIANCE.md default 3 per 24 h), so no allocation on the hot path.
+struct send_history {
+    static constexpr std::size_t capacity = 16;
+    std::array<time_point, capacity> sends{};
+    std::size_t count = 0;
+
+    [[nodiscard]] std::span<const time_point> view() const noexcept { return {sends.data(), count}; }
+};
+
+class frequency_lookup {
+public:
+    virtual ~frequency_lookup() = default;
+    // Sends counted for (brand, msisdn) at or after `since`, oldest first, at most
+    // send_history::capacity of the newest ones.
+    [[nodiscard]] virtual send_history recent_sends(std::string_view brand,
+                                                    std::string_view msisdn,
+                                                    time_point since) const = 0;
+};
+
+}  // namespace smppgw::policy

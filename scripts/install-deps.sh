@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything smppgw needs to build, test and run, from Debian 12 packages only, plus
+# the npm `smpp` package the interoperability tests drive. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  libboost1.81-all-dev libboost-json1.81-dev librocksdb-dev libfmt-dev prometheus-cpp-dev catch2
+  libtomlplusplus-dev libhowardhinnant-date-dev libicu-dev libssl-dev libsystemd-dev libcrypt-dev
+  tzdata openssl nodejs npm curl python3 procps
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Interoperability tests use an independent SMPP implementation (npm `smpp`), pinned by the
+# lockfile in tests/interop.
+if [ -f tests/interop/package.json ]; then
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the Catch2 suites and integration tests through ctest, then each
+# libFuzzer target for a bounded time over its checked-in corpus. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake --workflow --preset test
+
+fuzz_seconds="${SMPPGW_FUZZ_SECONDS:-30}"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+for fuzzer in build/fuzz/tests/fuzz/fuzz_*; do
+  [ -x "$fuzzer" ] || continue
+  name=$(basename "$fuzzer")
+  corpus="tests/fuzz/corpus/${name#fuzz_}"
+  work=$(mktemp -d)
+  echo "== $name for ${fuzz_seconds}s (corpus $corpus)"
+  "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" "$corpus" 2>&1 | tail -n 12
+  rm -rf "$work"
+done
