@@ -13,20 +13,35 @@
 
 namespace smppgw::policy {
 
+// What a decision needs to know about an opt-out; the full record (with its evidence) stays in
+// the store. Small and allocation-free because it is asked for on every message.
+struct optout_summary {
+    time_point when{};
+    bool all_brands = false;  // a STOPALL: covers every brand on the number
+};
+
 class optout_lookup {
 public:
     virtual ~optout_lookup() = default;
     // The opt-out in force for (brand, msisdn): a brand-scoped one, else a STOPALL
     // (brand == all_brands) one, else nothing.
-    [[nodiscard]] virtual std::optional<optout_record> find_optout(
+    [[nodiscard]] virtual std::optional<optout_summary> find_optout(
         std::string_view brand, std::string_view msisdn) const = 0;
+};
+
+// The current consent state for (brand, msisdn, class): the latest event folded.
+struct consent_summary {
+    consent_status status = consent_status::granted;
+    consent_type type = consent_type::express;
+    bool has_proof = false;
+    time_point granted{};
+    std::optional<time_point> expires;
 };
 
 class consent_lookup {
 public:
     virtual ~consent_lookup() = default;
-    // The latest consent event for (brand, msisdn, class), if any.
-    [[nodiscard]] virtual std::optional<consent_record> find_consent(
+    [[nodiscard]] virtual std::optional<consent_summary> find_consent(
         std::string_view brand, std::string_view msisdn, message_class klass) const = 0;
 };
 
