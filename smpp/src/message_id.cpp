@@ -18,7 +18,9 @@ constexpr bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 constexpr int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') {
@@ -102,8 +104,8 @@ namespace {
 
 normalized_id make_opaque(std::string_view id, bool fold_case) {
     normalized_id key;
-    char* out = normalized_id_builder::start(key, normalized_id::kind::opaque, opaque_tag,
-                                             id.size() + 1);
+    char* out =
+        normalized_id_builder::start(key, normalized_id::kind::opaque, opaque_tag, id.size() + 1);
     for (std::size_t i = 0; i < id.size(); ++i) {
         out[i + 1] = fold_case ? to_lower(id[i]) : id[i];
     }

@@ -13,11 +13,12 @@ namespace {
 
 // NUL counts as space: carriers pad receipt text and C strings with it.
 constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' ||
-           c == '\0';
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' || c == '\0';
 }
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 constexpr char to_lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -239,8 +240,8 @@ void parse_fields(std::string_view text, receipt& r) {
     for (std::size_t k = 0; k < scan.count; ++k) {
         const slot where = scan.hits[k].where;
         const std::string_view value = scan.value(text, k);
-        r.present = static_cast<std::uint16_t>(r.present |
-                                               static_cast<std::uint16_t>(field_of(where)));
+        r.present =
+            static_cast<std::uint16_t>(r.present | static_cast<std::uint16_t>(field_of(where)));
         switch (where) {
             case slot::id:
                 r.id = first_word(value);
@@ -344,24 +345,15 @@ std::optional<message_state> message_state_from_stat(std::string_view stat) noex
     // Full spellings ("DELIVERED") come from SMSCs that print the state name instead of the
     // 7-letter code; accepting them costs nothing.
     static constexpr std::array<entry, 19> table{{
-        {"DELIVRD", message_state::delivered},
-        {"EXPIRED", message_state::expired},
-        {"DELETED", message_state::deleted},
-        {"UNDELIV", message_state::undeliverable},
-        {"ACCEPTD", message_state::accepted},
-        {"UNKNOWN", message_state::unknown},
-        {"REJECTD", message_state::rejected},
-        {"ENROUTE", message_state::enroute},
-        {"SCHEDLD", message_state::scheduled},
-        {"SKIPPED", message_state::skipped},
-        {"FAILED", message_state::undeliverable},
-        {"ACKED", message_state::enroute},
-        {"BUFFRED", message_state::enroute},
-        {"BUFFERD", message_state::enroute},
-        {"DELIVERED", message_state::delivered},
-        {"UNDELIVERABLE", message_state::undeliverable},
-        {"ACCEPTED", message_state::accepted},
-        {"REJECTED", message_state::rejected},
+        {"DELIVRD", message_state::delivered},    {"EXPIRED", message_state::expired},
+        {"DELETED", message_state::deleted},      {"UNDELIV", message_state::undeliverable},
+        {"ACCEPTD", message_state::accepted},     {"UNKNOWN", message_state::unknown},
+        {"REJECTD", message_state::rejected},     {"ENROUTE", message_state::enroute},
+        {"SCHEDLD", message_state::scheduled},    {"SKIPPED", message_state::skipped},
+        {"FAILED", message_state::undeliverable}, {"ACKED", message_state::enroute},
+        {"BUFFRED", message_state::enroute},      {"BUFFERD", message_state::enroute},
+        {"DELIVERED", message_state::delivered},  {"UNDELIVERABLE", message_state::undeliverable},
+        {"ACCEPTED", message_state::accepted},    {"REJECTED", message_state::rejected},
         {"SCHEDULED", message_state::scheduled},
     }};
     for (const entry& e : table) {
@@ -416,7 +408,9 @@ bool is_final(message_state state) noexcept {
     return true;
 }
 
-bool is_success(message_state state) noexcept { return state == message_state::delivered; }
+bool is_success(message_state state) noexcept {
+    return state == message_state::delivered;
+}
 
 std::optional<network_error> parse_network_error_code(std::string_view raw) noexcept {
     // ASCII digits first: a network type of '0'-'9' (0x30-0x39) does not exist, so "000" can
@@ -425,7 +419,8 @@ std::optional<network_error> parse_network_error_code(std::string_view raw) noex
     while (!digits.empty() && digits.back() == '\0') {
         digits.remove_suffix(1);
     }
-    if (!digits.empty() && digits.size() <= 5 && std::all_of(digits.begin(), digits.end(), is_digit)) {
+    if (!digits.empty() && digits.size() <= 5 &&
+        std::all_of(digits.begin(), digits.end(), is_digit)) {
         if (const auto code = parse_unsigned<std::uint32_t>(digits, 10); code && *code <= 0xFFFF) {
             return network_error{0, static_cast<std::uint16_t>(*code)};
         }

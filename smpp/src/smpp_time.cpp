@@ -34,7 +34,9 @@ public:
     }
 };
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 // Two digits at `pos`; the caller has checked they are digits.
 constexpr unsigned two_digits(std::string_view s, std::size_t pos) noexcept {
@@ -113,9 +115,8 @@ smpp_time_result parse_smpp_time(std::string_view text) noexcept {
     const time_ms local = std::chrono::sys_days{date} + std::chrono::hours{hour} +
                           std::chrono::minutes{minute} + std::chrono::seconds{second} +
                           std::chrono::milliseconds{tenths * 100U};
-    const auto signed_offset =
-        static_cast<std::int8_t>(indicator == '-' ? -static_cast<int>(offset)
-                                                  : static_cast<int>(offset));
+    const auto signed_offset = static_cast<std::int8_t>(
+        indicator == '-' ? -static_cast<int>(offset) : static_cast<int>(offset));
     // '+' means local time is ahead of UTC, so UTC = local - offset.
     const time_ms utc = local - std::chrono::minutes{15 * static_cast<int>(signed_offset)};
     result.time = smpp_time::absolute(utc, signed_offset);
@@ -154,9 +155,9 @@ struct smpp_time_formatter {
                 return result;
             case smpp_time::kind::relative: {
                 const relative_period& p = time.period;
-                for (const unsigned field : {unsigned{p.years}, unsigned{p.months},
-                                             unsigned{p.days}, unsigned{p.hours},
-                                             unsigned{p.minutes}, unsigned{p.seconds}}) {
+                for (const unsigned field :
+                     {unsigned{p.years}, unsigned{p.months}, unsigned{p.days}, unsigned{p.hours},
+                      unsigned{p.minutes}, unsigned{p.seconds}}) {
                     if (field > 99) {
                         result.ec = time_errc::not_representable;
                         return result;

@@ -17,9 +17,15 @@ using smppgw::smpp::normalized_id;
 
 namespace {
 
-normalized_id dec(std::string_view id) { return normalize_message_id(id, id_encoding::decimal); }
-normalized_id hex(std::string_view id) { return normalize_message_id(id, id_encoding::hex); }
-normalized_id opaque(std::string_view id) { return normalize_message_id(id, id_encoding::opaque); }
+normalized_id dec(std::string_view id) {
+    return normalize_message_id(id, id_encoding::decimal);
+}
+normalized_id hex(std::string_view id) {
+    return normalize_message_id(id, id_encoding::hex);
+}
+normalized_id opaque(std::string_view id) {
+    return normalize_message_id(id, id_encoding::opaque);
+}
 normalized_id autod(std::string_view id) {
     return normalize_message_id(id, id_encoding::auto_detect);
 }
@@ -199,8 +205,8 @@ TEST_CASE("per-carrier normalizer applies each source's encoding", "[message_id]
 }
 
 TEST_CASE("id encoding names", "[message_id]") {
-    for (const auto enc : {id_encoding::opaque, id_encoding::decimal, id_encoding::hex,
-                           id_encoding::auto_detect}) {
+    for (const auto enc :
+         {id_encoding::opaque, id_encoding::decimal, id_encoding::hex, id_encoding::auto_detect}) {
         CHECK(smppgw::smpp::parse_id_encoding(to_string(enc)) == enc);
     }
     CHECK(to_string(id_encoding::auto_detect) == "auto");
@@ -219,7 +225,8 @@ TEST_CASE("keys are values: copies, ordering, hashing, inline and heap storage",
     const std::string very_long = std::string(100, '7') + "Q";
     const normalized_id heap_key = opaque(very_long);
     CHECK(heap_key.view().size() == 102);
-    const normalized_id heap_copy = heap_key;  // NOLINT(performance-unnecessary-copy-initialization)
+    const normalized_id heap_copy =
+        heap_key;  // NOLINT(performance-unnecessary-copy-initialization)
     CHECK(heap_copy == heap_key);
     CHECK(heap_copy.view() == "s" + std::string(100, '7') + "q");
     const std::string long_decimal = std::string(30, '0') + std::string(80, '9');

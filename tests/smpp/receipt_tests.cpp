@@ -31,9 +31,7 @@ sys_seconds at(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
 }
 
 std::string unhex(std::string_view hex) {
-    const auto nibble = [](char c) {
-        return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    };
+    const auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
     std::string out;
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
         out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
@@ -83,7 +81,7 @@ deliver_sm_receipt_inputs decode_deliver_sm(std::string_view hex) {
     pos += 3;         // esm_class, protocol_id, priority_flag
     skip_c_string();  // schedule_delivery_time
     skip_c_string();  // validity_period
-    pos += 4;         // registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id
+    pos += 4;  // registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id
     const std::size_t sm_length = octet(pos++);
     in.short_message = pdu.substr(pos, sm_length);
     pos += sm_length;
@@ -217,9 +215,9 @@ TEST_CASE("final and success classes", "[receipt]") {
     using smppgw::smpp::is_success;
     CHECK(is_success(message_state::delivered));
     CHECK(is_final(message_state::delivered));
-    for (const auto failed : {message_state::expired, message_state::deleted,
-                              message_state::undeliverable, message_state::unknown,
-                              message_state::rejected, message_state::skipped}) {
+    for (const auto failed :
+         {message_state::expired, message_state::deleted, message_state::undeliverable,
+          message_state::unknown, message_state::rejected, message_state::skipped}) {
         CHECK(is_final(failed));
         CHECK_FALSE(is_success(failed));
     }
@@ -405,8 +403,7 @@ TEST_CASE("capture deliver_sm_dlr_uuid: UUID id", "[receipt]") {
           carrier.normalize("BC59B8AA-2FD2-4035-8113-19301E050079", id_source::submit_sm_resp));
 }
 
-TEST_CASE("capture deliver_sm_dlr_in_message_payload: no sub/dlvrd/text, hex TLV id",
-          "[receipt]") {
+TEST_CASE("capture deliver_sm_dlr_in_message_payload: no sub/dlvrd/text, hex TLV id", "[receipt]") {
     const auto in = decode_deliver_sm(deliver_sm_dlr_in_message_payload);
     CHECK(in.short_message.empty());
     REQUIRE(in.message_payload);
@@ -474,7 +471,8 @@ TEST_CASE("text containing label words keeps its words", "[receipt]") {
 TEST_CASE("missing, unpadded and noisy fields", "[receipt]") {
     const receipt bare = must_parse("id:abc stat:DELIVRD");
     CHECK(bare.id == "abc");
-    CHECK(bare.state == message_state::delivered);  // last value, no trailing space (Kannel loses it)
+    CHECK(bare.state ==
+          message_state::delivered);  // last value, no trailing space (Kannel loses it)
     CHECK_FALSE(bare.has(receipt_field::sub));
     CHECK_FALSE(bare.has(receipt_field::err));
     CHECK_FALSE(bare.has(receipt_field::text));
@@ -668,9 +666,10 @@ TEST_CASE("formatting the canonical receipt", "[receipt]") {
     CHECK(clamped.find(" err:999 ") != std::string::npos);
 
     // 20 characters, not 20 octets, and never half a character.
-    out.text = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-               "abcdefghij\xe2\x82\xac"  // 10 é + 10 ASCII = 20 characters, then €
-               "tail";
+    out.text =
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+        "abcdefghij\xe2\x82\xac"  // 10 é + 10 ASCII = 20 characters, then €
+        "tail";
     const std::string utf8 = format_receipt_text(out);
     CHECK(utf8.substr(utf8.find("text:") + 5) ==
           "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"

@@ -28,7 +28,9 @@ std::string formatted(const smpp_time& t) {
     return std::string(result.text.view());
 }
 
-std::error_code parse_error(std::string_view text) { return parse_smpp_time(text).ec; }
+std::error_code parse_error(std::string_view text) {
+    return parse_smpp_time(text).ec;
+}
 
 }  // namespace
 
@@ -158,13 +160,11 @@ TEST_CASE("malformed times give distinct errors", "[smpp_time]") {
 
 TEST_CASE("formatting absolute times", "[smpp_time]") {
     // Tenths are truncated, not rounded.
-    CHECK(formatted(smpp_time::absolute(at(2030, 12, 31, 23, 59, 59, 999))) ==
-          "301231235959900+");
+    CHECK(formatted(smpp_time::absolute(at(2030, 12, 31, 23, 59, 59, 999))) == "301231235959900+");
     CHECK(formatted(smpp_time::absolute(at(2000, 1, 1))) == "000101000000000+");
     // The stored offset decides the local rendering of the same instant.
     CHECK(formatted(smpp_time::absolute(at(2015, 2, 3, 2, 5, 6, 700), 8)) == "150203040506708+");
-    CHECK(formatted(smpp_time::absolute(at(2015, 2, 3, 2, 5, 6, 700), -3)) ==
-          "150203012006703-");
+    CHECK(formatted(smpp_time::absolute(at(2015, 2, 3, 2, 5, 6, 700), -3)) == "150203012006703-");
 
     const auto not_representable = [](const smpp_time& t) {
         return format_smpp_time(t).ec == time_errc::not_representable;
@@ -194,10 +194,9 @@ TEST_CASE("absolute times round-trip through text", "[smpp_time]") {
 }
 
 TEST_CASE("relative times round-trip through text", "[smpp_time]") {
-    for (const relative_period p : {relative_period{0, 0, 0, 0, 0, 1},
-                                    relative_period{99, 99, 99, 99, 99, 99},
-                                    relative_period{0, 0, 7, 0, 0, 0},
-                                    relative_period{0, 0, 0, 168, 0, 0}}) {
+    for (const relative_period p :
+         {relative_period{0, 0, 0, 0, 0, 1}, relative_period{99, 99, 99, 99, 99, 99},
+          relative_period{0, 0, 7, 0, 0, 0}, relative_period{0, 0, 0, 168, 0, 0}}) {
         const smpp_time original = smpp_time::relative(p);
         const auto result = format_smpp_time(original);
         if (p.hours > 99) {

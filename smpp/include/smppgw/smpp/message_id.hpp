@@ -66,10 +66,10 @@ struct id_format {
 class normalized_id {
 public:
     enum class kind : std::uint8_t {
-        empty,       // nothing left after trimming: not a usable key, never look it up
-        number,      // "#..."
-        wide_hex,    // "x..."
-        opaque,      // "s..."
+        empty,     // nothing left after trimming: not a usable key, never look it up
+        number,    // "#..."
+        wide_hex,  // "x..."
+        opaque,    // "s..."
     };
 
     static constexpr std::size_t inline_capacity = 72;

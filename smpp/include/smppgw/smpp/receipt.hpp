@@ -86,22 +86,22 @@ enum class receipt_field : std::uint16_t {
 // One parsed receipt. Optionals are empty when the field was absent or unreadable; `present`
 // tells the two apart (a field can be present with a value we could not read).
 struct receipt {
-    std::string id;                       // the id correlation should use (trimmed)
+    std::string id;  // the id correlation should use (trimmed)
     id_source id_origin = id_source::receipt_text;
-    std::string text_id;                  // the text's id, if any (differs when the TLV's won)
+    std::string text_id;  // the text's id, if any (differs when the TLV's won)
     std::optional<std::uint32_t> sub;
     std::optional<std::uint32_t> dlvrd;
     // Receipt dates carry no zone (they are usually the SMSC's local time); read as UTC.
     std::optional<std::chrono::sys_seconds> submit_date;
     std::optional<std::chrono::sys_seconds> done_date;
-    std::string stat;                     // as sent, trimmed
-    std::optional<message_state> state;   // message_state TLV if valid, else from stat
+    std::string stat;                    // as sent, trimmed
+    std::optional<message_state> state;  // message_state TLV if valid, else from stat
     bool state_from_tlv = false;
-    std::string err;                      // as sent, trimmed
-    std::optional<std::uint32_t> err_code;  // err read as decimal, else as hex
+    std::string err;                                  // as sent, trimmed
+    std::optional<std::uint32_t> err_code;            // err read as decimal, else as hex
     std::optional<network_error> network_error_code;  // from the TLV
-    std::string text;                     // trailing padding removed
-    std::uint16_t present = 0;            // receipt_field flags seen in the text
+    std::string text;                                 // trailing padding removed
+    std::uint16_t present = 0;                        // receipt_field flags seen in the text
 
     [[nodiscard]] bool has(receipt_field field) const noexcept {
         return (present & static_cast<std::uint16_t>(field)) != 0;
@@ -127,7 +127,7 @@ struct receipt {
 struct receipt_tlvs {
     std::optional<std::string_view> receipted_message_id;  // may end in NUL
     std::optional<std::uint8_t> message_state;
-    std::optional<std::string_view> network_error_code;    // raw value octets
+    std::optional<std::string_view> network_error_code;  // raw value octets
 };
 
 // Text and TLVs together; the TLVs win where present and usable (SMPP.md §8.5). A receipt needs

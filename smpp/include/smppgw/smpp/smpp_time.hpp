@@ -22,13 +22,13 @@
 namespace smppgw::smpp {
 
 enum class time_errc {
-    bad_length = 1,       // neither empty nor 16 characters
-    not_a_digit,          // one of the first 15 positions is not a decimal digit
-    bad_indicator,        // 16th character is not '+', '-' or 'R'
-    bad_date,             // absolute: month, day, hour, minute or second out of range
-    bad_utc_offset,       // absolute: nn above 48
-    relative_not_000,     // relative: t and nn must be "000"
-    not_representable,    // formatting: outside 2000-2099, offset beyond 48, field above 99
+    bad_length = 1,     // neither empty nor 16 characters
+    not_a_digit,        // one of the first 15 positions is not a decimal digit
+    bad_indicator,      // 16th character is not '+', '-' or 'R'
+    bad_date,           // absolute: month, day, hour, minute or second out of range
+    bad_utc_offset,     // absolute: nn above 48
+    relative_not_000,   // relative: t and nn must be "000"
+    not_representable,  // formatting: outside 2000-2099, offset beyond 48, field above 99
 };
 
 [[nodiscard]] const std::error_category& time_category() noexcept;
