@@ -65,4 +65,26 @@ public:
                                                     time_point since) const = 0;
 };
 
+// Review holds (records.hpp hold_record). Optional: without one, no holds are enforced.
+struct hold_summary {
+    time_point since{};
+};
+
+class hold_lookup {
+public:
+    virtual ~hold_lookup() = default;
+    // The review hold on (brand, msisdn), if any.
+    [[nodiscard]] virtual std::optional<hold_summary> find_hold(std::string_view brand,
+                                                                std::string_view msisdn) const = 0;
+};
+
+// The lookups one evaluation uses. Plain pointers: the gateway owns the implementations and
+// they outlive the call. optouts, consents and frequency are required; holds is optional.
+struct lookups {
+    const optout_lookup* optouts = nullptr;
+    const consent_lookup* consents = nullptr;
+    const frequency_lookup* frequency = nullptr;
+    const hold_lookup* holds = nullptr;
+};
+
 }  // namespace smppgw::policy

@@ -75,4 +75,15 @@ struct consent_record {
     [[nodiscard]] bool has_proof() const noexcept { return !proof.empty() || !proof_url.empty(); }
 };
 
+// A review hold: an MO mentioned an opt-out word ambiguously ("don't stop the deals"), so
+// promotional sends from the brand to the number are held until an operator resolves it or the
+// consumer sends a clear keyword. Keyed like an opt-out (brand, msisdn).
+struct hold_record {
+    std::string brand;
+    std::string msisdn;     // E.164 digits without '+'
+    time_point since{};
+    std::string reference;  // MO message id
+    std::string text;       // the MO text as received, for the reviewer
+};
+
 }  // namespace smppgw::policy

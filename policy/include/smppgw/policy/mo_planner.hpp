@@ -1,0 +1,128 @@
+#pragma once
+// What to do about one inbound (MO) message, as a list of actions for the gateway to execute.
+// Pure: the caller supplies the current state (fetch_mo_state() reads it through the lookups)
+// and executes the plan. The gateway must:
+//   - execute every action with before_ack = true durably (synced) BEFORE sending
+//     deliver_sm_resp to the carrier: an opt-out is never lost once its MO is acknowledged;
+//   - then send the replies (each an MT flagged with its keyword_reply so the chain exempts it)
+//     and forward the MO to the account that owns the receiving number.
+// A carrier redelivering the same MO (lost deliver_sm_resp) finds the opt-out already recorded,
+// so the plan contains no second confirmation.
+// Delivery receipts are never planned: the gateway does not call this for them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smppgw/policy/config.hpp"
+#include "smppgw/policy/keywords.hpp"
+#include "smppgw/policy/lookups.hpp"
+#include "smppgw/policy/message.hpp"
+#include "smppgw/policy/records.hpp"
+
+namespace smppgw::policy {
+
+struct mo_input {
+    std::string_view mo_id;             // our id of the MO (evidence reference)
+    std::string_view brand;             // brand owning the receiving number
+    std::string_view msisdn;            // sender, E.164 digits without '+'
+    std::string_view receiving_number;  // our number / short code the MO was sent to
+    std::string_view region;            // sender's region ("CA-QC"), picks reply languages
+    time_point received{};
+    std::string_view text;              // UTF-8
+};
+
+// The state of (brand, msisdn) the plan depends on.
+struct mo_state {
+    std::optional<optout_summary> brand_optout;  // brand-scoped opt-out in force
+    std::optional<optout_summary> all_optout;    // STOPALL in force
+    bool pending_promotional = false;            // a consent awaiting double opt-in YES
+    bool pending_transactional = false;
+    bool held = false;                           // on review hold (ambiguous STOP)
+};
+
+// Reads the state through the lookups (holds only if lookups.holds is set).
+[[nodiscard]] mo_state fetch_mo_state(const lookups& lk, std::string_view brand,
+                                      std::string_view msisdn);
+
+enum class mo_action_kind : std::uint8_t {
+    record_optout,          // optout: store it (brand, or all_brands for STOPALL)
+    revoke_consents,        // brand (or all_brands): mark every consent revoked, channel "MO"
+    lift_optout,            // brand (or all_brands): delete the opt-out
+    record_consent,         // consent: append the consent event
+    confirm_double_opt_in,  // brand, klass: pending → granted, double_opt_in = when
+    place_hold,             // hold: promotional held until review
+    clear_hold,             // brand: lift a review hold
+    flag_for_review,        // raise the MO to operators (text in `text`)
+    send_reply,             // MT to msisdn from receiving_number, flagged `reply`
+};
+
+[[nodiscard]] std::string_view to_string(mo_action_kind k) noexcept;
+
+// Which configured text a reply uses.
+enum class reply_text : std::uint8_t { optout, optout_all, optin, double_opt_in, help };
+
+struct mo_action {
+    mo_action_kind kind = mo_action_kind::send_reply;
+    bool before_ack = false;  // durable before deliver_sm_resp
+    std::string brand;        // brand, or all_brands
+    std::string msisdn;
+    message_class klass = message_class::promotional;  // confirm_double_opt_in
+    time_point when{};
+    std::optional<optout_record> optout;    // record_optout
+    std::optional<consent_record> consent;  // record_consent
+    std::optional<hold_record> hold;        // place_hold
+    keyword_reply reply = keyword_reply::none;  // send_reply
+    std::string text;                           // send_reply, flag_for_review
+    std::string language;                       // send_reply: language(s) used, "en+fr"
+};
+
+struct mo_plan {
+    keyword_match match;
+    std::vector<mo_action> actions;  // in execution order; before_ack ones first
+    bool forward = true;             // always forward the MO to the owning account
+
+    [[nodiscard]] std::size_t count(mo_action_kind k) const noexcept;
+    [[nodiscard]] const mo_action* first(mo_action_kind k) const noexcept;
+};
+
+class mo_planner {
+public:
+    // Throws config_error (e.g. no texts for the default language).
+    explicit mo_planner(const mo_config& cfg);
+
+    // Rules:
+    //  opt_out / opt_out_all: unless already covered (a repeated STOP: nothing, no second
+    //    confirmation), record the opt-out and revoke consents before the ack, clear any hold,
+    //    then exactly one confirmation.
+    //  opt_in: if an opt-out covers the brand, lift it (and a STOPALL unless configured not
+    //    to), record the consent event (MO id, time, receiving number), clear any hold, one
+    //    confirmation. A YES with a pending double opt-in confirms it (and replies once).
+    //    Otherwise nothing: the MO is only forwarded.
+    //  help: the brand's help text, even when opted out.
+    //  ambiguous: flag for review and place a hold (before the ack) unless already held.
+    [[nodiscard]] mo_plan plan(const mo_input& in, const keyword_match& match,
+                               const mo_state& state) const;
+
+    // The reply text for a brand in the keyword's language and the sender's region: the
+    // keyword language if texts exist for it, else the brand's, else the default; in a
+    // bilingual region a keyword outside the region's languages gets all of them, joined.
+    struct reply {
+        std::string text;
+        std::string language;  // "en", or "en+fr" for a joined reply
+    };
+    [[nodiscard]] reply reply_for(reply_text kind, std::string_view brand,
+                                  std::string_view keyword_language,
+                                  std::string_view region) const;
+
+private:
+    [[nodiscard]] std::string text_in(reply_text kind, std::string_view brand,
+                                      std::string_view language) const;
+    [[nodiscard]] bool has_language(std::string_view brand, std::string_view language) const;
+
+    mo_config cfg_;
+};
+
+}  // namespace smppgw::policy
