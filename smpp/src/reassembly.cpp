@@ -110,16 +110,16 @@ reassembly_result reassembler::add(const incoming_part& part, clock::time_point 
             return result;
         }
         if (udh.concat) {
-            concat = concat_values{udh.concat->reference_16bit ? concat_scheme::udh_16bit
-                                                                : concat_scheme::udh_8bit,
-                                   udh.concat->reference, udh.concat->total, udh.concat->seqnum};
+            concat = concat_values{
+                udh.concat->reference_16bit ? concat_scheme::udh_16bit : concat_scheme::udh_8bit,
+                udh.concat->reference, udh.concat->total, udh.concat->seqnum};
         }
     }
     // The header travels inside the message, so it wins over TLVs a relay may have left behind.
     if (!concat && part.sar_msg_ref_num && part.sar_total_segments && part.sar_segment_seqnum &&
         valid_concat(*part.sar_total_segments, *part.sar_segment_seqnum)) {
-        concat = concat_values{concat_scheme::sar, *part.sar_msg_ref_num,
-                               *part.sar_total_segments, *part.sar_segment_seqnum};
+        concat = concat_values{concat_scheme::sar, *part.sar_msg_ref_num, *part.sar_total_segments,
+                               *part.sar_segment_seqnum};
     }
     if (!concat) {
         return result;

@@ -133,87 +133,13 @@ std::size_t content_octets(std::size_t octets, text_encoding e, std::size_t udh_
     return octets;
 }
 
-}  // namespace
-
-std::size_t concat_udh_octets(const segmentation_options& options) noexcept {
-    return (options.reference_16bit ? concat_16bit_udh_octets : concat_8bit_udh_octets) +
-           options.extra_ies.size();
-}
-
-text_measure measure_text(std::string_view utf8, bool allow_latin1,
-                          const segmentation_options& options) noexcept {
-    text_measure m;
-    const auto gsm_cap = capacities_for(text_encoding::gsm7, options);
-    const auto octet_cap = capacities_for(text_encoding::latin1, options);
-    const auto ucs2_cap = capacities_for(text_encoding::ucs2, options);
-    if (!gsm_cap || !octet_cap || !ucs2_cap) {
-        m.ec = text_errc::udh_overrun;
-        return m;
-    }
-    // All three candidates are counted in the same pass so the common case (plain GSM text) costs
-    // one table lookup and a few additions per character.
-    part_counter gsm{gsm_cap->multi};
-    part_counter latin{octet_cap->multi};
-    part_counter ucs2{ucs2_cap->multi};
-    bool gsm_ok = true;
-    bool latin_ok = allow_latin1;
-    std::size_t septets = 0;
-    std::size_t chars = 0;
-    std::size_t utf16 = 0;
-    std::size_t pos = 0;
-    while (pos < utf8.size()) {
-        char32_t cp = 0;
-        const std::size_t n = utf8_decode_one(utf8, pos, cp);
-        if (n == 0) {
-            m.ec = text_errc::invalid_utf8;
-            return m;
-        }
-        pos += n;
-        if (gsm_ok) {
-            const std::size_t w = gsm7_width(cp);
-            if (w == 0) {
-                gsm_ok = false;
-            } else {
-                septets += w;
-                gsm.add(w);
-            }
-        }
-        if (latin_ok) {
-            if (cp > 0xFF) {
-                latin_ok = false;
-            } else {
-                ++chars;
-                latin.add(1);
-            }
-        }
-        const std::size_t units = cp > 0xFFFF ? 2 : 1;
-        utf16 += units;
-        ucs2.add(units);
-    }
-    if (gsm_ok) {
-        m.encoding = text_encoding::gsm7;
-        m.units = septets;
-        m.segments = segments_from(septets, *gsm_cap, gsm, options);
-    } else if (latin_ok) {
-        m.encoding = text_encoding::latin1;
-        m.units = chars;
-        m.segments = segments_from(chars, *octet_cap, latin, options);
-    } else {
-        m.encoding = text_encoding::ucs2;
-        m.units = utf16;
-        m.segments = segments_from(utf16, *ucs2_cap, ucs2, options);
-    }
-    return m;
-}
-
-text_measure measure_text_as(std::string_view utf8, text_encoding e,
-                             const segmentation_options& options) noexcept {
+// One pass over UTF-8 for encoding `e`: `width(cp, utf8_octets)` gives the units a character
+// costs, 0 when `e` cannot carry it. Stops at the first invalid or unencodable character.
+template <typename Width>
+text_measure measure_utf8(std::string_view utf8, text_encoding e,
+                          const segmentation_options& options, Width width) noexcept {
     text_measure m;
     m.encoding = e;
-    if (e == text_encoding::unsupported) {
-        m.ec = text_errc::unsupported_encoding;
-        return m;
-    }
     const auto cap = capacities_for(e, options);
     if (!cap) {
         m.ec = text_errc::udh_overrun;
@@ -229,29 +155,7 @@ text_measure measure_text_as(std::string_view utf8, text_encoding e,
             m.ec = text_errc::invalid_utf8;
             return m;
         }
-        std::size_t w = 1;
-        switch (e) {
-            case text_encoding::gsm7:
-                w = gsm7_width(cp);
-                break;
-            case text_encoding::ascii:
-                w = cp <= 0x7F ? 1 : 0;
-                break;
-            case text_encoding::latin1:
-                w = cp <= 0xFF ? 1 : 0;
-                break;
-            case text_encoding::ucs2:
-                w = cp > 0xFFFF ? 2 : 1;
-                break;
-            default:
-                // Binary: the UTF-8 octets themselves travel, one unit each.
-                for (std::size_t i = 0; i < n; ++i) {
-                    counter.add(1);
-                }
-                units += n;
-                pos += n;
-                continue;
-        }
+        const std::size_t w = width(cp, n);
         if (w == 0) {
             m.ec = text_errc::unencodable_character;
             return m;
@@ -262,6 +166,62 @@ text_measure measure_text_as(std::string_view utf8, text_encoding e,
     }
     m.units = units;
     m.segments = segments_from(units, *cap, counter, options);
+    return m;
+}
+
+}  // namespace
+
+std::size_t concat_udh_octets(const segmentation_options& options) noexcept {
+    return (options.reference_16bit ? concat_16bit_udh_octets : concat_8bit_udh_octets) +
+           options.extra_ies.size();
+}
+
+text_measure measure_text(std::string_view utf8, bool allow_latin1,
+                          const segmentation_options& options) noexcept {
+    // Most traffic is GSM text, so GSM is tried alone first; a pass stops at the first character
+    // its encoding cannot carry, so falling back costs only the prefix already read.
+    text_measure m = measure_text_as(utf8, text_encoding::gsm7, options);
+    if (m.ec != text_errc::unencodable_character) {
+        return m;
+    }
+    if (allow_latin1) {
+        m = measure_text_as(utf8, text_encoding::latin1, options);
+        if (m.ec != text_errc::unencodable_character) {
+            return m;
+        }
+    }
+    return measure_text_as(utf8, text_encoding::ucs2, options);
+}
+
+text_measure measure_text_as(std::string_view utf8, text_encoding e,
+                             const segmentation_options& options) noexcept {
+    switch (e) {
+        case text_encoding::gsm7:
+            return measure_utf8(utf8, e, options,
+                                [](char32_t cp, std::size_t) { return gsm7_width(cp); });
+        case text_encoding::ascii:
+            return measure_utf8(utf8, e, options, [](char32_t cp, std::size_t) {
+                return cp <= 0x7F ? std::size_t{1} : std::size_t{0};
+            });
+        case text_encoding::latin1:
+            return measure_utf8(utf8, e, options, [](char32_t cp, std::size_t) {
+                return cp <= 0xFF ? std::size_t{1} : std::size_t{0};
+            });
+        case text_encoding::ucs2:
+            return measure_utf8(utf8, e, options, [](char32_t cp, std::size_t) {
+                return cp > 0xFFFF ? std::size_t{2} : std::size_t{1};
+            });
+        case text_encoding::binary:
+            // The UTF-8 octets themselves travel; octets, unlike characters, may be cut anywhere.
+            return measure_encoded(
+                std::span(reinterpret_cast<const std::uint8_t*>(utf8.data()), utf8.size()), e,
+                options);
+        case text_encoding::unsupported:
+            break;
+    }
+    text_measure m;
+    m.encoding = e;
+    m.ec = text_errc::unsupported_encoding;
     return m;
 }
 

@@ -96,8 +96,8 @@ data_coding_info interpret_data_coding(std::uint8_t dc, default_alphabet dcs0) n
         // SMPP's own table (§7.3), not the GSM general coding group these values overlap.
         switch (dc) {
             case 0x00:
-                info.encoding = dcs0 == default_alphabet::latin1 ? text_encoding::latin1
-                                                                 : text_encoding::gsm7;
+                info.encoding =
+                    dcs0 == default_alphabet::latin1 ? text_encoding::latin1 : text_encoding::gsm7;
                 break;
             case 0x01:
                 info.encoding = text_encoding::ascii;

@@ -54,8 +54,7 @@ incoming_part udh_part(const bytes& sm, std::string_view from = "447700900001",
     return p;
 }
 
-incoming_part sar_part(const bytes& sm, std::uint16_t ref, std::uint8_t total,
-                       std::uint8_t seq) {
+incoming_part sar_part(const bytes& sm, std::uint16_t ref, std::uint8_t total, std::uint8_t seq) {
     incoming_part p;
     p.source_addr = "15550001";
     p.destination_addr = "777";
@@ -128,8 +127,8 @@ TEST_CASE("reassembly: duplicate parts are ignored", "[reassembly]") {
 TEST_CASE("reassembly: 16-bit references and SAR", "[reassembly]") {
     reassembler r;
     SECTION("IE 0x08") {
-        const bytes a = from_hex("060804abcd0201" "4142");
-        const bytes b = from_hex("060804abcd0202" "4344");
+        const bytes a = from_hex("060804abcd02014142");
+        const bytes b = from_hex("060804abcd02024344");
         CHECK(r.add(udh_part(b), t0).status == reassembly_status::buffered);
         const auto res = r.add(udh_part(a), t0);
         REQUIRE(res.status == reassembly_status::complete);
@@ -146,8 +145,8 @@ TEST_CASE("reassembly: 16-bit references and SAR", "[reassembly]") {
         CHECK(res.message->scheme == concat_scheme::sar);
         CHECK(res.message->reference == 0x0102);
         CHECK(res.message->data_coding == 0x03);
-        const auto text = decode_short_message(res.message->payload, res.message->data_coding,
-                                               false);
+        const auto text =
+            decode_short_message(res.message->payload, res.message->data_coding, false);
         CHECK(text.text == "café ok");
     }
 }
@@ -160,7 +159,7 @@ TEST_CASE("reassembly: groups are kept apart by addresses, reference, total and 
     const bytes b2 = udh8(5, 2, 2, "B2");
     const bytes c2 = udh8(5, 3, 2, "C2");
     const bytes d2 = udh8(6, 2, 2, "D2");
-    const bytes e2 = from_hex("0608040005" "0202" "4532");  // same number, 16-bit scheme
+    const bytes e2 = from_hex("060804000502024532");  // same number, 16-bit scheme
     CHECK(r.add(udh_part(a1), t0).status == reassembly_status::buffered);
     CHECK(r.add(udh_part(b2, "447700900002"), t0).status == reassembly_status::buffered);
     CHECK(r.add(udh_part(b2, "447700900001", "40405"), t0).status == reassembly_status::buffered);
@@ -320,7 +319,7 @@ TEST_CASE("reassembly: the UCS-2 vector part plus its sibling decode as one text
     const bytes part1 = from_hex(
         "050003fe0201006e006700681eaf0020006e00670068006900ea006e00670020006e00670068006"
         "91ec5006e00670020006e00671ea3");
-    const bytes part2 = from_hex("050003fe0202" "0021");
+    const bytes part2 = from_hex("050003fe02020021");
     reassembler r;
     incoming_part p2 = udh_part(part2, "Alicer", "Bobo");
     p2.esm_class = 0x4D;
@@ -340,8 +339,8 @@ TEST_CASE("reassembly: other elements of part 1 and mixed data_coding are report
           "[reassembly]") {
     reassembler r;
     // Part 1 carries ports after the concatenation element; part 2 only concatenation.
-    const bytes p1 = from_hex("0b" "0003330201" "05040b8423f0" "4142");
-    const bytes p2 = from_hex("05" "0003330202" "4344");
+    const bytes p1 = from_hex("0b000333020105040b8423f04142");
+    const bytes p2 = from_hex("0500033302024344");
     incoming_part a = udh_part(p1);
     incoming_part b = udh_part(p2);
     b.data_coding = 0x04;

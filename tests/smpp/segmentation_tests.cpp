@@ -124,10 +124,12 @@ TEST_CASE("segmentation: UCS-2 and 8-bit boundary counts", "[segmentation][ucs2]
     CHECK(measure_encoded(bin, text_encoding::binary).segments == 2);
     CHECK(measure_encoded(std::vector<std::uint8_t>(268, 1), text_encoding::binary).segments == 2);
     CHECK(measure_encoded(std::vector<std::uint8_t>(269, 1), text_encoding::binary).segments == 3);
-    CHECK(measure_encoded(std::vector<std::uint8_t>(266, 1), text_encoding::binary, ref16)
-              .segments == 2);
-    CHECK(measure_encoded(std::vector<std::uint8_t>(267, 1), text_encoding::binary, ref16)
-              .segments == 3);
+    CHECK(
+        measure_encoded(std::vector<std::uint8_t>(266, 1), text_encoding::binary, ref16).segments ==
+        2);
+    CHECK(
+        measure_encoded(std::vector<std::uint8_t>(267, 1), text_encoding::binary, ref16).segments ==
+        3);
     CHECK(segments(repeat("ç", 140), text_encoding::latin1) == 1);
     CHECK(segments(repeat("ç", 141), text_encoding::latin1) == 2);
     CHECK(segments(repeat("ç", 134 * 3), text_encoding::latin1) == 3);
@@ -155,8 +157,7 @@ TEST_CASE("segmentation: measure_text chooses the encoding and counts in one go"
 
     CHECK(measure_text("a\xC3", true).ec == text_errc::invalid_utf8);
     CHECK(measure_text_as("中", text_encoding::gsm7).ec == text_errc::unencodable_character);
-    CHECK(measure_text_as("a", text_encoding::unsupported).ec ==
-          text_errc::unsupported_encoding);
+    CHECK(measure_text_as("a", text_encoding::unsupported).ec == text_errc::unsupported_encoding);
 
     segmentation_options payload;
     payload.method = concat_method::message_payload;
@@ -236,7 +237,7 @@ TEST_CASE("segmentation: UDH concatenation headers", "[segmentation][udh]") {
     REQUIRE_FALSE(split_text(text, text_encoding::gsm7, 0x1234, ref16, parts));
     REQUIRE(parts.size() == 2);
     CHECK(std::vector<std::uint8_t>(parts[1].bytes.begin(), parts[1].bytes.begin() + 7) ==
-          from_hex("0608041234" "0202"));
+          from_hex("06080412340202"));
     CHECK(parts[0].bytes.size() == 7 + 152);
 
     // What the splitter writes, the parser reads back.
@@ -337,8 +338,7 @@ TEST_CASE("segmentation: refusals", "[segmentation]") {
     CHECK(split_text("a", text_encoding::gsm7, 1, crowded, parts) == text_errc::udh_overrun);
 }
 
-TEST_CASE("segmentation: extra information elements ride in every part",
-          "[segmentation][udh]") {
+TEST_CASE("segmentation: extra information elements ride in every part", "[segmentation][udh]") {
     // WAP push ports: IE 0x05, destination 0x0B84, originator 0x23F0.
     const auto ports = from_hex("05040b8423f0");
     segmentation_options o;
@@ -466,7 +466,8 @@ TEST_CASE("segmentation: parse_udh reads known elements", "[segmentation][udh]")
         CHECK(udh.payload.size() == 3);
     }
     SECTION("8-bit ports, shifts, 16-bit concat and an unknown element together") {
-        const auto sm = from_hex("15" "0402e2f0" "240103" "250102" "0a03000a01" "0804beef0302" "4142");
+        // UDHL 0x15 | 04 02 e2f0 | 24 01 03 | 25 01 02 | 0a 03 000a01 | 08 04 beef 03 02 | "AB"
+        const auto sm = from_hex("150402e2f02401032501020a03000a010804beef03024142");
         const auto udh = parse_udh(sm);
         REQUIRE_FALSE(udh.ec);
         REQUIRE(udh.ports);

@@ -36,6 +36,7 @@ std::string gsm_decode(const std::vector<std::uint8_t>& septets) {
 
 // GSM 03.38 default alphabet written out independently of the library (SMPP.md §9.1), as UTF-8.
 // Index 0x1B is the escape and has no character of its own.
+// clang-format off
 const std::array<std::string_view, 128> gsm_base_table = {
     "@",  "£", "$",  "¥", "è", "é", "ù", "ì", "ò", "Ç", "\n", "Ø", "ø", "\r", "Å", "å",
     "Δ",  "_", "Φ",  "Γ", "Λ", "Ω", "Π", "Ψ", "Σ", "Θ", "Ξ",  "",  "Æ", "æ",  "ß", "É",
@@ -46,6 +47,7 @@ const std::array<std::string_view, 128> gsm_base_table = {
     "¿",  "a", "b",  "c", "d", "e", "f", "g", "h", "i", "j",  "k", "l", "m",  "n", "o",
     "p",  "q", "r",  "s", "t", "u", "v", "w", "x", "y", "z",  "ä", "ö", "ñ",  "ü", "à",
 };
+// clang-format on
 
 struct ext_entry {
     std::uint8_t septet;
@@ -127,7 +129,7 @@ TEST_CASE("text: GSM escape edge cases decode per 23.038", "[text][gsm7]") {
     // Octets with bit 7 set are not septets.
     std::string out;
     CHECK(decode_gsm7(std::vector<std::uint8_t>{0x41, 0xC1, 0x42}, out) == 1);
-    CHECK(out == "A\xEF\xBF\xBD" "B");
+    CHECK(out == std::string("A") + "\xEF\xBF\xBD" + "B");
 }
 
 TEST_CASE("text: characters outside the GSM alphabet are refused", "[text][gsm7]") {
@@ -203,12 +205,12 @@ TEST_CASE("text: lone surrogates and odd octets decode to U+FFFD", "[text][ucs2]
         std::size_t replaced;
     };
     const std::vector<sample> samples = {
-        {"d83d0041", fffd + "A", 1},         // high surrogate followed by a non-surrogate
-        {"de000041", fffd + "A", 1},         // low surrogate alone
-        {"0041d83d", "A" + fffd, 1},         // high surrogate at the end
+        {"d83d0041", fffd + "A", 1},               // high surrogate followed by a non-surrogate
+        {"de000041", fffd + "A", 1},               // low surrogate alone
+        {"0041d83d", "A" + fffd, 1},               // high surrogate at the end
         {"d83dd83dde00", fffd + "\U0001F600", 1},  // two highs, the second pairs
-        {"004100", "A" + fffd, 1},           // trailing odd octet
-        {"dc00d800", fffd + fffd, 2},        // reversed pair
+        {"004100", "A" + fffd, 1},                 // trailing odd octet
+        {"dc00d800", fffd + fffd, 2},              // reversed pair
     };
     for (const auto& s : samples) {
         INFO(s.hex);
@@ -230,7 +232,7 @@ TEST_CASE("text: invalid UTF-8 is an error for every encoder", "[text][utf8]") {
         "\xF4\x90\x80\x80",      // above U+10FFFF
         "\xF8\x88\x80\x80\x80",  // five-octet form
         "\xFF",
-        "a\xC3(",                // bad continuation
+        "a\xC3(",  // bad continuation
     };
     for (const auto s : bad) {
         INFO(std::string(s));
@@ -251,8 +253,7 @@ TEST_CASE("text: invalid UTF-8 is an error for every encoder", "[text][utf8]") {
 TEST_CASE("text: encode_text refuses binary and unsupported targets", "[text]") {
     std::vector<std::uint8_t> out;
     CHECK(encode_text("abc", text_encoding::binary, out) == text_errc::unsupported_encoding);
-    CHECK(encode_text("abc", text_encoding::unsupported, out) ==
-          text_errc::unsupported_encoding);
+    CHECK(encode_text("abc", text_encoding::unsupported, out) == text_errc::unsupported_encoding);
     CHECK(out.empty());
 }
 
@@ -272,9 +273,9 @@ TEST_CASE("text: choose_encoding picks the narrowest that fits", "[text][choice]
         {"garçon", false, text_encoding::ucs2, 6},
         {"tab\there", true, text_encoding::latin1, 8},
         {"`quoted`", true, text_encoding::latin1, 8},
-        {"5€ garçon", true, text_encoding::ucs2, 9},         // € is not Latin-1
+        {"5€ garçon", true, text_encoding::ucs2, 9},  // € is not Latin-1
         {"Привет", true, text_encoding::ucs2, 6},
-        {"ok 😀", true, text_encoding::ucs2, 5},             // surrogate pair = 2 units
+        {"ok 😀", true, text_encoding::ucs2, 5},  // surrogate pair = 2 units
     };
     for (const auto& s : samples) {
         INFO(std::string(s.text) << " latin1=" << s.allow_latin1);
@@ -307,22 +308,22 @@ TEST_CASE("text: data_coding interpretation per SMPP.md 7.3 and GSM 03.38", "[te
         {0x11, text_encoding::gsm7, 1, false},
         {0x14, text_encoding::binary, 0, false},
         {0x16, text_encoding::binary, 2, false},
-        {0x18, text_encoding::ucs2, 0, false},          // UCS-2 flash
-        {0x1C, text_encoding::unsupported, 0, false},   // reserved alphabet
-        {0x20, text_encoding::unsupported, -1, true},   // compressed text
-        {0x24, text_encoding::binary, -1, true},        // compressed 8-bit is still octets
-        {0x40, text_encoding::gsm7, -1, false},         // automatic deletion group
+        {0x18, text_encoding::ucs2, 0, false},         // UCS-2 flash
+        {0x1C, text_encoding::unsupported, 0, false},  // reserved alphabet
+        {0x20, text_encoding::unsupported, -1, true},  // compressed text
+        {0x24, text_encoding::binary, -1, true},       // compressed 8-bit is still octets
+        {0x40, text_encoding::gsm7, -1, false},        // automatic deletion group
         {0x48, text_encoding::ucs2, -1, false},
         {0x80, text_encoding::unsupported, -1, false},  // reserved groups
         {0xBF, text_encoding::unsupported, -1, false},
-        {0xC0, text_encoding::gsm7, -1, false},         // MWI discard
-        {0xD8, text_encoding::gsm7, -1, false},         // MWI store
-        {0xE0, text_encoding::ucs2, -1, false},         // MWI store UCS-2
+        {0xC0, text_encoding::gsm7, -1, false},  // MWI discard
+        {0xD8, text_encoding::gsm7, -1, false},  // MWI store
+        {0xE0, text_encoding::ucs2, -1, false},  // MWI store UCS-2
         {0xF0, text_encoding::gsm7, 0, false},
         {0xF2, text_encoding::gsm7, 2, false},
         {0xF5, text_encoding::binary, 1, false},
         {0xF7, text_encoding::binary, 3, false},
-        {0xFB, text_encoding::gsm7, 3, false},          // bit 3 reserved, ignored
+        {0xFB, text_encoding::gsm7, 3, false},  // bit 3 reserved, ignored
     };
     for (const auto& s : samples) {
         INFO("data_coding 0x" << std::hex << int{s.dc});
@@ -403,7 +404,7 @@ TEST_CASE("text: decode_short_message reports headers it cannot skip", "[text][u
     CHECK_FALSE(shifted.ec);
     CHECK(shifted.national_shift);
     CHECK(shifted.text == "täst");
-    CHECK(decode_short_message(from_hex("050003010201" "41"), 0x00, true).national_shift == false);
+    CHECK(decode_short_message(from_hex("05000301020141"), 0x00, true).national_shift == false);
     CHECK(decode_short_message(from_hex("00"), 0x05, false).kind == content_kind::unsupported);
 }
 

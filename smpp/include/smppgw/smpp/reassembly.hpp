@@ -51,8 +51,8 @@ struct reassembled_message {
     concat_scheme scheme = concat_scheme::udh_8bit;
     std::uint16_t reference = 0;
     std::uint8_t total = 0;
-    std::uint8_t esm_class = 0;    // part 1's, with 0x40 cleared: the payload has no header
-    std::uint8_t data_coding = 0;  // part 1's
+    std::uint8_t esm_class = 0;      // part 1's, with 0x40 cleared: the payload has no header
+    std::uint8_t data_coding = 0;    // part 1's
     bool mixed_data_coding = false;  // parts disagreed; payload is still the plain concatenation
     // Part 1's UDH elements other than concatenation, raw (IEI, length, data)..., e.g. ports or a
     // national language shift the text must be read with.

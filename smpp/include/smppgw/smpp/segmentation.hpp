@@ -56,7 +56,8 @@ struct segmentation_options {
 // Characters of `e` that fit beside a UDH of `udh_octets` octets (UDHL included; 0 = no UDH):
 // septets for gsm7, UTF-16 code units for ucs2, octets otherwise. 160/153/152, 70/67/66,
 // 140/134/133 for no header, the 8-bit-reference and the 16-bit-reference headers.
-[[nodiscard]] constexpr std::size_t part_capacity(text_encoding e, std::size_t udh_octets) noexcept {
+[[nodiscard]] constexpr std::size_t part_capacity(text_encoding e,
+                                                  std::size_t udh_octets) noexcept {
     const std::size_t octets =
         udh_octets >= sms_user_data_octets ? 0 : sms_user_data_octets - udh_octets;
     switch (e) {
@@ -140,7 +141,7 @@ struct udh_ports {
 
 // Spans view the message passed to parse_udh(); they are valid while it is.
 struct parsed_udh {
-    std::error_code ec;  // text_errc::udh_overrun
+    std::error_code ec;                     // text_errc::udh_overrun
     std::span<const std::uint8_t> header;   // UDHL and the elements
     std::span<const std::uint8_t> payload;  // what follows the header
     std::optional<udh_concat> concat;

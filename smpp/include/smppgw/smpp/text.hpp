@@ -66,7 +66,7 @@ struct data_coding_info {
 // `unsupported` maps to 0x04 because such content can only travel as opaque octets.
 [[nodiscard]] std::uint8_t data_coding_for(text_encoding e) noexcept;
 
-// ---- UTF-8 and GSM lookups, inline because the per-submit "fits GSM?" scan runs them per character
+// ---- UTF-8 and GSM lookups: inline, the per-submit "fits GSM?" scan runs them per character
 
 namespace detail {
 
@@ -76,6 +76,7 @@ inline constexpr std::uint8_t gsm_none = 0xFF;
 inline constexpr std::uint8_t gsm_ext = 0x80;
 
 // The base table in septet order (SMPP.md §9.1); 0x1B (escape) has no character of its own.
+// clang-format off
 inline constexpr std::array<char16_t, 128> gsm_base_to_ucs = {
     u'@', u'\u00A3', u'$', u'\u00A5', u'\u00E8', u'\u00E9', u'\u00F9', u'\u00EC',
     u'\u00F2', u'\u00C7', u'\n', u'\u00D8', u'\u00F8', u'\r', u'\u00C5', u'\u00E5',
@@ -94,6 +95,7 @@ inline constexpr std::array<char16_t, 128> gsm_base_to_ucs = {
     u'p', u'q', u'r', u's', u't', u'u', u'v', u'w',
     u'x', u'y', u'z', u'\u00E4', u'\u00F6', u'\u00F1', u'\u00FC', u'\u00E0',
 };
+// clang-format on
 // Slot 0x1B is the escape. It holds a space because an escape pair without an extension character
 // shows the base character, and 23.038 asks receivers to show a space for the reserved 0x1B 0x1B;
 // the encoder skips this slot.
