@@ -442,7 +442,7 @@ std::error_code encode(const pdu& p, std::vector<std::uint8_t>& out, const encod
     }
 
     const bool write_body = !(p.omit_body && response);
-    const std::size_t tlv_bytes = write_body ? p.tlvs.wire().size() : 0;
+    const std::size_t tlv_bytes = write_body && options.include_tlvs ? p.tlvs.wire().size() : 0;
     const std::size_t start = out.size();
     std::uint8_t* head = nullptr;
     std::error_code error;

@@ -63,6 +63,8 @@ struct encode_options {
     // octets, short_message together with message_payload, a malformed time field, a request with
     // a non-zero status or sequence 0. Lenient mode exists to reproduce captures byte for byte.
     bool strict = true;
+    // False for peers bound as SMPP 3.3, which has no TLVs (SMPP.md §5).
+    bool include_tlvs = true;
 };
 
 // Appends the encoded PDU to `out`. On error `out` is left as it was.
