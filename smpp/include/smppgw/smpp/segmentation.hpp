@@ -81,8 +81,8 @@ struct text_measure {
     std::size_t segments = 0;  // parts split_* would produce (1 for an empty text)
 };
 
-// Chooses the narrowest encoding (as choose_encoding()) and counts the parts in one pass without
-// allocating. Escape pairs and surrogate pairs never straddle a cut, so a part may hold one unit
+// Chooses the narrowest encoding (as choose_encoding()) and counts the parts without allocating:
+// one pass for GSM text, a further pass per fallback encoding. Escape pairs and surrogate pairs never straddle a cut, so a part may hold one unit
 // less than its capacity; the count reflects that. message_payload always counts as 1 segment;
 // the limits of `options.max_segments` are not applied here (split_* reports them).
 [[nodiscard]] text_measure measure_text(std::string_view utf8, bool allow_latin1,
