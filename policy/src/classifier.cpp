@@ -137,9 +137,13 @@ keyword_classifier::keyword_classifier(const keyword_config& cfg)
             fuzzy_exceptions_.push_back(squash(normalize_keyword_text(x)));
         }
     }
-    // Longest first, so "stop all" wins over "stop" as a prefix.
-    std::stable_sort(exact_.begin(), exact_.end(),
-                     [](const entry& a, const entry& b) { return a.text.size() > b.text.size(); });
+    // Longest first, so "stop all" wins over "stop" as a prefix and "stop texting me" over
+    // "stop texting" as a phrase (the audit record names the most specific match).
+    const auto longest_first = [](const entry& a, const entry& b) {
+        return a.text.size() > b.text.size();
+    };
+    std::stable_sort(exact_.begin(), exact_.end(), longest_first);
+    std::stable_sort(phrases_.begin(), phrases_.end(), longest_first);
 }
 
 keyword_match keyword_classifier::classify(std::string_view utf8) const {

@@ -1,0 +1,256 @@
+// MO action planning, alone and end to end with the chain over an in-memory store.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace policy_test;
+
+namespace {
+
+constexpr const char* us = "13055550123";  // US-FL
+constexpr const char* ca = "14165550123";  // CA-ON
+constexpr const char* qc = "15145550123";  // CA-QC
+
+mo_input mo(const char* text, const char* msisdn = us, const char* brand = "acme") {
+    mo_input in;
+    in.mo_id = "mo-1";
+    in.brand = brand;
+    in.msisdn = msisdn;
+    in.receiving_number = "12345";
+    in.received = utc(2026, 6, 10, 16, 0);
+    in.text = text;
+    return in;
+}
+
+mo_plan plan(const char* text, const mo_state& state = {}, const char* msisdn = us,
+             const char* brand = "acme") {
+    return default_engine().plan_mo(mo(text, msisdn, brand), state);
+}
+
+mo_state opted_out_brand() {
+    mo_state s;
+    s.brand_optout = optout_summary{utc(2026, 1, 1, 0, 0), false};
+    return s;
+}
+
+mo_state opted_out_all() {
+    mo_state s;
+    s.all_optout = optout_summary{utc(2026, 1, 1, 0, 0), true};
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("STOP records the opt-out durably, revokes consents, confirms once", "[mo]") {
+    const auto p = plan("STOP");
+    CHECK(p.match.kind == keyword_kind::opt_out);
+    REQUIRE(p.actions.size() == 3);
+    CHECK(p.actions[0].kind == mo_action_kind::record_optout);
+    CHECK(p.actions[0].before_ack);
+    REQUIRE(p.actions[0].optout);
+    CHECK(p.actions[0].optout->brand == "acme");
+    CHECK(p.actions[0].optout->msisdn == us);
+    CHECK(p.actions[0].optout->keyword == "stop");
+    CHECK(p.actions[0].optout->source == record_source::mo);
+    CHECK(p.actions[0].optout->reference == "mo-1");
+    CHECK(p.actions[0].optout->when == utc(2026, 6, 10, 16, 0));
+    CHECK(p.actions[1].kind == mo_action_kind::revoke_consents);
+    CHECK(p.actions[1].before_ack);
+    CHECK(p.actions[2].kind == mo_action_kind::send_reply);
+    CHECK_FALSE(p.actions[2].before_ack);
+    CHECK(p.actions[2].reply == keyword_reply::optout_confirmation);
+    CHECK(p.actions[2].language == "en");
+    CHECK(p.actions[2].text.find("acme: You are unsubscribed") == 0);
+    CHECK(p.forward);
+}
+
+TEST_CASE("a repeated STOP while opted out gets no second confirmation", "[mo]") {
+    CHECK(plan("STOP", opted_out_brand()).actions.empty());
+    CHECK(plan("stop please", opted_out_brand()).actions.empty());
+    CHECK(plan("STOP", opted_out_all()).actions.empty());  // STOPALL already covers the brand
+}
+
+TEST_CASE("STOPALL covers every brand", "[mo]") {
+    auto p = plan("STOP ALL");
+    REQUIRE(p.first(mo_action_kind::record_optout));
+    CHECK(p.first(mo_action_kind::record_optout)->optout->brand == all_brands);
+    CHECK(p.first(mo_action_kind::revoke_consents)->brand == all_brands);
+    REQUIRE(p.count(mo_action_kind::send_reply) == 1);
+    CHECK(p.first(mo_action_kind::send_reply)->text.find("all brands") != std::string::npos);
+    // A brand opt-out does not make STOPALL a repeat; a STOPALL does.
+    CHECK(plan("STOPALL", opted_out_brand()).count(mo_action_kind::record_optout) == 1);
+    CHECK(plan("STOPALL", opted_out_all()).actions.empty());
+}
+
+TEST_CASE("START lifts the opt-out, records consent evidence, confirms", "[mo]") {
+    auto p = plan("START", opted_out_brand());
+    REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
+    CHECK(p.first(mo_action_kind::lift_optout)->brand == "acme");
+    const auto* c = p.first(mo_action_kind::record_consent);
+    REQUIRE(c);
+    REQUIRE(c->consent);
+    CHECK(c->consent->brand == "acme");
+    CHECK(c->consent->msisdn == us);
+    CHECK(c->consent->klass == message_class::transactional);
+    CHECK(c->consent->status == consent_status::granted);
+    CHECK(c->consent->source == record_source::keyword);
+    CHECK(c->consent->granted == utc(2026, 6, 10, 16, 0));
+    CHECK(c->consent->proof.find("mo-1") != std::string::npos);    // MO id
+    CHECK(c->consent->proof.find("12345") != std::string::npos);   // receiving number
+    REQUIRE(p.count(mo_action_kind::send_reply) == 1);
+    CHECK(p.first(mo_action_kind::send_reply)->reply == keyword_reply::optin_confirmation);
+
+    // STOPALL: lifted too (only what was opted out; other brands' consents stay revoked).
+    p = plan("UNSTOP", opted_out_all());
+    REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
+    CHECK(p.first(mo_action_kind::lift_optout)->brand == all_brands);
+
+    // Nothing to lift: forwarded only, no reply.
+    CHECK(plan("START").actions.empty());
+}
+
+TEST_CASE("YES confirms a pending double opt-in", "[mo]") {
+    mo_state pending;
+    pending.pending_promotional = true;
+    auto p = plan("yes", pending);
+    REQUIRE(p.count(mo_action_kind::confirm_double_opt_in) == 1);
+    CHECK(p.first(mo_action_kind::confirm_double_opt_in)->klass == message_class::promotional);
+    REQUIRE(p.count(mo_action_kind::send_reply) == 1);
+    CHECK(p.first(mo_action_kind::send_reply)->text.find("confirmed") != std::string::npos);
+    // START is not a confirmation word.
+    CHECK(plan("START", pending).count(mo_action_kind::confirm_double_opt_in) == 0);
+    // YES with nothing pending and no opt-out does nothing.
+    CHECK(plan("YES").actions.empty());
+    // YES while opted out lifts like START.
+    CHECK(plan("YES", opted_out_brand()).count(mo_action_kind::lift_optout) == 1);
+}
+
+TEST_CASE("HELP is answered even when opted out", "[mo]") {
+    for (const auto& state : {mo_state{}, opted_out_brand(), opted_out_all()}) {
+        const auto p = plan("HELP", state);
+        REQUIRE(p.actions.size() == 1);
+        CHECK(p.actions[0].kind == mo_action_kind::send_reply);
+        CHECK(p.actions[0].reply == keyword_reply::help);
+    }
+    CHECK(plan("AYUDA").actions[0].language == "es");
+}
+
+TEST_CASE("ambiguous MO: flag for review and hold promotional", "[mo]") {
+    auto p = plan("don't stop the deals");
+    CHECK(p.match.kind == keyword_kind::ambiguous);
+    REQUIRE(p.actions.size() == 2);
+    CHECK(p.actions[0].kind == mo_action_kind::place_hold);
+    CHECK(p.actions[0].before_ack);
+    REQUIRE(p.actions[0].hold);
+    CHECK(p.actions[0].hold->text == "don't stop the deals");
+    CHECK(p.actions[0].hold->reference == "mo-1");
+    CHECK(p.actions[1].kind == mo_action_kind::flag_for_review);
+    CHECK(p.count(mo_action_kind::send_reply) == 0);
+    // Already held: flagged again, not held twice.
+    mo_state held;
+    held.held = true;
+    p = plan("don't stop the deals", held);
+    CHECK(p.count(mo_action_kind::place_hold) == 0);
+    CHECK(p.count(mo_action_kind::flag_for_review) == 1);
+    // A clear STOP or START resolves the hold.
+    CHECK(plan("STOP", held).count(mo_action_kind::clear_hold) == 1);
+    CHECK(plan("START", held).count(mo_action_kind::clear_hold) == 1);
+    // Plain messages plan nothing.
+    CHECK(plan("what time do you open?").actions.empty());
+}
+
+TEST_CASE("reply languages: keyword language, Canada English and French", "[mo][language]") {
+    const auto reply_of = [](const char* text, const char* msisdn) {
+        const auto p = plan(text, {}, msisdn);
+        REQUIRE(p.count(mo_action_kind::send_reply) == 1);
+        return *p.first(mo_action_kind::send_reply);
+    };
+    CHECK(reply_of("STOP", ca).language == "en");
+    CHECK(reply_of("ARRET", qc).language == "fr");
+    CHECK(reply_of("ARRET", qc).text.find("Vous êtes désabonné") != std::string::npos);
+    CHECK(reply_of("AIDE", ca).language == "fr");
+    // A Spanish keyword in Canada: both official languages in one message.
+    const auto both = reply_of("ALTO", ca);
+    CHECK(both.language == "en+fr");
+    CHECK(both.text.find("unsubscribed") != std::string::npos);
+    CHECK(both.text.find("désabonné") != std::string::npos);
+    // In the US the keyword's language is used when texts exist for it.
+    CHECK(reply_of("BAJA", us).language == "es");
+    CHECK(reply_of("ARRET", us).language == "fr");
+}
+
+TEST_CASE("reply texts per brand and language", "[mo][language]") {
+    const auto e = make_engine([](policy_config& c) {
+        brand_mo_config b;
+        b.brand = "acme";
+        b.display_name = "ACME Corp";
+        b.texts.push_back({"en", "", "", "", "", "ACME Corp help: call 555-0100. Reply STOP to end."});
+        c.mo.brands.push_back(b);
+    });
+    auto p = e->plan_mo(mo("HELP"), {});
+    CHECK(p.first(mo_action_kind::send_reply)->text ==
+          "ACME Corp help: call 555-0100. Reply STOP to end.");
+    p = e->plan_mo(mo("STOP"), {});
+    CHECK(p.first(mo_action_kind::send_reply)->text.find("ACME Corp: You are unsubscribed") == 0);
+}
+
+TEST_CASE("end to end: STOP, START, brand scope, STOPALL", "[mo][chain]") {
+    const auto& e = default_engine();
+    memory_store s;
+    s.grant_written("acme", us, message_class::promotional);
+    s.set_consent("acme", us, message_class::transactional, written_consent());
+    s.grant_written("globex", us, message_class::promotional);
+    const auto noon = local("America/New_York", 2026, 6, 10, 12, 0);
+    const auto in = mo("STOP");
+    const auto state = [&](const char* brand) { return fetch_mo_state(s.view(), brand, us); };
+
+    CHECK(e.evaluate(promo(us), s.view(), noon).accepted());
+    s.apply(e.plan_mo(in, state("acme")));
+    CHECK(s.replies.size() == 1);
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::opted_out);
+    CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).accepted());  // other brand
+
+    // Repeated STOP: nothing recorded, no second confirmation.
+    s.apply(e.plan_mo(in, state("acme")));
+    CHECK(s.replies.size() == 1);
+
+    // The confirmation itself goes out although the number is opted out.
+    auto conf = promo(us);
+    conf.reply = keyword_reply::optout_confirmation;
+    CHECK(e.evaluate(conf, s.view(), noon).accepted());
+
+    // START: lifted, a new express consent for transactional; promotional stays blocked until
+    // written consent is captured again (the STOP revoked it).
+    s.apply(e.plan_mo(mo("START"), state("acme")));
+    CHECK(s.replies.size() == 2);
+    CHECK(e.evaluate(with_class(promo(us), message_class::transactional), s.view(), noon)
+              .accepted());
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::consent_revoked);
+
+    // STOPALL through globex blocks every brand.
+    s.apply(e.plan_mo(mo("STOPALL", us, "globex"), state("globex")));
+    CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::opted_out_all_brands);
+    CHECK(e.evaluate(with_class(promo(us), message_class::transactional), s.view(), noon).why ==
+          reason::opted_out_all_brands);
+}
+
+TEST_CASE("end to end: pending double opt-in, YES, ambiguous hold", "[mo][chain]") {
+    const auto& e = default_engine();
+    memory_store s;
+    consent_summary pending = written_consent();
+    pending.status = consent_status::pending;
+    s.set_consent("acme", us, message_class::promotional, pending);
+    const auto noon = local("America/New_York", 2026, 6, 10, 12, 0);
+    const auto state = [&] { return fetch_mo_state(s.view(), "acme", us); };
+
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::consent_pending);
+    CHECK(state().pending_promotional);
+    s.apply(e.plan_mo(mo("YES"), state()));
+    CHECK(e.evaluate(promo(us), s.view(), noon).accepted());
+
+    s.apply(e.plan_mo(mo("please don't stop the deals"), state()));
+    CHECK(state().held);
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::review_hold);
+    s.apply(e.plan_mo(mo("START"), state()));  // a clear opt-in resolves the hold
+    CHECK(e.evaluate(promo(us), s.view(), noon).accepted());
+}
