@@ -240,8 +240,8 @@ normalized_id normalize_message_id(std::string_view raw, id_encoding encoding, b
 
 id_encoding message_id_normalizer::encoding_for(id_source source) const noexcept {
     switch (source) {
-        case id_source::submit_sm_resp:
-            return format_.submit_sm_resp;
+        case id_source::response:
+            return format_.response_id;
         case id_source::receipted_message_id:
             return format_.receipted_message_id;
         case id_source::receipt_text:

@@ -2,9 +2,11 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "smppgw/smpp/command.hpp"
+#include "smppgw/smpp/message_view.hpp"
 
 namespace smppgw::smpp {
 namespace json = boost::json;
@@ -405,7 +407,42 @@ bool from_hex(std::string_view hex, std::vector<std::uint8_t>& out) {
     return high < 0;
 }
 
-json::object to_json(const pdu& p, const json_view_options&) {
+namespace {
+
+json::value receipt_json(const receipt& r) {
+    json::object o;
+    o["id"] = r.id;
+    if (r.sub) {
+        o["sub"] = *r.sub;
+    }
+    if (r.dlvrd) {
+        o["dlvrd"] = *r.dlvrd;
+    }
+    auto date = [](std::chrono::sys_seconds t) {
+        return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", t);
+    };
+    if (r.submit_date) {
+        o["submit_date"] = date(*r.submit_date);
+    }
+    if (r.done_date) {
+        o["done_date"] = date(*r.done_date);
+    }
+    o["stat"] = r.stat;
+    if (r.state) {
+        o["message_state"] = static_cast<int>(*r.state);
+        o["message_state_name"] = stat_text(*r.state);
+    }
+    o["err"] = r.err;
+    if (auto code = r.error_code()) {
+        o["error_code"] = *code;
+    }
+    o["text"] = r.text;
+    return o;
+}
+
+}  // namespace
+
+json::object to_json(const pdu& p, const json_view_options& options) {
     json::object o;
     o["command"] = p.command_name();
     o["command_status"] = p.command_status;
@@ -431,6 +468,18 @@ json::object to_json(const pdu& p, const json_view_options&) {
         tlvs.push_back(std::move(t));
     }
     o["tlvs"] = std::move(tlvs);
+    if (options.include_text) {
+        if (const auto view = view_message(p); view && !view->content.empty()) {
+            const decoded_text text = message_text(p);
+            if (text.kind == content_kind::text) {
+                o["text"] = text.text;
+            }
+            o["encoding"] = to_string(text.coding.encoding);
+        }
+        if (auto r = receipt_of(p)) {
+            o["receipt"] = receipt_json(*r);
+        }
+    }
     return o;
 }
 

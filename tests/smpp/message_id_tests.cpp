@@ -179,16 +179,16 @@ TEST_CASE("auto reads digits as decimal and hex letters as hex", "[message_id]")
 
 TEST_CASE("per-carrier normalizer applies each source's encoding", "[message_id]") {
     id_format format;
-    format.submit_sm_resp = id_encoding::decimal;
+    format.response_id = id_encoding::decimal;
     format.receipted_message_id = id_encoding::hex;
     format.receipt_text = id_encoding::decimal;
     const message_id_normalizer carrier(format);
 
-    CHECK(carrier.encoding_for(id_source::submit_sm_resp) == id_encoding::decimal);
+    CHECK(carrier.encoding_for(id_source::response) == id_encoding::decimal);
     CHECK(carrier.encoding_for(id_source::receipted_message_id) == id_encoding::hex);
     CHECK(carrier.encoding_for(id_source::receipt_text) == id_encoding::decimal);
 
-    const normalized_id submitted = carrier.normalize("1891273321", id_source::submit_sm_resp);
+    const normalized_id submitted = carrier.normalize("1891273321", id_source::response);
     CHECK(carrier.normalize("70BA8A69\0"sv, id_source::receipted_message_id) == submitted);
     CHECK(carrier.normalize("1891273321", id_source::receipt_text) == submitted);
     // Read as decimal, the TLV's text would be another id altogether.
@@ -198,9 +198,9 @@ TEST_CASE("per-carrier normalizer applies each source's encoding", "[message_id]
     // Defaults: opaque everywhere, case folded.
     const message_id_normalizer plain;
     CHECK(plain.format().fold_case);
-    CHECK(plain.normalize("0059113978", id_source::submit_sm_resp) !=
+    CHECK(plain.normalize("0059113978", id_source::response) !=
           plain.normalize("59113978", id_source::receipt_text));
-    CHECK(plain.normalize("4D19C83C", id_source::submit_sm_resp) ==
+    CHECK(plain.normalize("4D19C83C", id_source::response) ==
           plain.normalize("4d19c83c\0"sv, id_source::receipted_message_id));
 }
 

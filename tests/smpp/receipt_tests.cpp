@@ -277,7 +277,7 @@ TEST_CASE("vector deliver_sm_dlr: zero-padded decimal text id, hex TLV id", "[re
     format.receipted_message_id = id_encoding::hex;
     format.receipt_text = id_encoding::decimal;
     const message_id_normalizer carrier(format);
-    const auto submitted = carrier.normalize("59113978", id_source::submit_sm_resp);
+    const auto submitted = carrier.normalize("59113978", id_source::response);
     CHECK(carrier.normalize(combined->id, combined->id_origin) == submitted);
     CHECK(carrier.normalize(combined->text_id, id_source::receipt_text) == submitted);
 }
@@ -400,7 +400,7 @@ TEST_CASE("capture deliver_sm_dlr_uuid: UUID id", "[receipt]") {
     CHECK(r->network_error_code == network_error{3, 0});
     const message_id_normalizer carrier;
     CHECK(carrier.normalize(r->id, r->id_origin) ==
-          carrier.normalize("BC59B8AA-2FD2-4035-8113-19301E050079", id_source::submit_sm_resp));
+          carrier.normalize("BC59B8AA-2FD2-4035-8113-19301E050079", id_source::response));
 }
 
 TEST_CASE("capture deliver_sm_dlr_in_message_payload: no sub/dlvrd/text, hex TLV id", "[receipt]") {

@@ -41,7 +41,7 @@ enum class id_encoding : std::uint8_t {
 
 // Where an id was read from.
 enum class id_source : std::uint8_t {
-    submit_sm_resp,        // message_id of submit_sm_resp / data_sm_resp
+    response,              // message_id of submit_sm_resp / data_sm_resp
     receipted_message_id,  // the receipt TLV
     receipt_text,          // the `id:` field of the receipt text
 };
@@ -53,7 +53,7 @@ enum class id_source : std::uint8_t {
 // only digits ("00000010") is read as decimal and can collide with another of its ids
 // ("0000000a"). Use it only where one side is decimal; name the base where it is known.
 struct id_format {
-    id_encoding submit_sm_resp = id_encoding::opaque;
+    id_encoding response_id = id_encoding::opaque;  // message_id of submit_sm_resp/data_sm_resp
     id_encoding receipted_message_id = id_encoding::opaque;
     id_encoding receipt_text = id_encoding::opaque;
     // Fold ASCII letters of opaque ids to lower case. Hex and UUID ids are case-insensitive by
