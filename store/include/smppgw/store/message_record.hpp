@@ -1,0 +1,114 @@
+#pragma once
+// The journaled form of one MT message, as kept in the `messages` column family.
+//
+// A record is written once (batch::put_message) and then changed only by merge operands
+// (state events, part updates, carrier choice), so a state transition on the hot path never
+// reads the record first. store::get_message returns the folded record.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smppgw/policy/records.hpp"
+#include "smppgw/store/id_generator.hpp"
+
+namespace smppgw::store {
+
+// Message states. The first eight are the list; the rest map carrier receipt states
+// (SMPP 3.4 section 5.2.28 message_state) that the gateway needs to keep apart:
+//   accepted      journaled, ESME_ROK sent upstream, not yet routed
+//   deferred      held by policy (quiet hours, frequency) until a release time
+//   queued        released or routed, waiting for a carrier bind/window
+//   submitted     a carrier answered submit_sm_resp OK (carrier id mapped)
+//   enroute       intermediate receipt (ENROUTE/ACCEPTD from the carrier)
+//   delivered     final: DELIVRD
+//   failed        final: the gateway or the carrier gave up (permanent submit error)
+//   expired       final: EXPIRED (validity passed)
+//   cancelled     final: cancel_sm or operator action
+//   rejected      final: REJECTD by the carrier after submission
+//   undeliverable final: UNDELIV
+//   unknown       UNKNOWN receipt state; not final (a later final receipt may follow)
+// Final states are sticky: a later non-final event is kept in the history but does not replace
+// a final current state (late intermediate receipts arrive after final ones in practice).
+enum class message_state : std::uint8_t {
+    accepted = 0,
+    deferred = 1,
+    queued = 2,
+    submitted = 3,
+    delivered = 4,
+    failed = 5,
+    expired = 6,
+    cancelled = 7,
+    rejected = 8,
+    enroute = 9,
+    undeliverable = 10,
+    unknown = 11,
+};
+inline constexpr std::uint8_t message_state_count = 12;
+
+[[nodiscard]] std::string_view to_string(message_state s) noexcept;
+[[nodiscard]] std::optional<message_state> parse_message_state(std::string_view s) noexcept;
+[[nodiscard]] bool is_final(message_state s) noexcept;
+
+// An SMPP address triple.
+struct sme_address {
+    std::uint8_t ton = 0;
+    std::uint8_t npi = 0;
+    std::string addr;
+
+    friend bool operator==(const sme_address&, const sme_address&) = default;
+};
+
+struct state_event {
+    message_state state = message_state::accepted;
+    time_point when{};
+
+    friend bool operator==(const state_event&, const state_event&) = default;
+};
+
+// One segment as submitted to the carrier.
+struct message_part {
+    std::string carrier_message_id;  // as the carrier returned it (normalized by the caller)
+    message_state state = message_state::accepted;
+    time_point updated{};
+    std::uint32_t error = 0;  // network/carrier error code from the receipt, 0 if none
+
+    friend bool operator==(const message_part&, const message_part&) = default;
+};
+
+struct message_record {
+    message_id id = 0;
+    std::string account;
+    std::string brand;
+    policy::message_class klass = policy::message_class::transactional;
+    sme_address source;
+    sme_address destination;
+    std::string msisdn;  // normalized destination: E.164 digits without '+'
+    std::string service_type;
+    std::uint8_t esm_class = 0;
+    std::uint8_t protocol_id = 0;
+    std::uint8_t priority_flag = 0;
+    std::uint8_t registered_delivery = 0;
+    std::uint8_t data_coding = 0;
+    std::string payload;  // raw short_message / message_payload bytes (binary-safe)
+    std::string tlvs;     // raw optional TLVs to forward to the carrier, as received
+    time_point received{};
+    std::optional<time_point> schedule_delivery;
+    std::optional<time_point> validity;
+    // parts.size() is the number of segments; put_message keeps whatever the caller sized it to
+    // and a part update beyond the end grows it.
+    std::vector<message_part> parts;
+    std::string carrier;  // chosen carrier, empty until routed
+    message_state state = message_state::accepted;
+    // Every state event in order, the first one included. Capped at message_history_cap events:
+    // beyond that the oldest after the first are dropped.
+    std::vector<state_event> history;
+
+    friend bool operator==(const message_record&, const message_record&) = default;
+};
+
+inline constexpr std::size_t message_history_cap = 32;
+
+}  // namespace smppgw::store

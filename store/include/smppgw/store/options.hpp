@@ -1,0 +1,99 @@
+#pragma once
+// Everything the store can be configured with. The gateway fills this from its TOML config;
+// defaults are the production ones.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "smppgw/store/clock.hpp"
+#include "smppgw/store/records.hpp"
+
+namespace smppgw::store {
+
+class write_fault;  // testing.hpp
+
+// When a commit's callback may run relative to the disk.
+//   always: every committed batch is its own RocksDB write followed by an fsync of the WAL.
+//   batch:  the committer merges queued batches into one write and one fsync; a group closes
+//           after group_max_delay from its first batch or after group_max_commits batches.
+//   none:   grouped like `batch` but the WAL is never fsynced: a callback means the write reached
+//           the OS (survives kill -9 of the daemon, not a power loss).
+enum class sync_mode : std::uint8_t { always = 0, batch = 1, none = 2 };
+
+[[nodiscard]] std::string_view to_string(sync_mode m) noexcept;
+[[nodiscard]] std::optional<sync_mode> parse_sync_mode(std::string_view s) noexcept;
+
+// How policy::consent_lookup answers.
+//   memory:  a compact in-memory summary per (brand, msisdn, class), rebuilt on open (~24 bytes
+//            per slot, load <= 0.7); no disk access on lookups.
+//   rocksdb: a RocksDB Get of the current-state key (block cache, Bloom filter) per lookup.
+enum class consent_index_mode : std::uint8_t { memory = 0, rocksdb = 1 };
+
+// Time-to-live per record kind; zero means "keep forever". Enforced by compaction filters (ids
+// and keys carry their time), never by scans on the write path; expired data disappears when
+// its file is next compacted (periodic_compaction makes sure that happens).
+struct retention_options {
+    std::chrono::milliseconds messages = std::chrono::days{7};  // also pending + deferred rows
+    std::chrono::milliseconds carrier_ids = std::chrono::days{7};
+    std::chrono::milliseconds audit = std::chrono::days{1827};  // 5 years incl. leap days
+    // Consent events and opt-out put/lift history. The current consent state and active
+    // opt-outs never expire (COMPLIANCE.md: opt-outs never expire on a timer).
+    std::chrono::milliseconds evidence = std::chrono::days{1827};
+    std::chrono::milliseconds outbox{0};  // unacknowledged DLR/MO: kept until acknowledged
+    // Longest frequency window any policy asks about; older send times are dropped by merges.
+    std::chrono::milliseconds freq_window = std::chrono::hours{24};
+    // RocksDB periodic_compaction_seconds for families with a TTL.
+    std::chrono::seconds periodic_compaction = std::chrono::days{1};
+};
+
+struct store_options {
+    std::filesystem::path path;
+    bool create_if_missing = true;
+
+    sync_mode sync = sync_mode::batch;
+    std::chrono::microseconds group_max_delay{1000};
+    std::size_t group_max_commits = 1024;
+    std::size_t group_max_bytes = 32U << 20U;
+    // commit() fails a batch with store_errc::queue_full beyond this many queued batches.
+    std::size_t max_queued_commits = 1U << 20U;
+
+    std::uint32_t node_id = 0;  // id_generator node bits
+    std::shared_ptr<const clock> clk;  // null: system_clock()
+
+    std::size_t block_cache_bytes = 512U << 20U;
+    std::size_t write_buffer_total_bytes = 256U << 20U;
+    int background_jobs = 2;
+    // After a failed write the committer calls DB::Resume() before the next group only once
+    // the file system reports at least this much free space: resuming while the disk is still
+    // full makes RocksDB escalate the error to fatal (a restart would be needed).
+    std::uint64_t resume_min_free_bytes = 64U << 20U;
+    int bloom_bits_per_key = 10;
+
+    consent_index_mode consent_index = consent_index_mode::memory;
+    // Presize the in-memory indexes (avoids growth while serving).
+    std::size_t expected_optouts = 0;
+    std::size_t expected_consents = 0;
+
+    retention_options retention;
+
+    // The recovery report lists at most this many pending ids and deferred entries; the totals
+    // are always exact and the gateway pages on with list_pending / due_deferred.
+    std::size_t recovery_list_limit = 1U << 20U;
+
+    // Called on the committer thread, after the write is durable and before the callbacks of
+    // that group, for every outbox append: lets the gateway wake the account's deliverer.
+    // Must not block or call store::commit_sync.
+    std::function<void(std::string_view account, std::uint64_t seq, outbox_kind kind)>
+        on_outbox_append;
+
+    // Tests only (testing.hpp): makes every file write fail with ENOSPC while armed.
+    std::shared_ptr<write_fault> fault;
+};
+
+}  // namespace smppgw::store

@@ -1,0 +1,265 @@
+// store: lifecycle (open, close), commit, generic reads, statistics and operations
+// (checkpoint, compaction). Per-record-kind reads live in their own files.
+
+#include "smppgw/store/store.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <rocksdb/utilities/checkpoint.h>
+
+#include "keys.hpp"
+#include "record_codec.hpp"
+#include "store_impl.hpp"
+
+namespace smppgw::store {
+
+namespace fs = std::filesystem;
+using detail::slice;
+using detail::view;
+
+namespace detail {
+
+std::string prefix_successor(std::string_view prefix) {
+    std::string s{prefix};
+    while (!s.empty()) {
+        auto& last = s.back();
+        if (static_cast<unsigned char>(last) != 0xFF) {
+            last = static_cast<char>(static_cast<unsigned char>(last) + 1);
+            return s;
+        }
+        s.pop_back();
+    }
+    return s;
+}
+
+std::string& scratch_key() noexcept {
+    thread_local std::string k;
+    return k;
+}
+
+}  // namespace detail
+
+namespace {
+
+void validate(const store_options& o) {
+    const auto where = o.path.string();
+    auto bad = [&](std::string_view what) {
+        throw open_error(fmt::format("smppgw store at '{}': invalid options: {}", where, what));
+    };
+    if (o.node_id > id_max_node) {
+        bad("node_id above 1023");
+    }
+    if (o.group_max_commits == 0) {
+        bad("group_max_commits is 0");
+    }
+    if (o.block_cache_bytes < (1U << 20U)) {
+        bad("block_cache_bytes below 1 MiB");
+    }
+    if (o.retention.freq_window.count() < 0 || o.retention.messages.count() < 0 ||
+        o.retention.carrier_ids.count() < 0 || o.retention.audit.count() < 0 ||
+        o.retention.evidence.count() < 0 || o.retention.outbox.count() < 0) {
+        bad("negative retention");
+    }
+}
+
+}  // namespace
+
+store::impl::impl(store_options o)
+    : opts(std::move(o)),
+      clk(opts.clk ? opts.clk : system_clock()),
+      db(std::make_unique<detail::database>(opts, clk)),
+      ids(opts.node_id, clk),
+      optouts(opts.expected_optouts),
+      consents(opts.consent_index == consent_index_mode::memory
+                   ? std::make_unique<detail::consent_index>(opts.expected_consents)
+                   : nullptr) {}
+
+store::impl::~impl() {
+    if (committer) {
+        committer->stop();
+    }
+    committer.reset();
+    db.reset();
+}
+
+std::uint64_t store::impl::assign_outbox_seq(std::string_view account) {
+    return outbox.assign(account);
+}
+
+void store::impl::applied(const detail::group_effects& fx, bool durable) {
+    // Opt-out fingerprints go in even when the write failed: the filter may over-approximate,
+    // never under-approximate, and a failed WAL write can still surface after a restart.
+    for (const auto key : fx.optout_puts) {
+        detail::reader r{key.substr(1)};
+        const auto brand = r.until_nul();
+        const auto msisdn = r.rest();
+        if (r.ok()) {
+            optouts.add(brand, msisdn);
+        }
+    }
+    // The consent index mirrors what RocksDB now returns for each touched state key (the
+    // merge operator decided which event is current), failed write or not.
+    if (consents) {
+        for (const auto key : fx.consent_keys) {
+            refresh_consent(key);
+        }
+    }
+    if (!durable) {
+        return;
+    }
+    for (const auto& a : fx.appends) {
+        outbox.appended(a.account, a.seq);
+    }
+    for (const auto& a : fx.acks) {
+        outbox.acked(a.account, a.seq);
+    }
+    if (opts.on_outbox_append) {
+        for (const auto& a : fx.appends) {
+            opts.on_outbox_append(a.account, a.seq, a.kind);
+        }
+    }
+}
+
+void store::impl::refresh_consent(std::string_view state_key) {
+    const auto parts = detail::parse_consent_key(state_key);
+    if (!parts) {
+        return;
+    }
+    auto v = get(column_family::consents, state_key);
+    if (!v || !v->has_value()) {
+        return;
+    }
+    policy::consent_record rec;
+    if (detail::decode_consent_state(**v, rec)) {
+        consents->put(parts->brand, parts->msisdn, parts->klass, detail::summarize(rec));
+    }
+}
+
+result<std::optional<std::string>> store::impl::get(column_family cf, std::string_view key) const {
+    rocksdb::PinnableSlice v;
+    const auto s = db->db().Get(rocksdb::ReadOptions{}, db->cf(cf), slice(key), &v);
+    if (s.IsNotFound()) {
+        return std::optional<std::string>{};
+    }
+    if (!s.ok()) {
+        return detail::to_error(s);
+    }
+    return std::optional<std::string>{v.ToString()};
+}
+
+std::error_code store::impl::scan(column_family cf, std::string_view lower,
+                                  std::string_view upper, const visitor& fn) const {
+    rocksdb::ReadOptions ro;
+    const rocksdb::Slice upper_slice = slice(upper);
+    if (!upper.empty()) {
+        ro.iterate_upper_bound = &upper_slice;
+    }
+    std::unique_ptr<rocksdb::Iterator> it{db->db().NewIterator(ro, db->cf(cf))};
+    for (it->Seek(slice(lower)); it->Valid(); it->Next()) {
+        if (!fn(view(it->key()), view(it->value()))) {
+            break;
+        }
+    }
+    return detail::to_error(it->status());
+}
+
+// --- lifecycle --------------------------------------------------------------------------------
+
+std::unique_ptr<store> store::open(store_options options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    validate(options);
+    const auto where = options.path.string();
+    std::unique_ptr<impl> p;
+    try {
+        p = std::make_unique<impl>(std::move(options));
+        p->recover();
+    } catch (const open_error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw open_error(fmt::format("smppgw store at '{}': {}", where, e.what()));
+    }
+    p->committer = std::make_unique<detail::committer>(*p->db, p->opts, *p);
+    p->report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0);
+    return std::unique_ptr<store>(new store(std::move(p)));
+}
+
+store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+store::~store() { close(); }
+
+void store::close() { impl_->committer->stop(); }
+
+const recovery_report& store::recovery() const noexcept { return impl_->report; }
+const store_options& store::options() const noexcept { return impl_->opts; }
+time_point store::now() const noexcept { return impl_->clk->now(); }
+message_id store::next_id() noexcept { return impl_->ids.next(); }
+
+void store::commit(batch&& b, commit_callback done) {
+    impl_->committer->submit(std::move(b), std::move(done));
+}
+
+std::error_code store::commit_sync(batch&& b) {
+    return impl_->committer->submit_sync(std::move(b));
+}
+
+// --- operations -------------------------------------------------------------------------------
+
+std::error_code store::checkpoint(const fs::path& dir) const {
+    rocksdb::Checkpoint* raw = nullptr;
+    auto s = rocksdb::Checkpoint::Create(&impl_->db->db(), &raw);
+    if (!s.ok()) {
+        return detail::to_error(s);
+    }
+    std::unique_ptr<rocksdb::Checkpoint> cp{raw};
+    // log_size_for_flush = 0: memtables are flushed first, so the copy needs no WAL replay.
+    return detail::to_error(cp->CreateCheckpoint(dir.string(), 0));
+}
+
+std::error_code store::flush() {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> all;
+    for (std::size_t i = 0; i < column_family_count; ++i) {
+        all.push_back(impl_->db->cf(static_cast<column_family>(i)));
+    }
+    return detail::to_error(impl_->db->db().Flush(fo, all));
+}
+
+std::error_code store::compact() {
+    if (auto ec = flush()) {
+        return ec;
+    }
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (std::size_t i = 0; i < column_family_count; ++i) {
+        auto* h = impl_->db->cf(static_cast<column_family>(i));
+        const auto s = impl_->db->db().CompactRange(co, h, nullptr, nullptr);
+        if (!s.ok()) {
+            return detail::to_error(s);
+        }
+    }
+    return {};
+}
+
+commit_stats store::stats() const {
+    commit_stats s;
+    impl_->committer->fill(s);
+    s.lookup_errors = impl_->lookup_errors.load(std::memory_order_relaxed);
+    return s;
+}
+
+std::uint64_t store::disk_usage() const {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it{impl_->db->path(), ec}, end; !ec && it != end;
+         it.increment(ec)) {
+        if (it->is_regular_file(ec)) {
+            total += it->file_size(ec);
+        }
+    }
+    return total;
+}
+
+}  // namespace smppgw::store
