@@ -1,0 +1,208 @@
+// Recovery report after reopen, and clear startup errors for directories that are not a usable
+// store (foreign, damaged, locked, newer format).
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include <rocksdb/db.h>
+
+#include "smppgw/store/batch.hpp"
+#include "smppgw/store/store.hpp"
+#include "test_util.hpp"
+
+using namespace smppgw::store;
+using namespace smppgw::store::test;
+namespace fs = std::filesystem;
+namespace pol = smppgw::policy;
+
+namespace {
+
+// open must throw open_error whose message names the path and contains `problem`.
+void require_open_error(const store_options& o, const std::string& problem) {
+    try {
+        auto st = store::open(o);
+        FAIL("open succeeded for " << o.path);
+    } catch (const open_error& e) {
+        const std::string what = e.what();
+        INFO(what);
+        CHECK(what.find(o.path.string()) != std::string::npos);
+        CHECK(what.find(problem) != std::string::npos);
+    }
+}
+
+void write_file(const fs::path& p, std::string_view content) {
+    std::ofstream f{p, std::ios::binary | std::ios::trunc};
+    f << content;
+}
+
+void make_raw_rocksdb(const fs::path& p, const std::vector<std::string>& families) {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> desc;
+    desc.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{});
+    for (const auto& f : families) {
+        desc.emplace_back(f, rocksdb::ColumnFamilyOptions{});
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(o, p.string(), desc, &handles, &db).ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions{}, handles.back(), "some", "data").ok());
+    for (auto* h : handles) {
+        REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+    }
+    REQUIRE(db->Close().ok());
+    delete db;
+}
+
+}  // namespace
+
+TEST_CASE("recovery lists pending, deferred and outbox work after a restart", "[recovery]") {
+    temp_dir dir;
+    auto o = test_options(dir.path());
+    std::vector<message_id> ids;
+    {
+        auto st = store::open(o);
+        batch b;
+        for (int i = 0; i < 5; ++i) {
+            ids.push_back(st->next_id());
+            auto m = sample_message(ids.back());
+            b.put_message(m);
+        }
+        b.part_submitted(ids[1], 0, "carrier", "abc", test_start, true);  // no longer pending
+        b.set_state(ids[2], message_state::deferred, test_start);         // deferred instead
+        b.put_deferred(test_start + 8h, ids[2]);
+        b.set_state(ids[3], message_state::queued, test_start);           // still pending
+        b.put_deferred(test_start + 1h, 4242);
+        b.append_outbox("acct-a", outbox_kind::dlr, "d1", test_start);
+        b.append_outbox("acct-a", outbox_kind::dlr, "d2", test_start);
+        b.append_outbox("acct-b", outbox_kind::mo, "m1", test_start);
+        b.put_optout({"acme", "15550000001", test_start, "STOP", pol::record_source::mo, ""});
+        REQUIRE_FALSE(st->commit_sync(std::move(b)));
+        batch ack;
+        ack.ack_outbox("acct-a", 1);
+        REQUIRE_FALSE(st->commit_sync(std::move(ack)));
+    }
+    auto st = store::open(o);
+    const auto& r = st->recovery();
+    CHECK_FALSE(r.created);
+    CHECK(r.pending == std::vector<message_id>{ids[0], ids[3], ids[4]});
+    CHECK(r.pending_total == 3);
+    CHECK(r.deferred == std::vector<deferred_entry>{{test_start + 1h, 4242},
+                                                    {test_start + 8h, ids[2]}});
+    CHECK(r.deferred_total == 2);
+    REQUIRE(r.outbox.size() == 2);
+    CHECK(r.outbox[0] == outbox_status{"acct-a", 1, 2, 3});
+    CHECK(r.outbox[1] == outbox_status{"acct-b", 1, 1, 2});
+    CHECK(r.optouts == 1);
+    CHECK(*st->list_pending(ids[0], 10) == std::vector<message_id>{ids[3], ids[4]});
+
+    SECTION("lists are capped, totals stay exact") {
+        st.reset();
+        auto capped = o;
+        capped.recovery_list_limit = 2;
+        st = store::open(capped);
+        CHECK(st->recovery().pending.size() == 2);
+        CHECK(st->recovery().pending_total == 3);
+    }
+}
+
+TEST_CASE("a new store is created; create_if_missing=false refuses", "[recovery][open]") {
+    temp_dir dir;
+    auto o = test_options(dir / "new" / "nested");
+    o.create_if_missing = false;
+    require_open_error(o, "create_if_missing is off");
+    o.create_if_missing = true;
+    auto st = store::open(o);
+    CHECK(st->recovery().created);
+}
+
+TEST_CASE("foreign and damaged directories give clear startup errors", "[recovery][open]") {
+    temp_dir dir;
+    const auto p = dir / "db";
+
+    SECTION("a regular file") {
+        write_file(p, "hello");
+        require_open_error(test_options(p), "not a directory");
+    }
+    SECTION("a non-empty directory without a database") {
+        fs::create_directories(p);
+        write_file(p / "notes.txt", "hello");
+        require_open_error(test_options(p), "no CURRENT file");
+    }
+    SECTION("somebody else's RocksDB") {
+        make_raw_rocksdb(p, {"users"});
+        require_open_error(test_options(p), "foreign column family 'users'");
+        make_raw_rocksdb(dir / "plain", {});
+        require_open_error(test_options(dir / "plain"), "without the smppgw column families");
+    }
+    SECTION("our family names but no marker") {
+        make_raw_rocksdb(p, {"messages", "optouts"});
+        require_open_error(test_options(p), "marker is missing");
+    }
+    SECTION("a newer format") {
+        { auto st = store::open(test_options(p)); }
+        rocksdb::DB* db = nullptr;
+        std::vector<rocksdb::ColumnFamilyDescriptor> desc;
+        std::vector<std::string> names;
+        REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions{}, p.string(), &names).ok());
+        for (const auto& n : names) {
+            desc.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+        }
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions{}, p.string(), desc, &handles, &db).ok());
+        REQUIRE(db->Put(rocksdb::WriteOptions{}, handles[0], "smppgw.store.marker",
+                        "smppgw-store:99")
+                    .ok());
+        for (auto* h : handles) {
+            REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+        }
+        delete db;
+        require_open_error(test_options(p), "newer smppgw");
+    }
+    SECTION("garbage in CURRENT") {
+        { auto st = store::open(test_options(p)); }
+        write_file(p / "CURRENT", "garbage\n");
+        require_open_error(test_options(p), "damaged");
+    }
+    SECTION("a missing MANIFEST") {
+        { auto st = store::open(test_options(p)); }
+        for (const auto& e : fs::directory_iterator(p)) {
+            if (e.path().filename().string().rfind("MANIFEST-", 0) == 0) {
+                fs::remove(e.path());
+            }
+        }
+        require_open_error(test_options(p), "damaged");
+    }
+    SECTION("a truncated table file") {
+        {
+            auto st = store::open(test_options(p));
+            batch b;
+            for (int i = 0; i < 100; ++i) {
+                b.put_optout({"acme", std::to_string(15550000000 + i), test_start, "STOP",
+                              pol::record_source::mo, ""});
+            }
+            REQUIRE_FALSE(st->commit_sync(std::move(b)));
+            REQUIRE_FALSE(st->flush());
+        }
+        bool truncated = false;
+        for (const auto& e : fs::directory_iterator(p)) {
+            if (e.path().extension() == ".sst") {
+                fs::resize_file(e.path(), fs::file_size(e.path()) / 2);
+                truncated = true;
+            }
+        }
+        REQUIRE(truncated);
+        require_open_error(test_options(p), "damaged");
+    }
+    SECTION("already open (LOCK held)") {
+        auto first = store::open(test_options(p));
+        require_open_error(test_options(p), "in use by another process");
+    }
+    SECTION("invalid options") {
+        auto o = test_options(p);
+        o.node_id = 5000;
+        require_open_error(o, "node_id");
+    }
+}
