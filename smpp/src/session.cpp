@@ -210,7 +210,9 @@ void session::handle_response(pdu& p) {
             enquire_outstanding_ = false;
             break;
         case slot_kind::unbind_request:
-            close({});
+            // Flush first: responses queued before the unbind_resp arrived (ESME_RINVBNDSTS
+            // refusals, answers still owed) belong to the peer. close() would drop them.
+            close_after_flush({});
             break;
         case slot_kind::free: break;
     }
