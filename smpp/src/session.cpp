@@ -1,5 +1,6 @@
 #include "smppgw/smpp/session.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 
@@ -408,6 +409,12 @@ void session::check_timers(clock::time_point now) {
 
 void session::unbind() {
     if (closed_ || closing_after_flush_) {
+        return;
+    }
+    const auto unbinding = [](const slot& s) { return s.kind == slot_kind::unbind_request; };
+    if (state_ == bind_state::unbound && std::ranges::any_of(slots_, unbinding)) {
+        // Our unbind is already waiting for its response (bounded by unbind_timeout); closing
+        // now would cut the orderly end short, possibly before the unbind is even written.
         return;
     }
     if (!is_bound(state_)) {
