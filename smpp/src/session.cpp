@@ -110,6 +110,13 @@ asio::awaitable<void> session::read_loop() {
         }
         rend_ += n;
         last_rx_ = clock::now();
+        if (closing_after_flush_) {
+            // Nothing more will be dispatched. Drop what arrives rather than let a peer that
+            // keeps sending grow the buffer while the writer drains; reading on still notices
+            // the peer's close.
+            rbegin_ = rend_ = 0;
+            continue;
+        }
         if (!process_buffer()) {
             co_return;
         }
@@ -359,6 +366,10 @@ asio::awaitable<void> session::tick_loop() {
 }
 
 void session::check_timers(clock::time_point now) {
+    if (closing_after_flush_ && now > flush_deadline_) {
+        close(close_reason_);
+        return;
+    }
     if (config_.session_init_timeout.count() > 0 && state_ == bind_state::open &&
         now - created_ > config_.session_init_timeout) {
         close(session_errc::session_init);
@@ -432,6 +443,11 @@ void session::unbind() {
 void session::close_after_flush(std::error_code reason) {
     if (closed_) {
         return;
+    }
+    if (!closing_after_flush_) {
+        // The flush is bounded like every other wait: a peer that stopped reading would
+        // otherwise hold the session (and its queue) open forever.
+        flush_deadline_ = clock::now() + config_.unbind_timeout;
     }
     closing_after_flush_ = true;
     close_reason_ = reason;

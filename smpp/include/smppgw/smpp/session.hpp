@@ -58,6 +58,8 @@ struct session_config {
     std::chrono::milliseconds inactivity_timeout{0};     // 0: off; close after this much silence
     std::chrono::milliseconds session_init_timeout{0};   // 0: off; close if still unbound
     std::chrono::milliseconds partial_pdu_timeout{10'000};
+    // How long an orderly end may take: waiting for unbind_resp, and flushing what is queued
+    // before a close_after_flush (after which the session closes regardless).
     std::chrono::milliseconds unbind_timeout{5'000};
     // How often timers are checked; deadlines are honoured to within this.
     std::chrono::milliseconds tick{100};
@@ -170,6 +172,7 @@ private:
     std::uint8_t peer_version_ = 0x34;
     bool closed_ = false;
     bool closing_after_flush_ = false;
+    clock::time_point flush_deadline_{};  // set with closing_after_flush_
     std::error_code close_reason_;
     bool paused_ = false;
     bool writer_waiting_ = false;
