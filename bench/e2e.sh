@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# End-to-end scenario on loopback: smsc-sim (the carrier) <- [smppgw] <- smppgw-bench.
+#
+# Every run measures a baseline first — the generator straight to a fresh simulator, same binds,
+# windows and message mix — and then the same load through the gateway, so the gateway's cost is
+# a ratio measured minutes apart on the same (noisy, shared) machine. Each scenario appends one
+# row to the results file: throughput, latency percentiles, errors, CPU seconds and peak RSS per
+# process per million submits, and the load average while it ran.
+#
+#   bench/e2e.sh --baseline-only --duration 20s                   # what works today
+#   bench/e2e.sh --binds 8 --window 128 --receipts on --results bench-results.csv
+#   bench/e2e.sh --ack-latency 20ms --label rtt-20ms --format md --results e2e.md
+#
+# The gateway step is start_gateway() below: the lead completes it once the daemon exists.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+usage() {
+  cat <<'EOF'
+usage: bench/e2e.sh [options]
+
+Scenario (passed to both the baseline and the gateway run):
+  --binds N            binds (default 4)
+  --bind-type T        tx | trx | txrx (default trx)
+  --window N           outstanding submit_sm per bind (default 64)
+  --rate R             target submit_sm/s, 0 = as fast as windows allow (default 0)
+  --duration D         send phase per scenario (default 20s)
+  --count N            submit_sm per scenario instead of a duration
+  --receipts on|off    registered_delivery and receipt waiting (default on)
+  --ack-latency SPEC   simulator submit_sm_resp latency (default 0; see smsc-sim --help)
+  --receipt-delay SPEC simulator receipt delay (default 100ms)
+  --threads N          I/O threads for each tool (default 1)
+  --sim-args "..."     extra smsc-sim options (fault injection, outcomes, MO...)
+  --gen-args "..."     extra smppgw-bench options (message mix...)
+
+Run:
+  --baseline-only      skip the gateway scenario
+  --label TEXT         carried into the results row (default: the scenario in short)
+  --results FILE       append rows here (default bench/results/e2e.csv)
+  --format csv|md      results file format (default from the file name: .md -> md, else csv)
+  --build-dir DIR      where smsc-sim and smppgw-bench are (default build/release, then
+                       build/h-bench; env SMPPGW_BUILD_DIR)
+  --keep               keep the work directory (logs, JSON, SVG charts)
+  -h, --help           this text
+EOF
+}
+
+die() { echo "e2e.sh: error: $*" >&2; exit 2; }
+
+binds=4
+bind_type=trx
+window=64
+rate=0
+duration=20s
+count=
+receipts=on
+ack_latency=0
+receipt_delay=100ms
+threads=1
+sim_args=
+gen_args=
+baseline_only=0
+label=
+results=
+format=
+build_dir=${SMPPGW_BUILD_DIR:-}
+keep=0
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binds) binds=${2:?}; shift 2 ;;
+    --bind-type) bind_type=${2:?}; shift 2 ;;
+    --window) window=${2:?}; shift 2 ;;
+    --rate) rate=${2:?}; shift 2 ;;
+    --duration) duration=${2:?}; shift 2 ;;
+    --count) count=${2:?}; shift 2 ;;
+    --receipts) receipts=${2:?}; shift 2 ;;
+    --ack-latency) ack_latency=${2:?}; shift 2 ;;
+    --receipt-delay) receipt_delay=${2:?}; shift 2 ;;
+    --threads) threads=${2:?}; shift 2 ;;
+    --sim-args) sim_args=${2?}; shift 2 ;;
+    --gen-args) gen_args=${2?}; shift 2 ;;
+    --baseline-only) baseline_only=1; shift ;;
+    --label) label=${2?}; shift 2 ;;
+    --results) results=${2:?}; shift 2 ;;
+    --format) format=${2:?}; shift 2 ;;
+    --build-dir) build_dir=${2:?}; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+  esac
+done
+
+case "$receipts" in on|off) ;; *) die "--receipts must be on or off" ;; esac
+case "$bind_type" in tx|trx|txrx) ;; *) die "--bind-type must be tx, trx or txrx" ;; esac
+[ -n "$results" ] || results="$root/bench/results/e2e.csv"
+if [ -z "$format" ]; then
+  case "$results" in *.md) format=md ;; *) format=csv ;; esac
+fi
+case "$format" in csv|md) ;; *) die "--format must be csv or md" ;; esac
+
+if [ -z "$build_dir" ]; then
+  for d in "$root/build/release" "$root/build/h-bench"; do
+    if [ -x "$d/bench/smsc-sim" ] && [ -x "$d/bench/smppgw-bench" ]; then build_dir=$d; break; fi
+  done
+fi
+sim_bin="${build_dir:-$root/build/release}/bench/smsc-sim"
+gen_bin="${build_dir:-$root/build/release}/bench/smppgw-bench"
+if [ ! -x "$sim_bin" ] || [ ! -x "$gen_bin" ]; then
+  die "smsc-sim/smppgw-bench not built in '${build_dir:-build/release}' (cmake --preset release && cmake --build --preset release --target smsc-sim smppgw-bench)"
+fi
+command -v python3 >/dev/null || die "python3 is needed to read the generator's JSON report"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/smppgw-e2e.XXXXXX")
+sim_pid=
+GW_PID=
+GW_PORT=
+cleanup() {
+  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; fi
+  if [ -n "$GW_PID" ]; then kill "$GW_PID" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  if [ "$keep" = 1 ]; then echo "e2e.sh: logs and reports kept in $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+clk_tck=$(getconf CLK_TCK)
+
+# CPU seconds (user + system) and peak RSS (KiB) of a live process, from /proc.
+proc_cpu_seconds() {
+  awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / t }' "/proc/$1/stat"
+}
+proc_peak_rss_kib() {
+  awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# ---- the carrier
+
+start_sim() {
+  local name=$1
+  rm -f "$work/$name.sim.port"
+  # shellcheck disable=SC2086  # sim_args is a list of options on purpose
+  "$sim_bin" --port 0 --port-file "$work/$name.sim.port" --threads "$threads" \
+    --ack-latency "$ack_latency" --receipt-delay "$receipt_delay" $sim_args \
+    >"$work/$name.sim.log" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 100); do
+    [ -s "$work/$name.sim.port" ] && break
+    kill -0 "$sim_pid" 2>/dev/null || { cat "$work/$name.sim.log" >&2; die "smsc-sim did not start"; }
+    sleep 0.1
+  done
+  [ -s "$work/$name.sim.port" ] || die "smsc-sim did not report its port"
+  sim_port=$(cat "$work/$name.sim.port")
+}
+
+stop_sim() {
+  sim_cpu=$(proc_cpu_seconds "$sim_pid")
+  sim_rss=$(proc_peak_rss_kib "$sim_pid")
+  kill -TERM "$sim_pid"
+  wait "$sim_pid" || true
+  sim_pid=
+}
+
+# ---- the gateway (for the lead to complete)
+
+# start_gateway CARRIER_PORT
+#
+# Starts smppgw in the background with a carrier pointing at 127.0.0.1:CARRIER_PORT (the
+# simulator) and waits until it accepts SMPP binds. On success it sets, in this shell:
+#   GW_PID   the daemon's pid (for CPU/RSS from /proc and for stop_gateway)
+#   GW_PORT  its northbound SMPP port (the generator connects there)
+# and returns 0; it returns non-zero when the gateway cannot run (the row is then skipped).
+#
+# What the gateway's config must contain for the generator's defaults:
+#   - an account with system_id "bench", password "bench", allowed to bind as TX, RX and TRX
+#     (generator --system-id/--password change that), with a window at least --window;
+#   - one carrier at 127.0.0.1:CARRIER_PORT with system_id/password the simulator accepts (any,
+#     by default), enough binds and window not to be the bottleneck you are not measuring;
+#   - a policy that lets the default traffic through: transactional (service_type TXN) to US
+#     numbers in 24 area codes across all time zones. Promotional (MKT), opt-out and quiet-hours
+#     scenarios come from --gen-args (--promo-share, --optout-share; seed opt-outs with
+#     `smppgw-bench --export-optouts FILE`);
+#   - a store in a fresh directory under "$work" (e.g. "$work/gw-store"), sync mode as measured.
+# Write its log to "$work/gateway.log". Use port 0 or a free port and read the actual port back
+# (log line, admin API or a port file) rather than guessing.
+start_gateway() {
+  local carrier_port=$1
+  local gw_bin="${SMPPGW_BIN:-${build_dir}/gateway/smppgw}"
+  if [ ! -x "$gw_bin" ]; then
+    echo "e2e.sh: gateway binary '$gw_bin' not found: gateway scenario skipped" >&2
+    return 1
+  fi
+  echo "e2e.sh: start_gateway is not written yet (carrier port $carrier_port)" >&2
+  return 1
+}
+
+stop_gateway() {
+  gw_cpu=$(proc_cpu_seconds "$GW_PID")
+  gw_rss=$(proc_peak_rss_kib "$GW_PID")
+  kill -TERM "$GW_PID"
+  wait "$GW_PID" || true
+  GW_PID=
+}
+
+# ---- the load
+
+run_gen() {
+  local name=$1 port=$2
+  local limit=(--duration "$duration")
+  [ -n "$count" ] && limit=(--count "$count")
+  # shellcheck disable=SC2086  # gen_args is a list of options on purpose
+  "$gen_bin" --port "$port" --binds "$binds" --bind-type "$bind_type" --window "$window" \
+    --threads "$threads" --rate "$rate" "${limit[@]}" --receipts "$receipts" \
+    --label "$name" --json "$work/$name.json" --svg "$work/$name.svg" $gen_args \
+    >"$work/$name.txt" 2>"$work/$name.progress" || {
+      cat "$work/$name.progress" >&2
+      die "smppgw-bench failed in scenario '$name'"
+    }
+  cat "$work/$name.txt"
+}
+
+# ---- results
+
+columns="date,commit,label,scenario,load_1m,binds,bind_type,window,threads,rate_target,ack_latency,receipt_delay,receipts,submits,send_s,submits_per_s,receipts_per_s,resp_p50_ms,resp_p99_ms,resp_p999_ms,resp_max_ms,dlr_p50_ms,dlr_p99_ms,dlr_max_ms,errors,receipts_missing,gen_cpu_s_per_M,gen_rss_MiB,sim_cpu_s_per_M,sim_rss_MiB,gw_cpu_s_per_M,gw_rss_MiB,vs_baseline"
+
+# emit_row SCENARIO JSON SIM_CPU SIM_RSS GW_CPU GW_RSS BASELINE_RATE
+emit_row() {
+  python3 - "$@" <<'PY'
+import json, sys, os
+scenario, path, sim_cpu, sim_rss, gw_cpu, gw_rss, base_rate = sys.argv[1:8]
+e = os.environ
+r = json.load(open(path))
+c, t, l = r["counts"], r["throughput"], r["latency_ms"]
+submits = max(c["submits"], 1)
+per_m = lambda cpu: "" if cpu == "" else f"{float(cpu) * 1e6 / submits:.2f}"
+mib = lambda kib: "" if kib == "" else f"{int(kib) / 1024:.0f}"
+rate = t["submits_per_s"]
+ratio = f"{rate / float(base_rate):.3f}" if base_rate not in ("", "0") and float(base_rate) > 0 else ""
+missing = max(c["receipts_expected"] - c["receipts_matched"], 0)
+row = [
+    r["started_at"], e["E2E_COMMIT"], e["E2E_LABEL"], scenario,
+    f'{(r["loadavg"]["start"] + r["loadavg"]["end"]) / 2:.2f}',
+    e["E2E_BINDS"], e["E2E_BIND_TYPE"], e["E2E_WINDOW"], e["E2E_THREADS"], e["E2E_RATE"],
+    e["E2E_ACK"], e["E2E_DELAY"], e["E2E_RECEIPTS"],
+    str(c["submits"]), f'{r["send_seconds"]:.2f}', f"{rate:.0f}", f'{t["receipts_per_s"]:.0f}',
+    f'{l["submit_resp"]["p50"]:.2f}', f'{l["submit_resp"]["p99"]:.2f}',
+    f'{l["submit_resp"]["p99_9"]:.2f}', f'{l["submit_resp"]["max"]:.2f}',
+    f'{l["submit_receipt"]["p50"]:.1f}', f'{l["submit_receipt"]["p99"]:.1f}',
+    f'{l["submit_receipt"]["max"]:.1f}',
+    str(c["errors"]), str(missing),
+    per_m(f'{r["process"]["cpu_user_s"] + r["process"]["cpu_system_s"]}'),
+    mib(str(r["process"]["max_rss_kib"])),
+    per_m(sim_cpu), mib(sim_rss), per_m(gw_cpu), mib(gw_rss), ratio,
+]
+print("\t".join(row))
+PY
+}
+
+write_row() {
+  local row=$1
+  mkdir -p "$(dirname "$results")"
+  if [ "$format" = csv ]; then
+    [ -s "$results" ] || echo "$columns" >"$results"
+    printf '%s\n' "$row" | tr '\t' ',' >>"$results"
+  else
+    if [ ! -s "$results" ]; then
+      echo "| ${columns//,/ | } |" >"$results"
+      echo "|$(echo "$columns" | sed 's/[^,]*/---/g; s/,/|/g')|" >>"$results"
+    fi
+    printf '| %s |\n' "$(printf '%s' "$row" | sed 's/\t/ | /g')" >>"$results"
+  fi
+}
+
+export E2E_COMMIT
+E2E_COMMIT=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+export E2E_LABEL=${label:-"${binds}x${bind_type}/w${window} ack=${ack_latency} dlr=${receipts}"}
+export E2E_BINDS=$binds E2E_BIND_TYPE=$bind_type E2E_WINDOW=$window E2E_THREADS=$threads
+export E2E_RATE=$rate E2E_ACK=$ack_latency E2E_DELAY=$receipt_delay E2E_RECEIPTS=$receipts
+
+echo "e2e.sh: $E2E_LABEL; load $(cut -d' ' -f1-3 /proc/loadavg); results -> $results" >&2
+
+# 1. Baseline: generator straight to the simulator.
+start_sim baseline
+run_gen baseline "$sim_port"
+stop_sim
+baseline_rate=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["throughput"]["submits_per_s"])' "$work/baseline.json")
+write_row "$(emit_row baseline "$work/baseline.json" "$sim_cpu" "$sim_rss" "" "" "$baseline_rate")"
+
+# 2. Through the gateway.
+if [ "$baseline_only" = 0 ]; then
+  start_sim gateway
+  if start_gateway "$sim_port"; then
+    run_gen gateway "$GW_PORT"
+    stop_gateway
+    stop_sim
+    write_row "$(emit_row gateway "$work/gateway.json" "$sim_cpu" "$sim_rss" "$gw_cpu" "$gw_rss" "$baseline_rate")"
+  else
+    stop_sim
+    echo "e2e.sh: gateway scenario skipped; baseline row written" >&2
+  fi
+fi
+echo "e2e.sh: appended to $results" >&2
