@@ -24,7 +24,8 @@ check_verdict check::run(evaluation& ev) const {
     return v;
 }
 
-chain::chain(std::shared_ptr<const number_index> numbers, std::vector<std::unique_ptr<check>> checks)
+chain::chain(std::shared_ptr<const number_index> numbers,
+             std::vector<std::unique_ptr<check>> checks)
     : numbers_(std::move(numbers)), checks_(std::move(checks)) {
     if (checks_.empty() || checks_.front()->id() != check_id::destination) {
         throw std::invalid_argument("policy chain: the destination check must come first");

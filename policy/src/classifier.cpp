@@ -91,15 +91,16 @@ keyword_classifier::keyword_classifier(const keyword_config& cfg)
                         bool confirm, const std::string& language) {
         std::string text = normalize_keyword_text(raw);
         if (text.empty()) {
-            throw config_error(fmt::format("keywords.{}: '{}' normalizes to nothing", language, raw));
+            throw config_error(
+                fmt::format("keywords.{}: '{}' normalizes to nothing", language, raw));
         }
         std::string squashed = squash(text);
         for (auto& e : to) {
             if (e.text == text || e.squashed == squashed) {
                 if (e.kind != kind) {
-                    throw config_error(fmt::format(
-                        "keywords: '{}' ({}) is also '{}' ({}) with another meaning", raw,
-                        language, e.text, e.language));
+                    throw config_error(
+                        fmt::format("keywords: '{}' ({}) is also '{}' ({}) with another meaning",
+                                    raw, language, e.text, e.language));
                 }
                 e.confirm = e.confirm || confirm;
                 if (e.text == text) {
@@ -204,8 +205,8 @@ keyword_match keyword_classifier::classify_normalized(std::string normalized) co
             if (is_opt_out(e.kind) && e.squashed.size() >= fuzzy_min_letters_ &&
                 edit_distance(squashed, e.squashed, 1) == 1) {
                 // Prefer the brand-scoped keyword when a typo is near both (STOPP vs STOPALL).
-                if (best == nullptr || (best->kind == keyword_kind::opt_out_all &&
-                                        e.kind == keyword_kind::opt_out)) {
+                if (best == nullptr ||
+                    (best->kind == keyword_kind::opt_out_all && e.kind == keyword_kind::opt_out)) {
                     best = &e;
                 }
             }

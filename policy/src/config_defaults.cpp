@@ -83,7 +83,7 @@ std::vector<keyword_language> default_keyword_languages() {
     std::vector<keyword_language> langs;
     keyword_language en;
     en.language = "en";
-    en.opt_out = {"STOP",   "UNSUBSCRIBE", "UNSUB",  "CANCEL",  "END", "QUIT",
+    en.opt_out = {"STOP",   "UNSUBSCRIBE", "UNSUB",   "CANCEL",  "END",    "QUIT",
                   "REVOKE", "OPTOUT",      "OPT OUT", "OPT-OUT", "REMOVE", "TD"};
     en.opt_out_all = {"STOPALL", "STOP ALL"};
     en.opt_in = {"START", "UNSTOP", "YES"};
@@ -96,19 +96,19 @@ std::vector<keyword_language> default_keyword_languages() {
     en.review_words = {"stop", "stopall", "cancel", "quit", "revoke", "remove"};
     // One edit from STOP, QUIT, CANCEL, REMOVE, REVOKE, UNSUB or a non-English keyword, and
     // ordinary words people send as a whole reply.
-    en.fuzzy_exceptions = {"shop", "step",  "stow",  "slop",  "atop",  "stoa", "quite", "quiz",
-                           "suit", "quilt", "cancer", "arrest", "also", "alot", "auto", "pure",
-                           "care", "dare",  "bare",  "fare",  "rare",  "mare", "park", "part",
-                           "page", "pace",  "pore",  "pave",  "pane",  "said", "sail", "hair",
-                           "fair", "pair",  "stair", "sari",  "remote"};
+    en.fuzzy_exceptions = {"shop", "step",  "stow",   "slop",   "atop",  "stoa", "quite", "quiz",
+                           "suit", "quilt", "cancer", "arrest", "also",  "alot", "auto",  "pure",
+                           "care", "dare",  "bare",   "fare",   "rare",  "mare", "park",  "part",
+                           "page", "pace",  "pore",   "pave",   "pane",  "said", "sail",  "hair",
+                           "fair", "pair",  "stair",  "sari",   "remote"};
     langs.push_back(std::move(en));
 
     keyword_language fr;
     fr.language = "fr";
     fr.opt_out = {"ARRET"};
     fr.help = {"AIDE"};
-    fr.phrases = {"arrete", "arreter", "arretez", "desabonner", "me desabonner", "desinscrire",
-                  "me desinscrire"};
+    fr.phrases = {"arrete",        "arreter",     "arretez",       "desabonner",
+                  "me desabonner", "desinscrire", "me desinscrire"};
     fr.review_words = {"arret"};
     langs.push_back(std::move(fr));
 

@@ -153,8 +153,7 @@ std::vector<overlay_config> parse_overlays(std::istream& in, std::string_view so
     return out;
 }
 
-holiday_calendar parse_holidays(std::istream& in, std::string_view name,
-                                std::string_view source) {
+holiday_calendar parse_holidays(std::istream& in, std::string_view name, std::string_view source) {
     holiday_calendar out;
     out.name = std::string(name);
     out.source = std::string(source);
@@ -166,8 +165,7 @@ holiday_calendar parse_holidays(std::istream& in, std::string_view name,
         const std::string_view ds = t.substr(0, 10);
         const bool shape = ds.size() == 10 && ds[4] == '-' && ds[7] == '-' &&
                            (t.size() == 10 || t[10] == ' ' || t[10] == '\t');
-        if (!shape ||
-            std::from_chars(ds.data(), ds.data() + 4, y).ec != std::errc{} ||
+        if (!shape || std::from_chars(ds.data(), ds.data() + 4, y).ec != std::errc{} ||
             std::from_chars(ds.data() + 5, ds.data() + 7, m).ec != std::errc{} ||
             std::from_chars(ds.data() + 8, ds.data() + 10, d).ec != std::errc{}) {
             throw data_error(out.source, line, "expected 'YYYY-MM-DD name'");

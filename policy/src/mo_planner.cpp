@@ -12,11 +12,16 @@ namespace {
 
 const std::string& pick(const reply_texts& t, reply_text kind) noexcept {
     switch (kind) {
-    case reply_text::optout: return t.optout_confirmation;
-    case reply_text::optout_all: return t.optout_all_confirmation;
-    case reply_text::optin: return t.optin_confirmation;
-    case reply_text::double_opt_in: return t.double_opt_in_confirmation;
-    case reply_text::help: return t.help;
+        case reply_text::optout:
+            return t.optout_confirmation;
+        case reply_text::optout_all:
+            return t.optout_all_confirmation;
+        case reply_text::optin:
+            return t.optin_confirmation;
+        case reply_text::double_opt_in:
+            return t.double_opt_in_confirmation;
+        case reply_text::help:
+            return t.help;
     }
     return t.help;
 }
@@ -45,11 +50,14 @@ bool region_in(std::string_view region, const std::vector<std::string>& prefixes
 
 keyword_reply reply_kind(reply_text t) noexcept {
     switch (t) {
-    case reply_text::optout:
-    case reply_text::optout_all: return keyword_reply::optout_confirmation;
-    case reply_text::optin:
-    case reply_text::double_opt_in: return keyword_reply::optin_confirmation;
-    case reply_text::help: return keyword_reply::help;
+        case reply_text::optout:
+        case reply_text::optout_all:
+            return keyword_reply::optout_confirmation;
+        case reply_text::optin:
+        case reply_text::double_opt_in:
+            return keyword_reply::optin_confirmation;
+        case reply_text::help:
+            return keyword_reply::help;
     }
     return keyword_reply::help;
 }
@@ -81,8 +89,8 @@ mo_state fetch_mo_state(const lookups& lk, std::string_view brand, std::string_v
 }
 
 std::size_t mo_plan::count(mo_action_kind k) const noexcept {
-    return static_cast<std::size_t>(std::count_if(
-        actions.begin(), actions.end(), [k](const mo_action& a) { return a.kind == k; }));
+    return static_cast<std::size_t>(std::count_if(actions.begin(), actions.end(),
+                                                  [k](const mo_action& a) { return a.kind == k; }));
 }
 
 const mo_action* mo_plan::first(mo_action_kind k) const noexcept {
@@ -96,8 +104,8 @@ mo_planner::mo_planner(const mo_config& cfg) : cfg_(cfg) {
         return t.language == cfg_.default_language;
     });
     if (def == cfg_.texts.end()) {
-        throw config_error(
-            fmt::format("mo.texts has no texts for the default language '{}'", cfg_.default_language));
+        throw config_error(fmt::format("mo.texts has no texts for the default language '{}'",
+                                       cfg_.default_language));
     }
     for (auto k : {reply_text::optout, reply_text::optout_all, reply_text::optin,
                    reply_text::double_opt_in, reply_text::help}) {
@@ -220,98 +228,102 @@ mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
     };
 
     switch (match.kind) {
-    case keyword_kind::opt_out:
-    case keyword_kind::opt_out_all: {
-        const bool all = match.kind == keyword_kind::opt_out_all;
-        // A repeated STOP changes nothing and gets no second confirmation.
-        const bool covered = all ? state.all_optout.has_value()
-                                 : (state.brand_optout.has_value() || state.all_optout.has_value());
-        if (covered) {
-            break;
-        }
-        const std::string scope = all ? std::string(all_brands) : brand;
-        mo_action rec = action(mo_action_kind::record_optout, true, scope);
-        rec.optout = optout_record{scope,        msisdn, in.received, match.keyword,
-                                   record_source::mo, std::string(in.mo_id)};
-        p.actions.push_back(std::move(rec));
-        if (cfg_.revoke_consents_on_optout) {
-            p.actions.push_back(action(mo_action_kind::revoke_consents, true, scope));
-        }
-        clear_hold();
-        send(all ? reply_text::optout_all : reply_text::optout);
-        break;
-    }
-    case keyword_kind::opt_in: {
-        const bool lift_brand = state.brand_optout.has_value();
-        const bool lift_all = state.all_optout.has_value() && cfg_.start_lifts_all_brands;
-        if (lift_brand || lift_all) {
-            if (lift_brand) {
-                p.actions.push_back(action(mo_action_kind::lift_optout, false, brand));
+        case keyword_kind::opt_out:
+        case keyword_kind::opt_out_all: {
+            const bool all = match.kind == keyword_kind::opt_out_all;
+            // A repeated STOP changes nothing and gets no second confirmation.
+            const bool covered =
+                all ? state.all_optout.has_value()
+                    : (state.brand_optout.has_value() || state.all_optout.has_value());
+            if (covered) {
+                break;
             }
-            if (lift_all) {
-                p.actions.push_back(
-                    action(mo_action_kind::lift_optout, false, std::string(all_brands)));
-            }
-            for (auto klass : cfg_.optin_consent_classes) {
-                mo_action a = action(mo_action_kind::record_consent, false, brand);
-                consent_record c;
-                c.brand = brand;
-                c.msisdn = msisdn;
-                c.klass = klass;
-                c.status = consent_status::granted;
-                c.type = consent_type::express;
-                c.granted = in.received;
-                c.source = record_source::keyword;
-                c.proof = fmt::format("MO {} '{}' to {}", in.mo_id, match.keyword,
-                                      in.receiving_number);
-                c.proof_url = match.keyword;
-                p.actions.push_back(std::move(a));
-                p.actions.back().consent = std::move(c);
-                p.actions.back().klass = klass;
+            const std::string scope = all ? std::string(all_brands) : brand;
+            mo_action rec = action(mo_action_kind::record_optout, true, scope);
+            rec.optout = optout_record{scope,
+                                       msisdn,
+                                       in.received,
+                                       match.keyword,
+                                       record_source::mo,
+                                       std::string(in.mo_id)};
+            p.actions.push_back(std::move(rec));
+            if (cfg_.revoke_consents_on_optout) {
+                p.actions.push_back(action(mo_action_kind::revoke_consents, true, scope));
             }
             clear_hold();
-            send(reply_text::optin);
+            send(all ? reply_text::optout_all : reply_text::optout);
             break;
         }
-        if (match.confirms_double_opt_in &&
-            (state.pending_promotional || state.pending_transactional)) {
-            for (auto [pending, klass] : {std::pair{state.pending_promotional,
-                                                    message_class::promotional},
-                                          std::pair{state.pending_transactional,
-                                                    message_class::transactional}}) {
-                if (pending) {
-                    mo_action a = action(mo_action_kind::confirm_double_opt_in, false, brand);
-                    a.klass = klass;
-                    p.actions.push_back(std::move(a));
+        case keyword_kind::opt_in: {
+            const bool lift_brand = state.brand_optout.has_value();
+            const bool lift_all = state.all_optout.has_value() && cfg_.start_lifts_all_brands;
+            if (lift_brand || lift_all) {
+                if (lift_brand) {
+                    p.actions.push_back(action(mo_action_kind::lift_optout, false, brand));
                 }
+                if (lift_all) {
+                    p.actions.push_back(
+                        action(mo_action_kind::lift_optout, false, std::string(all_brands)));
+                }
+                for (auto klass : cfg_.optin_consent_classes) {
+                    mo_action a = action(mo_action_kind::record_consent, false, brand);
+                    consent_record c;
+                    c.brand = brand;
+                    c.msisdn = msisdn;
+                    c.klass = klass;
+                    c.status = consent_status::granted;
+                    c.type = consent_type::express;
+                    c.granted = in.received;
+                    c.source = record_source::keyword;
+                    c.proof = fmt::format("MO {} '{}' to {}", in.mo_id, match.keyword,
+                                          in.receiving_number);
+                    c.proof_url = match.keyword;
+                    p.actions.push_back(std::move(a));
+                    p.actions.back().consent = std::move(c);
+                    p.actions.back().klass = klass;
+                }
+                clear_hold();
+                send(reply_text::optin);
+                break;
             }
+            if (match.confirms_double_opt_in &&
+                (state.pending_promotional || state.pending_transactional)) {
+                for (auto [pending, klass] :
+                     {std::pair{state.pending_promotional, message_class::promotional},
+                      std::pair{state.pending_transactional, message_class::transactional}}) {
+                    if (pending) {
+                        mo_action a = action(mo_action_kind::confirm_double_opt_in, false, brand);
+                        a.klass = klass;
+                        p.actions.push_back(std::move(a));
+                    }
+                }
+                clear_hold();
+                send(reply_text::double_opt_in);
+                break;
+            }
+            // Nothing to lift or confirm; a clear opt-in still resolves a review hold.
             clear_hold();
-            send(reply_text::double_opt_in);
             break;
         }
-        // Nothing to lift or confirm; a clear opt-in still resolves a review hold.
-        clear_hold();
-        break;
-    }
-    case keyword_kind::help:
-        // Answered even when opted out: the reply is exempt from the opt-out check.
-        send(reply_text::help);
-        break;
-    case keyword_kind::ambiguous:
-        if (cfg_.hold_on_ambiguous && !state.held) {
-            mo_action h = action(mo_action_kind::place_hold, true, brand);
-            h.hold = hold_record{brand, msisdn, in.received, std::string(in.mo_id),
-                                 std::string(in.text)};
-            p.actions.push_back(std::move(h));
-        }
-        {
-            mo_action f = action(mo_action_kind::flag_for_review, false, brand);
-            f.text = std::string(in.text);
-            p.actions.push_back(std::move(f));
-        }
-        break;
-    case keyword_kind::none:
-        break;
+        case keyword_kind::help:
+            // Answered even when opted out: the reply is exempt from the opt-out check.
+            send(reply_text::help);
+            break;
+        case keyword_kind::ambiguous:
+            if (cfg_.hold_on_ambiguous && !state.held) {
+                mo_action h = action(mo_action_kind::place_hold, true, brand);
+                h.hold = hold_record{brand, msisdn, in.received, std::string(in.mo_id),
+                                     std::string(in.text)};
+                p.actions.push_back(std::move(h));
+            }
+            {
+                mo_action f = action(mo_action_kind::flag_for_review, false, brand);
+                f.text = std::string(in.text);
+                p.actions.push_back(std::move(f));
+            }
+            break;
+        case keyword_kind::none:
+            break;
     }
     // Durable actions first, in their relative order.
     std::stable_partition(p.actions.begin(), p.actions.end(),

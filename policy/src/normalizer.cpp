@@ -26,23 +26,33 @@ const icu::Normalizer2& instance(const icu::Normalizer2* (*get)(UErrorCode&)) {
 // plus a mark. Input is already case-folded.
 const char* fold_letter(UChar32 c) noexcept {
     switch (c) {
-    case 0x00F8: return "o";   // ø
-    case 0x0111: return "d";   // đ
-    case 0x0142: return "l";   // ł
-    case 0x0127: return "h";   // ħ
-    case 0x0167: return "t";   // ŧ
-    case 0x0131: return "i";   // dotless ı
-    case 0x00E6: return "ae";  // æ
-    case 0x0153: return "oe";  // œ
-    case 0x00F0: return "d";   // ð
-    case 0x00FE: return "th";  // þ
-    default: return nullptr;
+        case 0x00F8:
+            return "o";  // ø
+        case 0x0111:
+            return "d";  // đ
+        case 0x0142:
+            return "l";  // ł
+        case 0x0127:
+            return "h";  // ħ
+        case 0x0167:
+            return "t";  // ŧ
+        case 0x0131:
+            return "i";  // dotless ı
+        case 0x00E6:
+            return "ae";  // æ
+        case 0x0153:
+            return "oe";  // œ
+        case 0x00F0:
+            return "d";  // ð
+        case 0x00FE:
+            return "th";  // þ
+        default:
+            return nullptr;
     }
 }
 
 bool is_apostrophe(UChar32 c) noexcept {
-    return c == 0x0027 || c == 0x2019 || c == 0x2018 || c == 0x02BC || c == 0x0060 ||
-           c == 0x00B4;
+    return c == 0x0027 || c == 0x2019 || c == 0x2018 || c == 0x02BC || c == 0x0060 || c == 0x00B4;
 }
 
 }  // namespace
@@ -52,8 +62,8 @@ std::string normalize_keyword_text(std::string_view utf8) {
     static const icu::Normalizer2& nfd = instance(&icu::Normalizer2::getNFDInstance);
 
     UErrorCode status = U_ZERO_ERROR;
-    icu::UnicodeString s =
-        icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+    icu::UnicodeString s = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
     s = nfkc.normalize(s, status);
     s.foldCase(U_FOLD_CASE_DEFAULT);
     // NFKC again: case folding can produce sequences that are not in normal form.

@@ -103,14 +103,14 @@ normalized_destination normalize_destination(const address& dest,
     }
     if (!international && dest.ton == type_of_number::unknown) {
         switch (cfg.unknown_ton) {
-        case unknown_ton_handling::international:
-            international = true;
-            break;
-        case unknown_ton_handling::national:
-            break;
-        case unknown_ton_handling::infer:
-            international = !contains(cfg.national_lengths, d.size());
-            break;
+            case unknown_ton_handling::international:
+                international = true;
+                break;
+            case unknown_ton_handling::national:
+                break;
+            case unknown_ton_handling::infer:
+                international = !contains(cfg.national_lengths, d.size());
+                break;
         }
     }
 

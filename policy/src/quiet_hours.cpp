@@ -13,7 +13,8 @@ using std::chrono::minutes;
 
 void validate(const day_window& w, const std::string& where) {
     if (!w.closed && !(w.start < w.end && w.end <= 1440)) {
-        throw config_error(fmt::format("{}: window must satisfy start < end <= 1440 minutes", where));
+        throw config_error(
+            fmt::format("{}: window must satisfy start < end <= 1440 minutes", where));
     }
 }
 

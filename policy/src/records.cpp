@@ -56,19 +56,27 @@ constexpr std::array<std::pair<consent_type, std::string_view>, 2> type_names{{
 
 }  // namespace
 
-std::string_view to_string(message_class c) noexcept { return name_of(class_names, c); }
+std::string_view to_string(message_class c) noexcept {
+    return name_of(class_names, c);
+}
 std::optional<message_class> parse_message_class(std::string_view s) noexcept {
     return parse_by_name(class_names, s);
 }
-std::string_view to_string(record_source s) noexcept { return name_of(source_names, s); }
+std::string_view to_string(record_source s) noexcept {
+    return name_of(source_names, s);
+}
 std::optional<record_source> parse_record_source(std::string_view s) noexcept {
     return parse_by_name(source_names, s);
 }
-std::string_view to_string(consent_status s) noexcept { return name_of(status_names, s); }
+std::string_view to_string(consent_status s) noexcept {
+    return name_of(status_names, s);
+}
 std::optional<consent_status> parse_consent_status(std::string_view s) noexcept {
     return parse_by_name(status_names, s);
 }
-std::string_view to_string(consent_type t) noexcept { return name_of(type_names, t); }
+std::string_view to_string(consent_type t) noexcept {
+    return name_of(type_names, t);
+}
 std::optional<consent_type> parse_consent_type(std::string_view s) noexcept {
     return parse_by_name(type_names, s);
 }

@@ -48,8 +48,9 @@ seconds zone_clock::offset_at(time_point t) const {
     if (s < from_ || s >= to_ || spans_.empty()) {
         return tz_->get_info(s).offset;
     }
-    auto it = std::upper_bound(spans_.begin(), spans_.end(), s,
-                               [](date::sys_seconds v, const span_info& sp) { return v < sp.begin; });
+    auto it =
+        std::upper_bound(spans_.begin(), spans_.end(), s,
+                         [](date::sys_seconds v, const span_info& sp) { return v < sp.begin; });
     return std::prev(it)->offset;
 }
 
@@ -69,9 +70,9 @@ time_point zone_clock::earliest_at(local_ms l) const {
     }
     // Spans that can hold an instant reading `l`, in time order: the first that does holds
     // the earliest one.
-    auto it = std::upper_bound(spans_.begin(), spans_.end(),
-                               std::chrono::floor<seconds>(as_utc - max_offset),
-                               [](date::sys_seconds v, const span_info& sp) { return v < sp.begin; });
+    auto it = std::upper_bound(
+        spans_.begin(), spans_.end(), std::chrono::floor<seconds>(as_utc - max_offset),
+        [](date::sys_seconds v, const span_info& sp) { return v < sp.begin; });
     if (it != spans_.begin()) {
         --it;
     }
@@ -97,8 +98,7 @@ time_point zone_clock::earliest_at(local_ms l) const {
 
 // ---- number_index --------------------------------------------------------------------------
 
-number_index::number_index(const numbering_config& cfg, const policy_data& data)
-    : nanp_(1000) {
+number_index::number_index(const numbering_config& cfg, const policy_data& data) : nanp_(1000) {
     if (cfg.table_from_year > cfg.table_to_year) {
         throw config_error("numbering.table_from_year is after table_to_year");
     }
@@ -120,7 +120,8 @@ number_index::number_index(const numbering_config& cfg, const policy_data& data)
         try {
             fallback.push_back(clock_for(name));
         } catch (const std::runtime_error&) {
-            throw config_error(fmt::format("numbering.fallback_zones: unknown time zone '{}'", name));
+            throw config_error(
+                fmt::format("numbering.fallback_zones: unknown time zone '{}'", name));
         }
     }
     if (fallback.empty()) {
@@ -174,8 +175,7 @@ number_index::number_index(const numbering_config& cfg, const policy_data& data)
     }
     for (std::size_t npa = 0; npa < 1000; ++npa) {
         if (!merged[npa].empty()) {
-            nanp_[npa].zone_set =
-                intern_zone_set({merged[npa].begin(), merged[npa].end()});
+            nanp_[npa].zone_set = intern_zone_set({merged[npa].begin(), merged[npa].end()});
             nanp_[npa].fallback = false;
         }
     }
@@ -186,10 +186,10 @@ number_index::number_index(const numbering_config& cfg, const policy_data& data)
     for (const auto& cr : cfg.country_regions) {
         if (cr.prefix.empty() || cr.prefix.front() == '1' ||
             cr.prefix.find_first_not_of("0123456789") != std::string::npos) {
-            throw config_error(fmt::format(
-                "numbering.country_regions: bad prefix '{}' (NANP regions come from "
-                "area_codes.csv)",
-                cr.prefix));
+            throw config_error(
+                fmt::format("numbering.country_regions: bad prefix '{}' (NANP regions come from "
+                            "area_codes.csv)",
+                            cr.prefix));
         }
         prefix_regions_[prefix_key(cr.prefix)] = intern_region(cr.region);
         max_region_prefix_ = std::max(max_region_prefix_, cr.prefix.size());
@@ -197,9 +197,8 @@ number_index::number_index(const numbering_config& cfg, const policy_data& data)
 }
 
 std::uint32_t number_index::intern_zone_set(std::vector<const zone_clock*> zones) {
-    std::sort(zones.begin(), zones.end(), [](const zone_clock* a, const zone_clock* b) {
-        return a->name() < b->name();
-    });
+    std::sort(zones.begin(), zones.end(),
+              [](const zone_clock* a, const zone_clock* b) { return a->name() < b->name(); });
     zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
     for (std::size_t i = 0; i < zone_sets_.size(); ++i) {
         if (zone_sets_[i] == zones) {
@@ -232,8 +231,8 @@ region_id number_index::find_region(std::string_view name) const noexcept {
 number_profile number_index::lookup(std::string_view d) const noexcept {
     number_profile p;
     if (d.size() >= 4 && d.front() == '1') {
-        const auto npa = static_cast<std::size_t>((d[1] - '0') * 100 + (d[2] - '0') * 10 +
-                                                  (d[3] - '0'));
+        const auto npa =
+            static_cast<std::size_t>((d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0'));
         const auto& e = nanp_[npa];
         p.region = e.region;
         p.zone_set = e.zone_set;

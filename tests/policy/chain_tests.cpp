@@ -15,7 +15,9 @@ constexpr const char* fl = "13055550123";   // US-FL, New York zone
 constexpr const char* nyc = "12125550123";  // US-NY
 
 // Wednesday noon in New York: inside every US window.
-time_point noon() { return local(ny, 2026, 6, 10, 12, 0); }
+time_point noon() {
+    return local(ny, 2026, 6, 10, 12, 0);
+}
 
 }  // namespace
 

@@ -118,10 +118,9 @@ TEST_CASE("config errors are caught when the engine is built", "[data][config]")
                     config_error);
     CHECK_THROWS_AS(make_engine([](policy_config& c) { c.frequency.caps[0].max_messages = 17; }),
                     config_error);
-    CHECK_THROWS_AS(make_engine([](policy_config& c) {
-                        c.numbering.fallback_zones = {"Nowhere/Zone"};
-                    }),
-                    config_error);
+    CHECK_THROWS_AS(
+        make_engine([](policy_config& c) { c.numbering.fallback_zones = {"Nowhere/Zone"}; }),
+        config_error);
     CHECK_THROWS_AS(make_engine([](policy_config& c) {
                         // HELP as an opt-out keyword contradicts the help list.
                         c.keywords.languages[0].opt_out.push_back("help");

@@ -8,7 +8,9 @@ using namespace policy_test;
 
 namespace {
 
-const keyword_classifier& classifier() { return default_engine().classifier(); }
+const keyword_classifier& classifier() {
+    return default_engine().classifier();
+}
 
 struct kw_case {
     const char* text;
@@ -51,25 +53,33 @@ TEST_CASE("normalization folds width, case, diacritics, invisibles, emoji and pu
         {"STOP", "stop"},
         {"  Stop  ", "stop"},
         {"\xEF\xBC\xB3\xEF\xBC\xB4\xEF\xBC\xAF\xEF\xBC\xB0", "stop"},  // ＳＴＯＰ fullwidth
-        {"ARR\xC3\x8ATE", "arrete"},                                    // ARRÊTE
-        {"Arre\xCC\x82t", "arret"},                                     // e + combining ^
-        {"S\xE2\x80\x8BTOP", "stop"},                                   // zero-width space
-        {"ST\xE2\x80\x8DOP\xEF\xBB\xBF", "stop"},                       // ZWJ, BOM
-        {"STOP\xF0\x9F\x9B\x91", "stop"},                               // 🛑
+        {"ARR\xC3\x8ATE", "arrete"},                                   // ARRÊTE
+        {"Arre\xCC\x82t", "arret"},                                    // e + combining ^
+        {"S\xE2\x80\x8BTOP", "stop"},                                  // zero-width space
+        {"ST\xE2\x80\x8DOP\xEF\xBB\xBF", "stop"},                      // ZWJ, BOM
+        {"STOP\xF0\x9F\x9B\x91", "stop"},                              // 🛑
         {"\xF0\x9F\x9B\x91 stop \xF0\x9F\x9B\x91", "stop"},
         {"STOP\xF0\x9F\x9B\x91NOW", "stop now"},
         {"\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD YES", "yes"},  // 👍🏽 with skin tone
         {"stop!!!", "stop"},
-        {"\xC2\xA1" "Alto!", "alto"},     // ¡Alto!
+        {"\xC2\xA1"
+         "Alto!",
+         "alto"},  // ¡Alto!
         {"S.T.O.P.", "s t o p"},
         {"OPT-OUT", "opt out"},
         {"don't stop", "dont stop"},
         {"don\xE2\x80\x99t", "dont"},  // right single quote
         {"No M\xC3\x81S", "no mas"},   // No MÁS
-        {"Stra\xC3\x9F" "e", "strasse"},
-        {"\xC5\x81\xC3\xB3" "d\xC5\xBA", "lodz"},  // Łódź
-        {"a\xC2\xA0\xC2\xA0" "b\t\n c", "a b c"},  // NBSP, tabs, newline
-        {"\xE2\x91\xA0", "1"},                     // ① → 1
+        {"Stra\xC3\x9F"
+         "e",
+         "strasse"},
+        {"\xC5\x81\xC3\xB3"
+         "d\xC5\xBA",
+         "lodz"},  // Łódź
+        {"a\xC2\xA0\xC2\xA0"
+         "b\t\n c",
+         "a b c"},              // NBSP, tabs, newline
+        {"\xE2\x91\xA0", "1"},  // ① → 1
         {"", ""},
         {"\xF0\x9F\x9B\x91\xF0\x9F\x9B\x91", ""},
         {"\xFF\xFESTOP", "stop"},  // invalid UTF-8 becomes a separator

@@ -95,8 +95,8 @@ TEST_CASE("START lifts the opt-out, records consent evidence, confirms", "[mo]")
     CHECK(c->consent->status == consent_status::granted);
     CHECK(c->consent->source == record_source::keyword);
     CHECK(c->consent->granted == utc(2026, 6, 10, 16, 0));
-    CHECK(c->consent->proof.find("mo-1") != std::string::npos);    // MO id
-    CHECK(c->consent->proof.find("12345") != std::string::npos);   // receiving number
+    CHECK(c->consent->proof.find("mo-1") != std::string::npos);   // MO id
+    CHECK(c->consent->proof.find("12345") != std::string::npos);  // receiving number
     REQUIRE(p.count(mo_action_kind::send_reply) == 1);
     CHECK(p.first(mo_action_kind::send_reply)->reply == keyword_reply::optin_confirmation);
 
@@ -184,7 +184,8 @@ TEST_CASE("reply texts per brand and language", "[mo][language]") {
         brand_mo_config b;
         b.brand = "acme";
         b.display_name = "ACME Corp";
-        b.texts.push_back({"en", "", "", "", "", "ACME Corp help: call 555-0100. Reply STOP to end."});
+        b.texts.push_back(
+            {"en", "", "", "", "", "ACME Corp help: call 555-0100. Reply STOP to end."});
         c.mo.brands.push_back(b);
     });
     auto p = e->plan_mo(mo("HELP"), {});
@@ -223,8 +224,8 @@ TEST_CASE("end to end: STOP, START, brand scope, STOPALL", "[mo][chain]") {
     // written consent is captured again (the STOP revoked it).
     s.apply(e.plan_mo(mo("START"), state("acme")));
     CHECK(s.replies.size() == 2);
-    CHECK(e.evaluate(with_class(promo(us), message_class::transactional), s.view(), noon)
-              .accepted());
+    CHECK(
+        e.evaluate(with_class(promo(us), message_class::transactional), s.view(), noon).accepted());
     CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::consent_revoked);
 
     // STOPALL through globex blocks every brand.

@@ -52,8 +52,8 @@ TEST_CASE("destinations normalize to E.164 or are rejected with a reason", "[num
         // NANP shape: 11 digits, NPA and NXX start 2–9.
         {intl, isdn, "1305555012", nullptr, reason::invalid_destination},
         {intl, isdn, "130555501234", nullptr, reason::invalid_destination},
-        {intl, isdn, "10055550123", nullptr, reason::invalid_destination},   // NPA 005
-        {intl, isdn, "13051550123", nullptr, reason::invalid_destination},   // NXX 155
+        {intl, isdn, "10055550123", nullptr, reason::invalid_destination},  // NPA 005
+        {intl, isdn, "13051550123", nullptr, reason::invalid_destination},  // NXX 155
         // Alphanumeric and other TON/NPI.
         {type_of_number::alphanumeric, numbering_plan::unknown, "ACME", nullptr,
          reason::alphanumeric_destination},

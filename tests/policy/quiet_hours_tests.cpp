@@ -10,8 +10,7 @@ using namespace policy_test;
 namespace {
 
 decision send_at(std::string_view e164_digits, time_point t,
-                 message_class k = message_class::promotional,
-                 const engine& e = default_engine()) {
+                 message_class k = message_class::promotional, const engine& e = default_engine()) {
     memory_store s;
     s.default_consent = written_consent();
     return e.evaluate(with_class(promo(e164_digits), k), s.view(), t);
@@ -52,7 +51,8 @@ TEST_CASE("US federal window is half-open [08:00, 21:00) in local time", "[quiet
     const char* nyc = "12125550123";  // US-NY: federal rule only
     run({
         {"last second", nyc, local(ny, 2026, 6, 10, 20, 59, 59), std::nullopt, ny},
-        {"end is excluded", nyc, local(ny, 2026, 6, 10, 21, 0, 0), local(ny, 2026, 6, 11, 8, 0), ny},
+        {"end is excluded", nyc, local(ny, 2026, 6, 10, 21, 0, 0), local(ny, 2026, 6, 11, 8, 0),
+         ny},
         {"start is included", nyc, local(ny, 2026, 6, 10, 8, 0, 0), std::nullopt, ny},
         {"one second early", nyc, local(ny, 2026, 6, 10, 7, 59, 59), local(ny, 2026, 6, 10, 8, 0),
          ny},
@@ -98,8 +98,9 @@ TEST_CASE("multi-zone area codes need the window in every zone", "[quiet][zones]
         // 928 Arizona: Phoenix has no DST, the Navajo Nation (Denver) does.
         {"928 summer, Denver closed", "19285550123", local("America/Phoenix", 2026, 6, 10, 20, 30),
          local("America/Phoenix", 2026, 6, 11, 8, 0), "America/Phoenix"},
-        {"928 summer, Phoenix not open", "19285550123", local("America/Phoenix", 2026, 6, 10, 7, 30),
-         local("America/Phoenix", 2026, 6, 10, 8, 0), "America/Phoenix"},
+        {"928 summer, Phoenix not open", "19285550123",
+         local("America/Phoenix", 2026, 6, 10, 7, 30), local("America/Phoenix", 2026, 6, 10, 8, 0),
+         "America/Phoenix"},
         {"928 winter, same offset", "19285550123", local("America/Phoenix", 2026, 1, 14, 20, 30),
          std::nullopt, "America/Phoenix"},
         // Overlays: 448 behaves like 850, 458 like 541.
@@ -130,8 +131,8 @@ TEST_CASE("state rules: Florida, Connecticut, Texas Sunday", "[quiet][rules]") {
         {"TX Saturday night to Sunday noon", "12145550123", local(chi, 2026, 6, 13, 21, 0),
          local(chi, 2026, 6, 14, 12, 0), chi},
         {"El Paso (915, Mountain) Sunday", "19155550123",
-         local("America/Denver", 2026, 6, 14, 11, 59, 59), local("America/Denver", 2026, 6, 14, 12, 0),
-         "America/Denver"},
+         local("America/Denver", 2026, 6, 14, 11, 59, 59),
+         local("America/Denver", 2026, 6, 14, 12, 0), "America/Denver"},
     });
 }
 
@@ -192,8 +193,8 @@ TEST_CASE("Canada weekday and weekend windows; UK and India", "[quiet][rules]") 
          local(to, 2026, 6, 15, 9, 0), to},
         {"UK Saturday 08:30", "447946000000", local("Europe/London", 2026, 6, 13, 8, 30),
          local("Europe/London", 2026, 6, 13, 9, 0), "Europe/London"},
-        {"UK Monday 08:30", "447946000000", local("Europe/London", 2026, 6, 15, 8, 30), std::nullopt,
-         "Europe/London"},
+        {"UK Monday 08:30", "447946000000", local("Europe/London", 2026, 6, 15, 8, 30),
+         std::nullopt, "Europe/London"},
         {"India 08:59", "919812345678", local("Asia/Kolkata", 2026, 6, 10, 8, 59),
          local("Asia/Kolkata", 2026, 6, 10, 9, 0), "Asia/Kolkata"},
     });

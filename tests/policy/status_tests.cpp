@@ -10,8 +10,7 @@
 
 using namespace smppgw::policy;
 
-TEST_CASE("policy statuses are distinct, in the vendor range, and cover every reason",
-          "[status]") {
+TEST_CASE("policy statuses are distinct, in the vendor range, and cover every reason", "[status]") {
     std::set<std::uint32_t> seen;
     std::set<std::string_view> codes;
     for (const auto& e : status_table) {
@@ -40,10 +39,9 @@ TEST_CASE("policy/README.md lists exactly the status table", "[status]") {
     // Rows look like: | `0x410` | `opted_out` | ... |
     const std::regex row(R"(\|\s*`0x([0-9A-Fa-f]{3})`\s*\|\s*`([a-z_]+)`\s*\|)");
     std::set<std::pair<std::uint32_t, std::string>> documented;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), row); it != std::sregex_iterator();
-         ++it) {
-        documented.emplace(static_cast<std::uint32_t>(std::stoul((*it)[1], nullptr, 16)),
-                           (*it)[2]);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), row);
+         it != std::sregex_iterator(); ++it) {
+        documented.emplace(static_cast<std::uint32_t>(std::stoul((*it)[1], nullptr, 16)), (*it)[2]);
     }
     std::set<std::pair<std::uint32_t, std::string>> in_code;
     for (const auto& e : status_table) {

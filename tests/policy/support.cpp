@@ -42,8 +42,8 @@ time_point local(const char* zone, int y, unsigned mo, unsigned d, int h, int mi
     if (info.result == date::local_info::nonexistent) {
         return std::chrono::time_point_cast<std::chrono::milliseconds>(info.first.end);
     }
-    return time_point{std::chrono::duration_cast<std::chrono::milliseconds>(
-        l.time_since_epoch() - info.first.offset)};
+    return time_point{std::chrono::duration_cast<std::chrono::milliseconds>(l.time_since_epoch() -
+                                                                            info.first.offset)};
 }
 
 time_point utc(int y, unsigned mo, unsigned d, int h, int mi, int s) {
@@ -95,8 +95,8 @@ send_history memory_store::recent_sends(std::string_view brand, std::string_view
         }
     }
     std::sort(v.begin(), v.end());
-    const std::size_t skip = v.size() > send_history::capacity ? v.size() - send_history::capacity
-                                                               : 0;
+    const std::size_t skip =
+        v.size() > send_history::capacity ? v.size() - send_history::capacity : 0;
     for (std::size_t i = skip; i < v.size(); ++i) {
         h.sends[h.count++] = v[i];
     }
@@ -133,8 +133,8 @@ void memory_store::grant_written(const std::string& brand, const std::string& ms
     consents[{brand, msisdn, k}] = written_consent(when);
 }
 
-void memory_store::set_consent(const std::string& brand, const std::string& msisdn,
-                               message_class k, consent_summary c) {
+void memory_store::set_consent(const std::string& brand, const std::string& msisdn, message_class k,
+                               consent_summary c) {
     consents[{brand, msisdn, k}] = c;
 }
 
@@ -149,46 +149,46 @@ void memory_store::hold(const std::string& brand, const std::string& msisdn, tim
 void memory_store::apply(const mo_plan& plan) {
     for (const auto& a : plan.actions) {
         switch (a.kind) {
-        case mo_action_kind::record_optout:
-            optouts[{a.optout->brand, a.optout->msisdn}] =
-                optout_summary{a.optout->when, a.optout->brand == all_brands};
-            break;
-        case mo_action_kind::revoke_consents:
-            for (auto& [key, c] : consents) {
-                if ((std::get<0>(key) == a.brand || a.brand == all_brands) &&
-                    std::get<1>(key) == a.msisdn) {
-                    c.status = consent_status::revoked;
+            case mo_action_kind::record_optout:
+                optouts[{a.optout->brand, a.optout->msisdn}] =
+                    optout_summary{a.optout->when, a.optout->brand == all_brands};
+                break;
+            case mo_action_kind::revoke_consents:
+                for (auto& [key, c] : consents) {
+                    if ((std::get<0>(key) == a.brand || a.brand == all_brands) &&
+                        std::get<1>(key) == a.msisdn) {
+                        c.status = consent_status::revoked;
+                    }
                 }
+                break;
+            case mo_action_kind::lift_optout:
+                optouts.erase({a.brand, a.msisdn});
+                break;
+            case mo_action_kind::record_consent: {
+                consent_summary c;
+                c.status = a.consent->status;
+                c.type = a.consent->type;
+                c.has_proof = a.consent->has_proof();
+                c.granted = a.consent->granted;
+                consents[{a.consent->brand, a.consent->msisdn, a.consent->klass}] = c;
+                break;
             }
-            break;
-        case mo_action_kind::lift_optout:
-            optouts.erase({a.brand, a.msisdn});
-            break;
-        case mo_action_kind::record_consent: {
-            consent_summary c;
-            c.status = a.consent->status;
-            c.type = a.consent->type;
-            c.has_proof = a.consent->has_proof();
-            c.granted = a.consent->granted;
-            consents[{a.consent->brand, a.consent->msisdn, a.consent->klass}] = c;
-            break;
-        }
-        case mo_action_kind::confirm_double_opt_in:
-            if (auto it = consents.find({a.brand, a.msisdn, a.klass}); it != consents.end()) {
-                it->second.status = consent_status::granted;
-            }
-            break;
-        case mo_action_kind::place_hold:
-            holds[{a.hold->brand, a.hold->msisdn}] = hold_summary{a.hold->since};
-            break;
-        case mo_action_kind::clear_hold:
-            holds.erase({a.brand, a.msisdn});
-            break;
-        case mo_action_kind::flag_for_review:
-            break;
-        case mo_action_kind::send_reply:
-            replies.push_back(a.text);
-            break;
+            case mo_action_kind::confirm_double_opt_in:
+                if (auto it = consents.find({a.brand, a.msisdn, a.klass}); it != consents.end()) {
+                    it->second.status = consent_status::granted;
+                }
+                break;
+            case mo_action_kind::place_hold:
+                holds[{a.hold->brand, a.hold->msisdn}] = hold_summary{a.hold->since};
+                break;
+            case mo_action_kind::clear_hold:
+                holds.erase({a.brand, a.msisdn});
+                break;
+            case mo_action_kind::flag_for_review:
+                break;
+            case mo_action_kind::send_reply:
+                replies.push_back(a.text);
+                break;
         }
     }
 }

@@ -56,19 +56,17 @@ TEST_CASE("overlays inherit their parent's zone union", "[zones]") {
     CHECK(bare.zone_names("14485550123").size() == 2);
 }
 
-TEST_CASE("every multi-zone NANP area code of COMPLIANCE.md spans more than one zone",
-          "[zones]") {
-    for (const char* npa : {"208", "219", "250", "270", "308", "418", "423", "541", "574", "605",
-                            "606", "620", "701", "709", "775", "785", "807", "812", "850", "867",
-                            "879", "906", "907", "928", "986"}) {
+TEST_CASE("every multi-zone NANP area code of COMPLIANCE.md spans more than one zone", "[zones]") {
+    for (const char* npa :
+         {"208", "219", "250", "270", "308", "418", "423", "541", "574", "605", "606", "620", "701",
+          "709", "775", "785", "807", "812", "850", "867", "879", "906", "907", "928", "986"}) {
         INFO(npa);
         CHECK(zones_of(std::string("1") + npa + "5550123").size() > 1);
     }
 }
 
-TEST_CASE("unknown and non-geographic numbers use the fallback set, never the 1| row",
-          "[zones]") {
-    const zl six{"America/Anchorage", "America/Chicago",     "America/Denver",
+TEST_CASE("unknown and non-geographic numbers use the fallback set, never the 1| row", "[zones]") {
+    const zl six{"America/Anchorage",   "America/Chicago",  "America/Denver",
                  "America/Los_Angeles", "America/New_York", "Pacific/Honolulu"};
     CHECK(zones_of("18005550123") == six);  // toll-free: no row
     CHECK(zones_of("17295550123") == six);  // no data for the area code
@@ -102,8 +100,8 @@ TEST_CASE("zone clocks follow IANA rules across DST, including gaps and repeats"
     CHECK(clock.offset_at(utc(2026, 11, 1, 5, 59, 59)) == hours{-4});
     CHECK(clock.offset_at(utc(2026, 11, 1, 6, 0, 0)) == hours{-5});
     const auto at = [](int y, unsigned m, unsigned d, int h, int mi) {
-        return local_ms{date::local_days{date::year{y} / date::month{m} / date::day{d}} +
-                        hours{h} + std::chrono::minutes{mi}};
+        return local_ms{date::local_days{date::year{y} / date::month{m} / date::day{d}} + hours{h} +
+                        std::chrono::minutes{mi}};
     };
     // 02:30 does not exist on 2026-03-08: the first instant past it is the jump (07:00Z).
     CHECK(clock.earliest_at(at(2026, 3, 8, 2, 30)) == utc(2026, 3, 8, 7, 0));

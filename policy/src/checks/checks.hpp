@@ -20,9 +20,12 @@ namespace smppgw::policy::checks {
 [[nodiscard]] constexpr bool applies(message_class k, bool promotional, bool transactional,
                                      bool conversational) noexcept {
     switch (k) {
-    case message_class::promotional: return promotional;
-    case message_class::transactional: return transactional;
-    case message_class::conversational: return conversational;
+        case message_class::promotional:
+            return promotional;
+        case message_class::transactional:
+            return transactional;
+        case message_class::conversational:
+            return conversational;
     }
     return true;
 }

@@ -6,9 +6,12 @@ namespace {
 // Status and expiry, common to every class.
 reason state_failure(const consent_summary& c, time_point now) noexcept {
     switch (c.status) {
-    case consent_status::revoked: return reason::consent_revoked;
-    case consent_status::pending: return reason::consent_pending;
-    case consent_status::granted: break;
+        case consent_status::revoked:
+            return reason::consent_revoked;
+        case consent_status::pending:
+            return reason::consent_pending;
+        case consent_status::granted:
+            break;
     }
     if (c.expires && *c.expires <= now) {
         return reason::consent_expired;

@@ -67,9 +67,9 @@ check_verdict content_check::decide(evaluation& ev) const {
         return check_verdict::not_applicable();
     }
     bool applied = false;
-    if (cfg_.require_brand_prefix && applies(f.klass, cfg_.prefix_promotional,
-                                             cfg_.prefix_transactional,
-                                             cfg_.prefix_conversational)) {
+    if (cfg_.require_brand_prefix &&
+        applies(f.klass, cfg_.prefix_promotional, cfg_.prefix_transactional,
+                cfg_.prefix_conversational)) {
         if (auto it = prefixes_.find(f.brand); it != prefixes_.end()) {
             applied = true;
             if (!iequal(f.text.substr(0, it->second.size()), it->second)) {

@@ -14,16 +14,16 @@ frequency_check::frequency_check(const frequency_config& cfg, const number_index
                                            c.region, send_history::capacity));
         }
         if (c.window.count() <= 0) {
-            throw config_error(fmt::format("frequency.caps[{}]: window must be positive", c.region));
+            throw config_error(
+                fmt::format("frequency.caps[{}]: window must be positive", c.region));
         }
     }
     const auto regions = numbers.regions();
     by_region_.resize(regions.size());
     for (std::size_t r = 0; r < regions.size(); ++r) {
-        if (const auto* c = most_specific(cfg_.caps, regions[r],
-                                          [](const frequency_cap_config& e) -> std::string_view {
-                                              return e.region;
-                                          })) {
+        if (const auto* c = most_specific(
+                cfg_.caps, regions[r],
+                [](const frequency_cap_config& e) -> std::string_view { return e.region; })) {
             by_region_[r] = cap{c->max_messages, c->window};
         }
     }
@@ -44,8 +44,8 @@ check_verdict frequency_check::decide(evaluation& ev) const {
     }
     // Rolling window (now - window, now]: a send exactly `window` old has aged out.
     const time_point since = ev.now - c->window + std::chrono::milliseconds{1};
-    const send_history h = ev.lk.frequency->recent_sends(ev.facts.brand, ev.destination.digits(),
-                                                         since);
+    const send_history h =
+        ev.lk.frequency->recent_sends(ev.facts.brand, ev.destination.digits(), since);
     std::array<time_point, send_history::capacity> sends{};
     std::size_t n = 0;
     for (const time_point s : h.view()) {

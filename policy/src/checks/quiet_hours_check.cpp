@@ -13,7 +13,8 @@ quiet_hours_check::quiet_hours_check(const quiet_hours_config& cfg, const number
     for (const auto& rs : cfg_.rule_sets) {
         for (const auto& existing : rule_sets_) {
             if (existing->name() == rs.name) {
-                throw config_error(fmt::format("quiet_hours: rule set '{}' defined twice", rs.name));
+                throw config_error(
+                    fmt::format("quiet_hours: rule set '{}' defined twice", rs.name));
             }
         }
         rule_sets_.push_back(std::make_unique<rule_set>(rs, data.holidays));
@@ -39,10 +40,9 @@ quiet_hours_check::quiet_hours_check(const quiet_hours_config& cfg, const number
     const auto regions = numbers.regions();
     by_region_.resize(regions.size());
     for (std::size_t r = 0; r < regions.size(); ++r) {
-        if (const auto* e = most_specific(cfg_.regions, regions[r],
-                                          [](const region_rules_config& x) -> std::string_view {
-                                              return x.region;
-                                          })) {
+        if (const auto* e = most_specific(
+                cfg_.regions, regions[r],
+                [](const region_rules_config& x) -> std::string_view { return x.region; })) {
             by_region_[r] = resolved[static_cast<std::size_t>(e - cfg_.regions.data())];
         }
     }

@@ -53,7 +53,9 @@ struct check_verdict {
     bool exempt = false;  // accept because the check does not apply to this message
 
     static check_verdict accept() noexcept { return {}; }
-    static check_verdict not_applicable() noexcept { return {verdict::accept, reason::none, {}, true}; }
+    static check_verdict not_applicable() noexcept {
+        return {verdict::accept, reason::none, {}, true};
+    }
     static check_verdict reject(reason r) noexcept { return {verdict::reject, r, {}, false}; }
     static check_verdict defer(reason r, time_point until) noexcept {
         return {verdict::defer, r, until, false};

@@ -43,9 +43,8 @@ struct destination_config {
     // Always in the chain (later checks need the normalized number); may run in shadow mode, in
     // which case an invalid destination is accepted and the rest of the chain is skipped.
     bool shadow = false;
-    std::vector<type_of_number> accepted_tons{type_of_number::unknown,
-                                              type_of_number::international,
-                                              type_of_number::national};
+    std::vector<type_of_number> accepted_tons{
+        type_of_number::unknown, type_of_number::international, type_of_number::national};
     std::vector<numbering_plan> accepted_npis{numbering_plan::unknown, numbering_plan::isdn};
     std::string default_country_code = "1";  // for national numbers
     // Trunk prefix stripped from national numbers before the country code is prepended ("1" in
@@ -85,9 +84,9 @@ struct numbering_config {
     // shipped map_data.txt: each overlay below has fewer zones than its parent union).
     // Entries from data_paths::overlays are added to these; a repeated npa replaces.
     std::vector<overlay_config> overlays{
-        {448, {850}}, {458, {541}}, {364, {270}},      {930, {812}},      {986, {208}},
-        {879, {709}}, {581, {418}}, {367, {418}},      {236, {250, 604}}, {672, {250, 604}},
-        {778, {250, 604}}, {257, {250, 604}},
+        {448, {850}},      {458, {541}},      {364, {270}},      {930, {812}},
+        {986, {208}},      {879, {709}},      {581, {418}},      {367, {418}},
+        {236, {250, 604}}, {672, {250, 604}}, {778, {250, 604}}, {257, {250, 604}},
     };
     // Regions for non-NANP numbers; NANP numbers take theirs from area_codes.csv.
     std::vector<country_region> country_regions{
@@ -215,11 +214,11 @@ struct content_config : check_switches {
 // Keyword lists for one language. All entries are normalized with the same function as the
 // MO text (keywords.hpp), so "ARRÊT" and "arret" are the same entry.
 struct keyword_language {
-    std::string language;                 // "en", "fr", "es", "pt"; replies pick texts by it
-    std::vector<std::string> opt_out;     // brand scope
-    std::vector<std::string> opt_out_all; // STOPALL: every brand on the number
-    std::vector<std::string> opt_in;      // lifts an opt-out
-    std::vector<std::string> confirm;     // also confirms a pending double opt-in (YES)
+    std::string language;                  // "en", "fr", "es", "pt"; replies pick texts by it
+    std::vector<std::string> opt_out;      // brand scope
+    std::vector<std::string> opt_out_all;  // STOPALL: every brand on the number
+    std::vector<std::string> opt_in;       // lifts an opt-out
+    std::vector<std::string> confirm;      // also confirms a pending double opt-in (YES)
     std::vector<std::string> help;
     // Whole-word sequences that mean opt-out anywhere in the text ("stop texting", "remove me").
     std::vector<std::string> phrases;
@@ -257,8 +256,8 @@ std::vector<reply_texts> default_reply_texts();
 
 struct brand_mo_config {
     std::string brand;
-    std::string display_name;  // defaults to the brand id
-    std::string language;      // the brand's default reply language; empty = mo_config's
+    std::string display_name;        // defaults to the brand id
+    std::string language;            // the brand's default reply language; empty = mo_config's
     std::vector<reply_texts> texts;  // per-language overrides; empty fields fall back
 };
 

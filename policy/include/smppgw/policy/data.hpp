@@ -59,8 +59,7 @@ struct area_code_data {
 [[nodiscard]] area_code_data parse_area_codes(std::istream& in, std::string_view source);
 
 // overlays.csv: `overlay,parent` after a header, one row per (overlay, parent) pair.
-[[nodiscard]] std::vector<overlay_config> parse_overlays(std::istream& in,
-                                                         std::string_view source);
+[[nodiscard]] std::vector<overlay_config> parse_overlays(std::istream& in, std::string_view source);
 
 // Holiday calendar: `YYYY-MM-DD [name]` per line, '#' comments. Dates are local civil dates in
 // the recipient's zone.

@@ -28,17 +28,17 @@ enum class keyword_kind : std::uint8_t {
     opt_out_all = 2,  // STOPALL: every brand on the number
     opt_in = 3,       // START, UNSTOP, YES
     help = 4,
-    ambiguous = 5,    // an opt-out word elsewhere in a sentence: review, hold promotional
+    ambiguous = 5,  // an opt-out word elsewhere in a sentence: review, hold promotional
 };
 
 enum class match_rule : std::uint8_t {
     none = 0,
-    exact = 1,           // the whole text is a keyword
-    exact_no_spaces = 2, // the whole text without spaces is a keyword ("OPT OUT" → optout)
-    prefix = 3,          // starts with a keyword (whole words)
-    phrase = 4,          // contains an opt-out phrase (whole words) anywhere
-    one_edit = 5,        // whole text one edit from a 4+ letter opt-out keyword
-    review_word = 6,     // an opt-out word elsewhere in the text
+    exact = 1,            // the whole text is a keyword
+    exact_no_spaces = 2,  // the whole text without spaces is a keyword ("OPT OUT" → optout)
+    prefix = 3,           // starts with a keyword (whole words)
+    phrase = 4,           // contains an opt-out phrase (whole words) anywhere
+    one_edit = 5,         // whole text one edit from a 4+ letter opt-out keyword
+    review_word = 6,      // an opt-out word elsewhere in the text
 };
 
 [[nodiscard]] std::string_view to_string(keyword_kind k) noexcept;
@@ -47,10 +47,10 @@ enum class match_rule : std::uint8_t {
 struct keyword_match {
     keyword_kind kind = keyword_kind::none;
     match_rule rule = match_rule::none;
-    std::string keyword;     // normalized keyword or phrase that matched ("stop", "opt out")
-    std::string language;    // the keyword list it came from ("en", "fr", ...)
+    std::string keyword;   // normalized keyword or phrase that matched ("stop", "opt out")
+    std::string language;  // the keyword list it came from ("en", "fr", ...)
     bool confirms_double_opt_in = false;  // a `confirm` word (YES)
-    std::string normalized;  // the normalized text, for audit
+    std::string normalized;               // the normalized text, for audit
 };
 
 // Tiers, first that applies wins:
@@ -78,9 +78,9 @@ private:
         bool confirm;
         std::string language;
     };
-    std::vector<entry> exact_;     // opt-out, opt-out-all, opt-in, help
-    std::vector<entry> phrases_;   // opt-out phrases
-    std::vector<entry> review_;    // review words
+    std::vector<entry> exact_;    // opt-out, opt-out-all, opt-in, help
+    std::vector<entry> phrases_;  // opt-out phrases
+    std::vector<entry> review_;   // review words
     std::vector<std::string> fuzzy_exceptions_;
     std::size_t fuzzy_min_letters_;
     bool prefix_match_;

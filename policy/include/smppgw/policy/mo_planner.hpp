@@ -31,7 +31,7 @@ struct mo_input {
     std::string_view receiving_number;  // our number / short code the MO was sent to
     std::string_view region;            // sender's region ("CA-QC"), picks reply languages
     time_point received{};
-    std::string_view text;              // UTF-8
+    std::string_view text;  // UTF-8
 };
 
 // The state of (brand, msisdn) the plan depends on.
@@ -40,7 +40,7 @@ struct mo_state {
     std::optional<optout_summary> all_optout;    // STOPALL in force
     bool pending_promotional = false;            // a consent awaiting double opt-in YES
     bool pending_transactional = false;
-    bool held = false;                           // on review hold (ambiguous STOP)
+    bool held = false;  // on review hold (ambiguous STOP)
 };
 
 // Reads the state through the lookups (holds only if lookups.holds is set).
@@ -71,9 +71,9 @@ struct mo_action {
     std::string msisdn;
     message_class klass = message_class::promotional;  // confirm_double_opt_in
     time_point when{};
-    std::optional<optout_record> optout;    // record_optout
-    std::optional<consent_record> consent;  // record_consent
-    std::optional<hold_record> hold;        // place_hold
+    std::optional<optout_record> optout;        // record_optout
+    std::optional<consent_record> consent;      // record_consent
+    std::optional<hold_record> hold;            // place_hold
     keyword_reply reply = keyword_reply::none;  // send_reply
     std::string text;                           // send_reply, flag_for_review
     std::string language;                       // send_reply: language(s) used, "en+fr"
@@ -114,8 +114,7 @@ public:
         std::string language;  // "en", or "en+fr" for a joined reply
     };
     [[nodiscard]] reply reply_for(reply_text kind, std::string_view brand,
-                                  std::string_view keyword_language,
-                                  std::string_view region) const;
+                                  std::string_view keyword_language, std::string_view region) const;
 
 private:
     [[nodiscard]] std::string text_in(reply_text kind, std::string_view brand,

@@ -38,7 +38,7 @@ private:
 };
 
 struct normalized_destination {
-    e164 number;                      // set when failure == reason::none
+    e164 number;  // set when failure == reason::none
     reason failure = reason::none;
 };
 

@@ -52,7 +52,6 @@ struct quiet_hours_answer {
 // swallowed by it are skipped; an ambiguous start opens at its first occurrence.
 [[nodiscard]] quiet_hours_answer check_quiet_hours(std::span<const zone_clock* const> zones,
                                                    std::span<const rule_set* const> rules,
-                                                   time_point t,
-                                                   std::chrono::milliseconds horizon);
+                                                   time_point t, std::chrono::milliseconds horizon);
 
 }  // namespace smppgw::policy

@@ -28,13 +28,13 @@ enum class reason : std::uint8_t {
     consent_pending,           // double opt-in not confirmed yet
     consent_revoked,
     consent_expired,
-    consent_not_written,       // promotional needs prior express *written* consent
-    consent_without_proof,     // promotional consent with only a timestamp
-    frequency_cap,             // over the rolling cap (reject mode; defers use the same reason)
-    quiet_hours,               // outside the window (reject mode; defers use the same reason)
-    no_common_window,          // no instant valid in every zone within the deferral horizon
-    content_brand_missing,     // text does not start with the brand's identification prefix
-    content_optout_missing,    // first promotional message lacks opt-out instructions
+    consent_not_written,     // promotional needs prior express *written* consent
+    consent_without_proof,   // promotional consent with only a timestamp
+    frequency_cap,           // over the rolling cap (reject mode; defers use the same reason)
+    quiet_hours,             // outside the window (reject mode; defers use the same reason)
+    no_common_window,        // no instant valid in every zone within the deferral horizon
+    content_brand_missing,   // text does not start with the brand's identification prefix
+    content_optout_missing,  // first promotional message lacks opt-out instructions
 };
 inline constexpr std::size_t reason_count = 19;
 
@@ -56,8 +56,7 @@ inline constexpr std::array<status_entry, reason_count - 1> status_table{{
     {reason::opted_out, 0x410, "opted_out", "recipient opted out of this brand"},
     {reason::opted_out_all_brands, 0x411, "opted_out_all_brands",
      "recipient opted out of all brands (STOPALL)"},
-    {reason::review_hold, 0x412, "review_hold",
-     "ambiguous STOP under review: promotional held"},
+    {reason::review_hold, 0x412, "review_hold", "ambiguous STOP under review: promotional held"},
     {reason::no_consent, 0x420, "no_consent", "no consent for this brand and class"},
     {reason::consent_pending, 0x421, "consent_pending", "double opt-in not confirmed"},
     {reason::consent_revoked, 0x422, "consent_revoked", "consent revoked"},

@@ -93,7 +93,7 @@ private:
     std::vector<std::unique_ptr<zone_clock>> clocks_;
     std::unordered_map<std::string, const zone_clock*> clock_by_name_;
     std::vector<std::vector<const zone_clock*>> zone_sets_;  // [0] = fallback set
-    std::vector<std::string> regions_;                        // [0] = "*"
+    std::vector<std::string> regions_;                       // [0] = "*"
     std::unordered_map<std::string, region_id> region_by_name_;
     std::vector<nanp_entry> nanp_;  // indexed by NPA, 1000 entries
     // Non-NANP longest prefix: key = digits as a number | length << 56.
