@@ -531,6 +531,29 @@ TEST_CASE("a request whose body does not decode gets its own response with the d
     CHECK(h.handler->closed.empty());
 }
 
+TEST_CASE("a request with a sequence_number above 0x7FFFFFFF does not derail the session",
+          "[session]") {
+    // SMPP.md §1.1: read leniently, write strictly. Whether such a request is answered is a
+    // codec policy (vector NEGATIVE_enquire_link_seq_high_bit); the session must go on either way.
+    harness h;
+    h.session->set_state(smpp::bind_state::bound_trx);
+    h.write(raw_pdu(0x00000015, 0x80000001U));
+    h.sync();
+    CHECK(h.handler->closed.empty());
+    CHECK(h.session->state() == smpp::bind_state::bound_trx);
+}
+
+TEST_CASE("a session reports its connection", "[session]") {
+    harness h;
+    CHECK(h.session->remote_endpoint() == h.peer.local_endpoint());
+    CHECK_FALSE(h.session->is_tls());
+    CHECK_FALSE(h.session->is_closed());
+    CHECK(h.session->state() == smpp::bind_state::open);
+    CHECK(h.session->queued_bytes() == 0);
+    harness other;
+    CHECK(other.session->id() != h.session->id());
+}
+
 // ---- Framing -------------------------------------------------------------------------------
 
 TEST_CASE("a command_length below 16 or above the ceiling is nacked, then the session closes",
@@ -577,6 +600,27 @@ TEST_CASE("a command_length below 16 or above the ceiling is nacked, then the se
     CHECK(h.handler->log.back() == "closed");
     CHECK(h.session->is_closed());
     CHECK(h.session->state() == smpp::bind_state::closed);
+}
+
+TEST_CASE("an oversized PDU sent whole is nacked before the close", "[session][framing]") {
+    // The peer keeps writing the body the session refuses to read: the nack must still reach it,
+    // followed by the end of the stream.
+    harness_options options;
+    options.config.decode.max_command_length = 1024;
+    harness h(options);
+    constexpr std::uint32_t length = 300 * 1024;
+    bytes big = raw_header(length, 0x00000004, 3);
+    big.resize(length, 'x');
+    (void)h.start_write(std::move(big));  // never completes: the session stops reading
+
+    auto nack = h.read_pdu();
+    REQUIRE(nack);
+    CHECK(nack->command_id() == smpp::command_id::generic_nack);
+    CHECK(nack->command_status == smpp::status::ESME_RINVCMDLEN);
+    CHECK(nack->sequence_number == 0);
+    CHECK(h.wait_peer_eof());
+    REQUIRE(h.wait_closed());
+    CHECK(h.handler->closed == std::vector<std::error_code>{session_errc::framing_error});
 }
 
 TEST_CASE("a PDU exactly at the command_length ceiling is accepted", "[session][framing]") {
