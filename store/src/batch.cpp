@@ -45,6 +45,8 @@ bool batch::check_key_part(std::string_view part, bool allow_empty) {
 }
 
 void batch::add(std::uint8_t cf, std::uint8_t kind, std::string_view key, std::string_view value) {
+    last_op_ = ops_.size();
+    last_is_merge_ = false;
     detail::put_u8(ops_, cf);
     detail::put_u8(ops_, kind);
     detail::put_bytes(ops_, key);
@@ -55,7 +57,33 @@ void batch::add(std::uint8_t cf, std::uint8_t kind, std::string_view key, std::s
 void batch::clear() noexcept {
     ops_.clear();
     count_ = 0;
+    last_is_merge_ = false;
     error_.clear();
+}
+
+void batch::merge_message(message_id id, std::string_view operand) {
+    if (last_is_merge_ && last_merge_id_ == id) {
+        // Re-read the previous operation's value, drop the operation and write it again with
+        // both operands.
+        detail::op_reader r{std::string_view{ops_}.substr(last_op_)};
+        detail::op prev;
+        if (r.next(prev)) {
+            std::string combined{prev.value};
+            combined.append(operand);
+            ops_.resize(last_op_);
+            --count_;
+            detail::message_key(key_scratch_, id);
+            add(cf_byte(column_family::messages), kind_byte(op_kind::merge), key_scratch_,
+                combined);
+            last_is_merge_ = true;
+            last_merge_id_ = id;
+            return;
+        }
+    }
+    detail::message_key(key_scratch_, id);
+    add(cf_byte(column_family::messages), kind_byte(op_kind::merge), key_scratch_, operand);
+    last_is_merge_ = true;
+    last_merge_id_ = id;
 }
 
 // --- messages ---------------------------------------------------------------------------------
@@ -76,8 +104,7 @@ void batch::put_message(const message_record& rec) {
 void batch::set_state(message_id id, message_state state, time_point when) {
     scratch_.clear();
     detail::encode_state_op(scratch_, state, when);
-    detail::message_key(key_scratch_, id);
-    add(cf_byte(column_family::messages), kind_byte(op_kind::merge), key_scratch_, scratch_);
+    merge_message(id, scratch_);  // leaves the message key in key_scratch_
     switch (pending_for(state)) {
         case pending_effect::add:
             add(cf_byte(column_family::pending), kind_byte(op_kind::put), key_scratch_, {});
@@ -98,8 +125,7 @@ void batch::set_part(message_id id, std::uint16_t part, message_state state, tim
     }
     scratch_.clear();
     detail::encode_part_op(scratch_, part, state, when, carrier_message_id, error);
-    detail::message_key(key_scratch_, id);
-    add(cf_byte(column_family::messages), kind_byte(op_kind::merge), key_scratch_, scratch_);
+    merge_message(id, scratch_);
 }
 
 void batch::set_carrier(message_id id, std::string_view carrier) {
@@ -108,8 +134,7 @@ void batch::set_carrier(message_id id, std::string_view carrier) {
     }
     scratch_.clear();
     detail::encode_carrier_op(scratch_, carrier);
-    detail::message_key(key_scratch_, id);
-    add(cf_byte(column_family::messages), kind_byte(op_kind::merge), key_scratch_, scratch_);
+    merge_message(id, scratch_);
 }
 
 void batch::map_carrier_id(std::string_view carrier, std::string_view carrier_message_id,
@@ -137,8 +162,7 @@ void batch::part_submitted(message_id id, std::uint16_t part, std::string_view c
     if (message_submitted) {
         detail::encode_state_op(scratch_, message_state::submitted, when);
     }
-    detail::message_key(key_scratch_, id);
-    add(cf_byte(column_family::messages), kind_byte(op_kind::merge), key_scratch_, scratch_);
+    merge_message(id, scratch_);  // leaves the message key in key_scratch_
     if (message_submitted) {
         add(cf_byte(column_family::pending), kind_byte(op_kind::del), key_scratch_, {});
     }

@@ -2,9 +2,10 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <array>
 #include <future>
 
-#include "batch_ops.hpp"
 #include "keys.hpp"
 #include "record_codec.hpp"
 #include "smppgw/store/error.hpp"
@@ -164,23 +165,21 @@ bool committer::translate(const item& it) {
     op_reader r{batch_access::log(it.b)};
     op o;
     while (r.next(o)) {
-        auto* h = db_.cf(o.cf);
-        rocksdb::Status s;
         switch (o.kind) {
             case op_kind::put:
-                s = wb_.Put(h, slice(o.key), slice(o.value));
+                ops_.push_back(o);
                 if (o.cf == column_family::optouts && o.key.front() == optout_active_tag) {
                     fx_.optout_puts.push_back(o.key);
                 }
                 break;
             case op_kind::merge:
-                s = wb_.Merge(h, slice(o.key), slice(o.value));
+                ops_.push_back(o);
                 if (o.cf == column_family::consents && o.key.front() == consent_state_tag) {
                     fx_.consent_keys.push_back(o.key);
                 }
                 break;
             case op_kind::del:
-                s = wb_.Delete(h, slice(o.key));
+                ops_.push_back(o);
                 break;
             case op_kind::outbox_append: {
                 const auto kind = outbox_value_kind(o.value);
@@ -188,8 +187,8 @@ bool committer::translate(const item& it) {
                     return false;
                 }
                 const auto seq = hooks_.assign_outbox_seq(o.key);
-                outbox_key(key_, o.key, seq);
-                s = wb_.Put(h, key_, slice(o.value));
+                outbox_key(arena_.emplace_back(), o.key, seq);
+                ops_.push_back(op{column_family::outbox, op_kind::put, arena_.back(), o.value});
                 fx_.appends.push_back({o.key, seq, *kind});
                 auto last = std::find_if(last_seq_.begin(), last_seq_.end(),
                                          [&](const auto& p) { return p.first == o.key; });
@@ -205,17 +204,21 @@ bool committer::translate(const item& it) {
                     return false;
                 }
                 const auto seq = get_be64(o.value.data());
-                outbox_key(key_, o.key, seq);
-                s = wb_.Delete(h, key_);
+                outbox_key(arena_.emplace_back(), o.key, seq);
+                ops_.push_back(op{column_family::outbox, op_kind::del, arena_.back(), {}});
                 fx_.acks.push_back({o.key, seq});
                 break;
             }
         }
-        if (!s.ok()) {
-            return false;
-        }
     }
     return r.ok();
+}
+
+void committer::reset_group() {
+    ops_.clear();
+    arena_.clear();
+    fx_.clear();
+    last_seq_.clear();
 }
 
 std::error_code committer::write(bool sync) {
@@ -232,17 +235,44 @@ std::error_code committer::write(bool sync) {
         needs_resume_ = false;
         resumes_.fetch_add(1, std::memory_order_relaxed);
     }
-    // The sequence records go last: each account's highest sequence assigned in this group.
+    // Each account's highest sequence assigned in this group.
     for (const auto& [account, seq] : last_seq_) {
-        outbox_seq_key(key_, account);
-        std::string v;
-        put_be64(v, seq);
-        if (!wb_.Put(db_.cf(column_family::outbox), key_, v).ok()) {
+        outbox_seq_key(arena_.emplace_back(), account);
+        auto& value = arena_.emplace_back();
+        put_be64(value, seq);
+        ops_.push_back(op{column_family::outbox, op_kind::put, arena_[arena_.size() - 2], value});
+    }
+    if (ops_.empty()) {
+        return {};
+    }
+    // The group is applied atomically whatever the order of its operations, so they are
+    // written sorted by (family, key): each memtable then sees ascending keys and its skiplist
+    // insert reuses the previous position instead of searching from the top. The sort is
+    // stable, which keeps the order of operations on the same key (put before merge, ...).
+    std::stable_sort(ops_.begin(), ops_.end(), [](const op& a, const op& b) {
+        if (a.cf != b.cf) {
+            return a.cf < b.cf;
+        }
+        return a.key < b.key;
+    });
+    wb_.Clear();
+    for (const auto& o : ops_) {
+        auto* h = db_.cf(o.cf);
+        rocksdb::Status s;
+        switch (o.kind) {
+            case op_kind::put:
+                s = wb_.Put(h, slice(o.key), slice(o.value));
+                break;
+            case op_kind::merge:
+                s = wb_.Merge(h, slice(o.key), slice(o.value));
+                break;
+            default:
+                s = wb_.Delete(h, slice(o.key));
+                break;
+        }
+        if (!s.ok()) {
             return make_error_code(store_errc::internal);
         }
-    }
-    if (wb_.Count() == 0) {
-        return {};
     }
     rocksdb::WriteOptions wo;
     wo.sync = sync;
@@ -267,9 +297,7 @@ void committer::process(std::vector<item>& group) {
     const auto bad_log = make_error_code(store_errc::internal);
     if (mode_ == sync_mode::always) {
         for (auto& it : group) {
-            wb_.Clear();
-            fx_.clear();
-            last_seq_.clear();
+            reset_group();
             std::error_code ec;
             if (!translate(it)) {
                 ec = bad_log;
@@ -283,22 +311,17 @@ void committer::process(std::vector<item>& group) {
         return;
     }
 
-    wb_.Clear();
-    fx_.clear();
-    last_seq_.clear();
+    reset_group();
     std::vector<bool> bad(group.size(), false);
     for (std::size_t i = 0; i < group.size(); ++i) {
-        const auto sizes = std::array{fx_.optout_puts.size(), fx_.consent_keys.size(),
+        const auto sizes = std::array{ops_.size(), fx_.optout_puts.size(), fx_.consent_keys.size(),
                                       fx_.appends.size(), fx_.acks.size()};
-        wb_.SetSavePoint();
-        if (translate(group[i])) {
-            (void)wb_.PopSavePoint();
-        } else {
-            (void)wb_.RollbackToSavePoint();
-            fx_.optout_puts.resize(sizes[0]);
-            fx_.consent_keys.resize(sizes[1]);
-            fx_.appends.resize(sizes[2]);
-            fx_.acks.resize(sizes[3]);
+        if (!translate(group[i])) {
+            ops_.resize(sizes[0]);
+            fx_.optout_puts.resize(sizes[1]);
+            fx_.consent_keys.resize(sizes[2]);
+            fx_.appends.resize(sizes[3]);
+            fx_.acks.resize(sizes[4]);
             bad[i] = true;
         }
     }

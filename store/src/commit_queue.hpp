@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string_view>
 #include <system_error>
@@ -28,6 +29,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include "batch_ops.hpp"
 #include "database.hpp"
 #include "histogram.hpp"
 #include "smppgw/store/batch.hpp"
@@ -99,8 +101,11 @@ private:
     void run();
     void take(std::vector<item>& group);
     void process(std::vector<item>& group);
-    // Translates items[first, last) into wb_/fx_; returns false for an item whose log is bad.
+    void reset_group();
+    // Appends one batch's operations to ops_ (and its effects to fx_); false if its log is bad,
+    // in which case the caller drops what it appended.
     bool translate(const item& it);
+    // Writes ops_ as one WriteBatch (sorted, see commit_queue.cpp), syncing if asked.
     std::error_code write(bool sync);
     void finish(item& it, std::error_code ec, steady::time_point now);
 
@@ -123,11 +128,12 @@ private:
     std::thread thread_;
     std::thread::id thread_id_;
 
-    // Committer-thread state.
+    // Committer-thread state, reused from group to group.
     rocksdb::WriteBatch wb_;
+    std::vector<op> ops_;              // the group's operations (outbox ops already resolved)
+    std::deque<std::string> arena_;    // keys/values the committer made (outbox); stable views
     group_effects fx_;
     std::vector<std::pair<std::string_view, std::uint64_t>> last_seq_;  // per account, in group
-    std::string key_;
     bool needs_resume_ = false;
 
     std::atomic<std::uint64_t> commits_{0}, committed_{0}, failed_{0}, rejected_{0}, groups_{0},

@@ -117,9 +117,15 @@ private:
 
     bool check_key_part(std::string_view part, bool allow_empty = false);
     void add(std::uint8_t cf, std::uint8_t kind, std::string_view key, std::string_view value);
+    // A messages merge; folded into the previous operation when that is a merge of the same
+    // message (operands concatenate), so "part delivered + message delivered" is one entry.
+    void merge_message(message_id id, std::string_view operand);
 
     std::string ops_;  // encoded operation log, see store/src/batch_ops.hpp
     std::size_t count_ = 0;
+    std::size_t last_op_ = 0;            // where the last operation starts in ops_
+    message_id last_merge_id_ = 0;       // valid when last_is_merge_
+    bool last_is_merge_ = false;         // the last operation is a messages merge
     std::error_code error_;
     std::string scratch_;  // reused encoding buffer (values)
     std::string key_scratch_;

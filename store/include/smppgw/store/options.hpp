@@ -58,7 +58,7 @@ struct store_options {
 
     sync_mode sync = sync_mode::batch;
     std::chrono::microseconds group_max_delay{1000};
-    std::size_t group_max_commits = 1024;
+    std::size_t group_max_commits = 8192;
     std::size_t group_max_bytes = 32U << 20U;
     // commit() fails a batch with store_errc::queue_full beyond this many queued batches.
     std::size_t max_queued_commits = 1U << 20U;
