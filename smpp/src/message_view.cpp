@@ -57,7 +57,7 @@ bool is_receipt(const pdu& p) noexcept {
     return v && esm_class_marks_receipt(v->esm_class);
 }
 
-decoded_text message_text(const pdu& p, const decode_options& options) {
+decoded_text message_text(const pdu& p, const text_decode_options& options) {
     const auto v = view_message(p);
     if (!v) {
         return {};
@@ -66,7 +66,7 @@ decoded_text message_text(const pdu& p, const decode_options& options) {
                                 options);
 }
 
-std::optional<receipt> receipt_of(const pdu& p, const decode_options& options) {
+std::optional<receipt> receipt_of(const pdu& p, const text_decode_options& options) {
     if (!is_receipt(p)) {
         return std::nullopt;
     }

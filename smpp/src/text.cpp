@@ -422,7 +422,7 @@ encoding_choice choose_encoding(std::string_view utf8, bool allow_latin1) noexce
 
 decoded_text decode_short_message(std::span<const std::uint8_t> short_message,
                                   std::uint8_t data_coding, bool udhi,
-                                  const decode_options& options) {
+                                  const text_decode_options& options) {
     decoded_text result;
     result.coding = interpret_data_coding(data_coding, options.dcs0);
     std::span<const std::uint8_t> payload = short_message;

@@ -392,7 +392,7 @@ TEST_CASE("segmentation: packed GSM parts fill 140 octets", "[segmentation][pack
     CHECK(septets == encoded(text, text_encoding::gsm7));
 
     // No escape pair is split, so every part decodes on its own to a piece of the text.
-    decode_options d;
+    text_decode_options d;
     d.gsm7_packed = true;
     std::string rebuilt;
     for (const auto& p : parts) {

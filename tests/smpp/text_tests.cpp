@@ -352,7 +352,7 @@ TEST_CASE("text: decode_short_message on the shared vectors", "[text][vectors]")
         const auto gsm = decode_short_message(sm, 0x00, false);
         CHECK(gsm.kind == content_kind::text);
         CHECK(gsm.text == "¡¤#!%&/:");
-        decode_options latin;
+        text_decode_options latin;
         latin.dcs0 = default_alphabet::latin1;
         CHECK(decode_short_message(sm, 0x00, false, latin).text == "@$#!%&/:");
     }
@@ -455,7 +455,7 @@ TEST_CASE("text: packed GSM after a UDH decodes with fill bits", "[text][packing
     std::vector<std::uint8_t> septets;
     REQUIRE_FALSE(encode_gsm7("hello [world]", septets));
     pack_septets(septets, septet_fill_bits(sm.size()), sm);
-    decode_options packed;
+    text_decode_options packed;
     packed.gsm7_packed = true;
     const auto d = decode_short_message(sm, 0x00, true, packed);
     CHECK_FALSE(d.ec);

@@ -38,10 +38,10 @@ struct message_view {
 [[nodiscard]] bool is_receipt(const pdu& p) noexcept;
 
 // The message decoded for display and keyword matching (UDH skipped when UDHI is set).
-[[nodiscard]] decoded_text message_text(const pdu& p, const decode_options& options = {});
+[[nodiscard]] decoded_text message_text(const pdu& p, const text_decode_options& options = {});
 
 // The receipt a deliver_sm/data_sm carries: text (short_message or message_payload, decoded per
 // data_coding) and the receipted_message_id / message_state / network_error_code TLVs.
-[[nodiscard]] std::optional<receipt> receipt_of(const pdu& p, const decode_options& options = {});
+[[nodiscard]] std::optional<receipt> receipt_of(const pdu& p, const text_decode_options& options = {});
 
 }  // namespace smppgw::smpp

@@ -302,7 +302,7 @@ enum class content_kind : std::uint8_t {
     unsupported,  // a character set or compression we do not decode: `text` is empty
 };
 
-struct decode_options {
+struct text_decode_options {
     default_alphabet dcs0 = default_alphabet::gsm7;
     bool gsm7_packed = false;  // the peer sends packed septets (not the SMPP default)
 };
@@ -322,7 +322,7 @@ struct decoded_text {
 // skipped.
 [[nodiscard]] decoded_text decode_short_message(std::span<const std::uint8_t> short_message,
                                                 std::uint8_t data_coding, bool udhi,
-                                                const decode_options& options = {});
+                                                const text_decode_options& options = {});
 
 }  // namespace smppgw::smpp
 
