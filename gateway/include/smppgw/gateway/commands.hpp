@@ -1,0 +1,22 @@
+#pragma once
+// The `smppgw` command line: each subcommand is a function returning the process exit code, so
+// tests can run them in-process.
+
+#include <iosfwd>
+#include <span>
+#include <string_view>
+
+namespace smppgw::gateway {
+
+// smppgw pdu decode HEX | smppgw pdu encode [JSON]  (JSON from stdin when absent)
+int pdu_command(std::span<const std::string_view> args, std::istream& in, std::ostream& out,
+                std::ostream& err);
+
+// smppgw config check FILE
+int config_command(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
+
+// smppgw hash-password [PASSWORD]  (stdin when absent): a yescrypt string for password_hash
+int hash_password_command(std::span<const std::string_view> args, std::istream& in,
+                          std::ostream& out, std::ostream& err);
+
+}  // namespace smppgw::gateway

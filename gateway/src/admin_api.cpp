@@ -1,0 +1,66 @@
+// The admin API endpoints. Health and metrics are open (load balancers and Prometheus scrape
+// them); everything else needs the bearer token.
+
+#include <boost/json.hpp>
+#include <prometheus/text_serializer.h>
+
+#include "admin_routes.hpp"
+#include "core.hpp"
+#include "northbound.hpp"
+
+namespace smppgw::gateway {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+http_response metrics_response(core& c) {
+    c.stats().refresh_process_metrics();
+    prometheus::TextSerializer serializer;
+    http_response res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.body() = serializer.Serialize(c.stats().registry().Collect());
+    return res;
+}
+
+}  // namespace
+
+void register_admin_routes(admin_router& router, core& c) {
+    router.add("GET", "/healthz", false, [](const admin_request&, const route_match&) {
+        return json_response(200, json::object{{"status", "ok"}});
+    });
+    router.add("GET", "/readyz", false, [&c](const admin_request&, const route_match&) {
+        json::object o;
+        json::array carriers;
+        for (const auto& car : c.carriers()) {
+            carriers.push_back(json::object{{"name", car->name()},
+                                            {"bound_sessions", car->bound_sessions()},
+                                            {"up", car->up()}});
+        }
+        const bool ready = c.ready();
+        o["ready"] = ready;
+        o["store"] = "open";
+        o["carriers"] = std::move(carriers);
+        return json_response(ready ? 200 : 503, o);
+    });
+    router.add("GET", "/metrics", false,
+               [&c](const admin_request&, const route_match&) { return metrics_response(c); });
+    router.add("GET", "/v1/binds", true, [&c](const admin_request&, const route_match&) {
+        json::array binds;
+        for (const auto& conn : c.connections()) {
+            const auto i = conn->describe();
+            binds.push_back(json::object{{"session", i.session_id},
+                                         {"account", i.account},
+                                         {"bind_type", i.bind_type},
+                                         {"ip", i.ip},
+                                         {"listener", i.listener},
+                                         {"tls", i.tls},
+                                         {"outstanding_submits", i.outstanding_submits},
+                                         {"deliveries_in_flight", i.deliveries_in_flight},
+                                         {"submits", i.submits}});
+        }
+        return json_response(200, json::object{{"binds", std::move(binds)}});
+    });
+}
+
+}  // namespace smppgw::gateway
