@@ -217,6 +217,9 @@ mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
         mo_action a = action(mo_action_kind::send_reply, false, brand);
         auto r = reply_for(kind, in.brand, match.language, in.region);
         a.reply = reply_kind(kind);
+        if (a.reply == keyword_reply::optout_confirmation) {
+            a.send_by = in.received + cfg_.confirmation_window;
+        }
         a.text = std::move(r.text);
         a.language = std::move(r.language);
         p.actions.push_back(std::move(a));

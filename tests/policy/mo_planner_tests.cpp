@@ -61,6 +61,8 @@ TEST_CASE("STOP records the opt-out durably, revokes consents, confirms once", "
     CHECK(p.actions[2].reply == keyword_reply::optout_confirmation);
     CHECK(p.actions[2].language == "en");
     CHECK(p.actions[2].text.find("acme: You are unsubscribed") == 0);
+    REQUIRE(p.actions[2].send_by);
+    CHECK(*p.actions[2].send_by == utc(2026, 6, 10, 16, 5));
     CHECK(p.forward);
 }
 

@@ -103,6 +103,11 @@ TEST_CASE("multi-zone area codes need the window in every zone", "[quiet][zones]
          "America/Phoenix"},
         {"928 winter, same offset", "19285550123", local("America/Phoenix", 2026, 1, 14, 20, 30),
          std::nullopt, "America/Phoenix"},
+        // 2026-03-08: Denver springs forward, Phoenix does not. The evening before they agree.
+        {"928 Saturday before DST", "19285550123", local("America/Phoenix", 2026, 3, 7, 20, 30),
+         std::nullopt, "America/Phoenix"},
+        {"928 DST day, Denver closed", "19285550123", local("America/Phoenix", 2026, 3, 8, 20, 30),
+         utc(2026, 3, 9, 15, 0), "America/Phoenix"},
         // Overlays: 448 behaves like 850, 458 like 541.
         {"448 overlay gets Central", "14485550123", local(ny, 2026, 6, 10, 8, 30),
          local(chi, 2026, 6, 10, 8, 0), ny},

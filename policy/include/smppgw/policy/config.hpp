@@ -279,6 +279,8 @@ struct mo_config {
     // The consent a START records (express, source keyword, proof = the MO). Promotional stays
     // blocked until new written consent is captured.
     std::vector<message_class> optin_consent_classes{message_class::transactional};
+    // An opt-out confirmation is presumed lawful when sent within this time (COMPLIANCE.md).
+    std::chrono::seconds confirmation_window{5 * 60};
     // Ambiguous MO: flag for review and put (brand, number) on hold.
     bool hold_on_ambiguous = true;
 };

@@ -75,8 +75,12 @@ struct mo_action {
     std::optional<consent_record> consent;      // record_consent
     std::optional<hold_record> hold;            // place_hold
     keyword_reply reply = keyword_reply::none;  // send_reply
-    std::string text;                           // send_reply, flag_for_review
-    std::string language;                       // send_reply: language(s) used, "en+fr"
+    // send_reply of an opt-out confirmation: it is presumed lawful only when sent within
+    // mo_config::confirmation_window of the opt-out (COMPLIANCE.md, 5 minutes); a gateway that
+    // could not send it by then drops it rather than message an opted-out number late.
+    std::optional<time_point> send_by;
+    std::string text;      // send_reply, flag_for_review
+    std::string language;  // send_reply: language(s) used, "en+fr"
 };
 
 struct mo_plan {
