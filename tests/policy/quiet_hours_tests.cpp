@@ -47,7 +47,7 @@ constexpr const char* chi = "America/Chicago";
 
 }  // namespace
 
-TEST_CASE("US federal window is half-open [08:00, 21:00) in local time", "[quiet]") {
+TEST_CASE("US federal window is half-open from 08:00 to 21:00 local time", "[quiet]") {
     const char* nyc = "12125550123";  // US-NY: federal rule only
     run({
         {"last second", nyc, local(ny, 2026, 6, 10, 20, 59, 59), std::nullopt, ny},
@@ -183,7 +183,7 @@ TEST_CASE("France: 08:00–20:00, no Sundays or public holidays", "[quiet][holid
     });
 }
 
-TEST_CASE("Canada weekday and weekend windows; UK and India", "[quiet][rules]") {
+TEST_CASE("Canada weekday and weekend windows, UK and India", "[quiet][rules]") {
     const char* to = "America/Toronto";
     run({
         {"CA Friday 21:15", "14165550123", local(to, 2026, 6, 12, 21, 15), std::nullopt, to},
@@ -243,7 +243,7 @@ TEST_CASE("transactional and keyword replies are exempt unless configured", "[qu
     CHECK(strict->evaluate(help, s.view(), night).accepted());
 }
 
-TEST_CASE("quiet hours can reject instead of defer; no common window rejects", "[quiet]") {
+TEST_CASE("quiet hours can reject instead of defer, no common window rejects", "[quiet]") {
     const auto rejecting =
         make_engine([](policy_config& c) { c.quiet_hours.action = block_action::reject; });
     auto d = send_at("12125550123", local(ny, 2026, 6, 10, 22, 0), message_class::promotional,

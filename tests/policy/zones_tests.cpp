@@ -77,7 +77,7 @@ TEST_CASE("unknown and non-geographic numbers use the fallback set, never the 1|
     CHECK(zones_of("919812345678") == zl{"Asia/Calcutta"});
 }
 
-TEST_CASE("area codes map to regions; other countries by calling code", "[zones]") {
+TEST_CASE("area codes map to regions, other countries by calling code", "[zones]") {
     CHECK(region_of("14165550123") == "CA-ON");
     CHECK(region_of("18765550123") == "JM");
     CHECK(region_of("17875550123") == "US-PR");
