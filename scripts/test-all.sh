@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 cmake --workflow --preset test
 
 fuzz_seconds="${SMPPGW_FUZZ_SECONDS:-30}"
+fuzzers=(fuzz_pdu_decoder fuzz_receipt fuzz_keywords fuzz_config)
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
-for fuzzer in build/fuzz/tests/fuzz/fuzz_*; do
-  [ -x "$fuzzer" ] || continue
+cmake --build --preset fuzz --target "${fuzzers[@]}"
+for fuzzer in "${fuzzers[@]/#/build/fuzz/tests/fuzz/}"; do
   name=$(basename "$fuzzer")
   corpus="tests/fuzz/corpus/${name#fuzz_}"
   work=$(mktemp -d)

@@ -430,7 +430,9 @@ std::error_code encode(const pdu& p, std::vector<std::uint8_t>& out, const encod
     const bool response = (id & response_bit) != 0;
 
     if (options.strict) {
-        if (p.sequence_number > 0x7FFFFFFFU || (!response && p.sequence_number == 0)) {
+        // A response echoes whatever sequence the peer chose (0x80000000 included, which
+        // lenient reading accepts); only our own requests must be in 1..0x7FFFFFFF.
+        if (!response && (p.sequence_number == 0 || p.sequence_number > 0x7FFFFFFFU)) {
             return errc::sequence_out_of_range;
         }
         if (!response && p.command_status != status::ESME_ROK) {

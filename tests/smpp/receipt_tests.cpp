@@ -273,7 +273,7 @@ TEST_CASE("vector deliver_sm_dlr: zero-padded decimal text id, hex TLV id", "[re
 
     // The carrier sends hex in the TLV and decimal in the text; both find the submission.
     id_format format;
-    format.submit_sm_resp = id_encoding::decimal;
+    format.response_id = id_encoding::decimal;
     format.receipted_message_id = id_encoding::hex;
     format.receipt_text = id_encoding::decimal;
     const message_id_normalizer carrier(format);
