@@ -52,9 +52,7 @@ struct send_history {
     std::array<time_point, capacity> sends{};
     std::size_t count = 0;
 
-    [[nodiscard]] std::span<const time_point> view() const noexcept {
-        return {sends.data(), count};
-    }
+    [[nodiscard]] std::span<const time_point> view() const noexcept { return {sends.data(), count}; }
 };
 
 class frequency_lookup {
@@ -62,7 +60,8 @@ public:
     virtual ~frequency_lookup() = default;
     // Sends counted for (brand, msisdn) at or after `since`, oldest first, at most
     // send_history::capacity of the newest ones.
-    [[nodiscard]] virtual send_history recent_sends(std::string_view brand, std::string_view msisdn,
+    [[nodiscard]] virtual send_history recent_sends(std::string_view brand,
+                                                    std::string_view msisdn,
                                                     time_point since) const = 0;
 };
 

@@ -21,14 +21,7 @@ enum class message_class : std::uint8_t { transactional = 0, promotional = 1, co
 [[nodiscard]] std::optional<message_class> parse_message_class(std::string_view s) noexcept;
 
 // Where an opt-out or consent came from.
-enum class record_source : std::uint8_t {
-    mo = 0,
-    api = 1,
-    import = 2,
-    web = 3,
-    keyword = 4,
-    paper = 5
-};
+enum class record_source : std::uint8_t { mo = 0, api = 1, import = 2, web = 3, keyword = 4, paper = 5 };
 
 [[nodiscard]] std::string_view to_string(record_source s) noexcept;
 [[nodiscard]] std::optional<record_source> parse_record_source(std::string_view s) noexcept;
@@ -38,12 +31,12 @@ enum class record_source : std::uint8_t {
 inline constexpr std::string_view all_brands = "*";
 
 struct optout_record {
-    std::string brand;    // brand name, or all_brands for STOPALL
-    std::string msisdn;   // E.164 digits without '+'
-    time_point when{};    // when the opt-out took effect
-    std::string keyword;  // normalized keyword that caused it ("STOP"), empty for API/import
+    std::string brand;      // brand name, or all_brands for STOPALL
+    std::string msisdn;     // E.164 digits without '+'
+    time_point when{};      // when the opt-out took effect
+    std::string keyword;    // normalized keyword that caused it ("STOP"), empty for API/import
     record_source source = record_source::mo;
-    std::string reference;  // MO message id, API caller or import file: evidence for audits
+    std::string reference; // MO message id, API caller or import file: evidence for audits
 };
 
 // Consent states: `pending` until a double opt-in YES arrives; `revoked` after an opt-out or an
@@ -61,22 +54,22 @@ enum class consent_type : std::uint8_t { express = 0, express_written = 1 };
 // One consent event with its proof, as COMPLIANCE.md lists the fields.
 struct consent_record {
     std::string brand;
-    std::string msisdn;  // E.164 digits without '+'
+    std::string msisdn;                  // E.164 digits without '+'
     message_class klass = message_class::transactional;
     consent_status status = consent_status::granted;
     consent_type type = consent_type::express;
-    std::string program;   // campaign or program name
-    time_point granted{};  // UTC
+    std::string program;                 // campaign or program name
+    time_point granted{};                // UTC
     record_source source = record_source::api;
-    std::string proof;                        // verbatim wording, or its hash and version
-    std::string proof_url;                    // URL or keyword where consent was captured
-    std::string ip;                           // where known
-    std::string user_agent;                   // where known
+    std::string proof;                   // verbatim wording, or its hash and version
+    std::string proof_url;               // URL or keyword where consent was captured
+    std::string ip;                      // where known
+    std::string user_agent;              // where known
     std::optional<time_point> double_opt_in;  // when YES confirmed a pending consent
-    std::string jurisdiction;                 // e.g. "US", "US-FL", "CA"
+    std::string jurisdiction;            // e.g. "US", "US-FL", "CA"
     std::optional<time_point> expires;
     std::optional<time_point> revoked;
-    std::string revocation_channel;  // "MO", "API", ...
+    std::string revocation_channel;      // "MO", "API", ...
 
     // A record with only a timestamp is not valid for promotional (COMPLIANCE.md).
     [[nodiscard]] bool has_proof() const noexcept { return !proof.empty() || !proof_url.empty(); }
