@@ -6,9 +6,6 @@
 // service_type, a 10-digit token and the UDH reference change, patched into the prepared bytes.
 // Every part of every message carries the token "#NNNNNNNNNN", unique per run, so a drill can
 // match what the generator got acknowledged with what reached the carrier (smsc-sim --record-text).
-//
-// Kept free of smpp/codec.hpp: smpp/text.hpp and codec.hpp both declare
-// smppgw::smpp::decode_options, so code using the text library stays in its own files.
 
 #include <cstddef>
 #include <cstdint>

@@ -194,6 +194,7 @@ int run_load(const gen_config& cfg) {
     const auto send_start = clock::now();
     const auto send_start_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(send_start - shared.start).count();
+    shared.send_origin_ns.store(send_start_ns);
     on_all(workers, pool, [](worker& w) { w.begin_sending(); });
 
     totals last{};
@@ -229,8 +230,27 @@ int run_load(const gen_config& cfg) {
 
     const auto send_deadline =
         cfg.duration.count() > 0 ? send_start + cfg.duration : clock::time_point::max();
+    // A peer that stops answering (or binds that never come back) must not hang a --count run:
+    // with nothing sent or answered for this long, the send phase ends with a warning.
+    const auto stall_limit = std::max<clock::duration>(
+        std::chrono::duration_cast<clock::duration>(cfg.response_timeout) + 5s,
+        cfg.rate > 0 ? std::chrono::duration_cast<clock::duration>(
+                           std::chrono::duration<double>(3.0 / cfg.rate))
+                     : clock::duration(0));
+    std::uint64_t progress_mark = 0;
+    auto progress_at = clock::now();
     while (clock::now() < send_deadline && interrupts.load() == 0 && !shared.fatal.load()) {
-        if (cfg.count > 0 && sum(workers).all_budget_spent) {
+        const auto t = sum(workers);
+        if (cfg.count > 0 && t.all_budget_spent) {
+            break;
+        }
+        if (t.submits + t.responses != progress_mark) {
+            progress_mark = t.submits + t.responses;
+            progress_at = clock::now();
+        } else if (clock::now() - progress_at > stall_limit) {
+            std::cerr << "\nsmppgw-bench: warning: nothing sent or answered for "
+                      << std::chrono::duration_cast<std::chrono::seconds>(stall_limit).count()
+                      << " s; ending the send phase\n";
             break;
         }
         tick_progress("send");
@@ -354,12 +374,6 @@ int run_load(const gen_config& cfg) {
     r.receipt_latency = summarize(receipt_latency);
     r.usage = current_process_usage();
     r.timeline = seconds.samples();
-    // Timeline seconds count from process start (binding included); show the send phase.
-    const std::int64_t offset = send_start_ns / 1'000'000'000;
-    std::erase_if(r.timeline, [&](const second_sample& s) { return s.second < offset; });
-    for (auto& s : r.timeline) {
-        s.second -= offset;
-    }
 
     std::cout << format_table(r) << std::flush;
     if (!cfg.json_path.empty()) {

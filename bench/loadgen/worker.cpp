@@ -45,6 +45,9 @@ worker::worker(shared_state& shared, std::size_t index, asio::io_context& io,
         clients_.push_back(std::make_shared<client>(*this, spec.id, spec.type));
     }
     scratch_.body = smpp::submit_sm{};
+    if (limited_ && budget_ == 0) {
+        counters_.budget_spent.store(true, std::memory_order_relaxed);  // --count below threads
+    }
     // A 10 ms burst keeps the bucket full enough between timer wake-ups (~1 ms apart).
     burst_ = std::max(1.0, rate_ / 100.0);
     if (!shared.config.record_path.empty()) {
@@ -63,10 +66,13 @@ void worker::start() {
     for (auto& c : clients_) {
         c->start();
     }
-    arm_housekeeping();
 }
 
 void worker::begin_sending() {
+    origin_ns_ = shared_.send_origin_ns.load(std::memory_order_relaxed);
+    bucket_.clear(0);
+    measuring_ = true;
+    arm_housekeeping();
     sending_ = true;
     refilled_ns_ = now_ns();
     tokens_ = std::min(1.0, burst_);
@@ -92,7 +98,9 @@ void worker::unbind_all() {
 
 void worker::finish() {
     housekeeping_timer_.cancel();
-    shared_.seconds.contribute(index_, bucket_);
+    if (measuring_) {
+        shared_.seconds.contribute(index_, bucket_);
+    }
     flush_record(true);
 }
 
@@ -377,7 +385,10 @@ void worker::fail(std::string message) {
 // ---- housekeeping
 
 void worker::roll(std::int64_t now) {
-    const std::int64_t second = now / ns_per_second;
+    if (!measuring_) {
+        return;  // the timeline starts with the send phase
+    }
+    const std::int64_t second = std::max<std::int64_t>(0, now - origin_ns_) / ns_per_second;
     if (second == bucket_.second) {
         return;
     }

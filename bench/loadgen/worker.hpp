@@ -41,6 +41,8 @@ struct shared_state {
     timeline& seconds;
     std::chrono::steady_clock::time_point start;
     std::size_t workers = 1;
+    // now_ns() when the measured phase began: per-second samples count from here.
+    std::atomic<std::int64_t> send_origin_ns{0};
     std::FILE* record = nullptr;  // --record, written under record_mutex
     std::mutex record_mutex;
     std::atomic<bool> fatal{false};
@@ -162,6 +164,8 @@ private:
 
     bool sending_ = false;
     bool stopping_ = false;
+    std::int64_t origin_ns_ = 0;  // copy of shared_.send_origin_ns, set by begin_sending
+    bool measuring_ = false;
     smpp::pdu scratch_;
 
     worker_counters counters_;

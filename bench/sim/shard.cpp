@@ -105,13 +105,14 @@ const std::vector<std::string_view> free_text_pool = {
 
 }  // namespace
 
-shard::shard(smsc_server& server, std::size_t index, asio::io_context& context)
+shard::shard(smsc_server& server, std::size_t index, std::size_t shards,
+             asio::io_context& context)
     : server_(server),
       config_(server.config()),
       index_(index),
       context_(context),
       rng_(server.config().seed * 0x9E3779B97F4A7C15ULL + index + 1),
-      ids_(server.config().ids, server.id_base(), index, server.shard_count()),
+      ids_(server.config().ids, server.id_base(), index, shards),
       responses_(server.origin(), tick_resolution),
       deliveries_(server.origin(), tick_resolution),
       timer_(context) {

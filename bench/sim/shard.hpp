@@ -43,7 +43,9 @@ class shard {
 public:
     using clock = std::chrono::steady_clock;
 
-    shard(smsc_server& server, std::size_t index, boost::asio::io_context& context);
+    // `shards`: how many there will be (ids are interleaved across them).
+    shard(smsc_server& server, std::size_t index, std::size_t shards,
+          boost::asio::io_context& context);
     ~shard();
     shard(const shard&) = delete;
     shard& operator=(const shard&) = delete;

@@ -22,7 +22,7 @@ smsc_server::smsc_server(sim_config config, io_pool& pool)
         recorder_.open(config_.record_path, config_.record_text);
     }
     for (std::size_t i = 0; i < pool_.size(); ++i) {
-        shards_.push_back(std::make_unique<shard>(*this, i, pool_.context(i)));
+        shards_.push_back(std::make_unique<shard>(*this, i, pool_.size(), pool_.context(i)));
     }
 }
 

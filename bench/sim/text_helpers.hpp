@@ -1,7 +1,5 @@
 #pragma once
-// The simulator's uses of the text codecs, in their own translation unit: smpp/text.hpp and
-// smpp/codec.hpp both declare smppgw::smpp::decode_options, so one file cannot include both
-// (reported upstream; until then session code and text code live apart).
+// The simulator's uses of the text codecs: the receipt's text: snippet and MO encoding.
 
 #include <cstdint>
 #include <span>

@@ -3,10 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "common/cli.hpp"
 #include "sim/latency.hpp"
+#include "sim/message_ids.hpp"
 #include "sim/timer_wheel.hpp"
 
 using namespace smppgw::bench;
@@ -62,4 +65,32 @@ TEST_CASE("timer wheel fires in due order, across revolutions, and lets callback
     w.schedule(t0, 99);
     w.expire(t0 + 21ms, [&](int v) { fired.push_back(v); });
     REQUIRE(fired.back() == 99);
+}
+
+TEST_CASE("message ids never repeat across the simulator's threads") {
+    for (auto style : {id_style::decimal, id_style::hex, id_style::uuid}) {
+        message_id_source a(style, 1'700'000'000'000'000, 0, 3);
+        message_id_source b(style, 1'700'000'000'000'000, 1, 3);
+        message_id_source c(style, 1'700'000'000'000'000, 2, 3);
+        std::set<std::string> seen;
+        char buf[48];
+        for (int i = 0; i < 10000; ++i) {
+            for (auto* src : {&a, &b, &c}) {
+                const auto n = src->next(buf);
+                REQUIRE(n > 0);
+                REQUIRE(n <= 36);
+                REQUIRE(seen.emplace(buf, n).second);
+            }
+        }
+    }
+    char buf[48];
+    message_id_source d(id_style::decimal, 42, 0, 1);
+    REQUIRE(std::string(buf, d.next(buf)) == "42");
+    message_id_source h(id_style::hex, 255, 0, 1);
+    REQUIRE(std::string(buf, h.next(buf)) == "ff");
+    message_id_source u(id_style::uuid, 1, 0, 1);
+    const std::string uuid(buf, u.next(buf));
+    REQUIRE(uuid.size() == 36);
+    REQUIRE(uuid[14] == '4');  // version 4
+    REQUIRE(uuid.substr(24) == "000000000001");
 }
