@@ -9,7 +9,7 @@
 //   put (accepted, pending index) -> carrier submit_sm_resp (part + state merge, carrier id
 //   mapping, pending removal) -> delivered DLR (merges + outbox append) -> deliver_sm_resp
 //   (outbox ack). Up to --window lifecycles are in flight, as the gateway would have.
-// optout: load N opt-outs, reopen (rebuilds the in-memory filter), then time find_optout for
+// optout: load N opt-outs, reopen (rebuilds the in-memory index), then time find_optout for
 //   numbers that are not opted out (the common case), numbers that are, and a 99:1 mix.
 // consent: load N consents, reopen, time find_consent with the in-memory index and with
 //   consent_index_mode::rocksdb, and the store's share of the policy chain per message
@@ -367,7 +367,7 @@ void bench_optout(const config& c) {
     }
     o.expected_optouts = c.optouts;
     auto st = store::open(o);
-    fmt::print("  reopen with filter rebuild: {:.2f}s ({} fingerprints)\n",
+    fmt::print("  reopen with index rebuild: {:.2f}s ({} opt-outs)\n",
                static_cast<double>(st->recovery().duration.count()) / 1000.0,
                st->recovery().optouts);
 
@@ -403,7 +403,7 @@ void bench_optout(const config& c) {
     print_latency("find_optout, not opted out", absent);
     print_latency("find_optout, opted out (brand or STOPALL)", present);
     print_latency("find_optout, 99% not / 1% opted out", mixed);
-    fmt::print("  ({} hits; filter never skips a stored opt-out)\n", hits);
+    fmt::print("  ({} opted-out answers)\n", hits);
 }
 
 // --- consents ---------------------------------------------------------------------------------

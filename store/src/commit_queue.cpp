@@ -169,7 +169,7 @@ bool committer::translate(const item& it) {
             case op_kind::put:
                 ops_.push_back(o);
                 if (o.cf == column_family::optouts && o.key.front() == optout_active_tag) {
-                    fx_.optout_puts.push_back(o.key);
+                    fx_.optouts.push_back({o.key, o.value, true});
                 }
                 break;
             case op_kind::merge:
@@ -180,6 +180,9 @@ bool committer::translate(const item& it) {
                 break;
             case op_kind::del:
                 ops_.push_back(o);
+                if (o.cf == column_family::optouts && o.key.front() == optout_active_tag) {
+                    fx_.optouts.push_back({o.key, {}, false});
+                }
                 break;
             case op_kind::outbox_append: {
                 const auto kind = outbox_value_kind(o.value);
@@ -314,11 +317,11 @@ void committer::process(std::vector<item>& group) {
     reset_group();
     std::vector<bool> bad(group.size(), false);
     for (std::size_t i = 0; i < group.size(); ++i) {
-        const auto sizes = std::array{ops_.size(), fx_.optout_puts.size(), fx_.consent_keys.size(),
+        const auto sizes = std::array{ops_.size(), fx_.optouts.size(), fx_.consent_keys.size(),
                                       fx_.appends.size(), fx_.acks.size()};
         if (!translate(group[i])) {
             ops_.resize(sizes[0]);
-            fx_.optout_puts.resize(sizes[1]);
+            fx_.optouts.resize(sizes[1]);
             fx_.consent_keys.resize(sizes[2]);
             fx_.appends.resize(sizes[3]);
             fx_.acks.resize(sizes[4]);

@@ -51,13 +51,18 @@ struct group_effects {
         std::string_view account;
         std::uint64_t seq;
     };
-    std::vector<std::string_view> optout_puts;   // 'a' keys
+    struct optout_change {
+        std::string_view key;    // 'a' key
+        std::string_view value;  // the opt-out value of a put; empty for a lift
+        bool put;
+    };
+    std::vector<optout_change> optouts;          // in commit order
     std::vector<std::string_view> consent_keys;  // 's' keys
     std::vector<append> appends;
     std::vector<ack> acks;
 
     void clear() noexcept {
-        optout_puts.clear();
+        optouts.clear();
         consent_keys.clear();
         appends.clear();
         acks.clear();
@@ -70,7 +75,7 @@ public:
     // The next outbox sequence of `account` (committer thread only).
     [[nodiscard]] virtual std::uint64_t assign_outbox_seq(std::string_view account) = 0;
     // After the write of a group, before its callbacks. `durable` is false when the write
-    // failed: hooks may still widen "maybe" indexes (opt-outs) but must not count entries.
+    // failed (RocksDB then applied nothing to its memtables either).
     virtual void applied(const group_effects& fx, bool durable) = 0;
 };
 

@@ -75,7 +75,8 @@ std::error_code visit(const store::impl& p, std::string_view prefix, bool state,
                                    return false;
                                }
                                return fn(rec);
-                           });
+                           },
+                           true);
     if (ec) {
         return ec;
     }

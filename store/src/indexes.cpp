@@ -35,14 +35,50 @@ std::uint64_t class_key(std::uint64_t pair_hash, policy::message_class klass) no
 
 }  // namespace
 
-optout_index::optout_index(std::size_t expected) : seed_(random_seed()), set_(expected) {}
+// Opt-out slot word: bits 0..43 when (ms since 1970, clamped), bit 44 active, bits 45..63
+// check hash (19 bits).
+constexpr unsigned optout_active_shift = 44;
+constexpr unsigned optout_check_shift = 45;
 
-bool optout_index::maybe(std::string_view brand, std::string_view msisdn) const noexcept {
-    return set_.find(hash_pair(brand, msisdn, seed_));
+optout_index::optout_index(std::size_t expected)
+    : key_seed_(random_seed()), check_seed_(random_seed()), map_(expected) {}
+
+optout_index::answer optout_index::find(std::string_view brand, std::string_view msisdn,
+                                        policy::time_point& when) const noexcept {
+    summary_map<1>::value_type v{};
+    if (!map_.find(hash_pair(brand, msisdn, key_seed_), &v)) {
+        return answer::absent;
+    }
+    const auto check = hash_pair(brand, msisdn, check_seed_) >> optout_check_shift;
+    if ((v[0] >> optout_check_shift) != check) {
+        return answer::unknown;
+    }
+    if (((v[0] >> optout_active_shift) & 0x1U) == 0) {
+        return answer::absent;
+    }
+    when = policy::time_point{std::chrono::milliseconds{
+        static_cast<std::int64_t>(v[0] & granted_mask)}};
+    return answer::found;
 }
 
-void optout_index::add(std::string_view brand, std::string_view msisdn) {
-    set_.upsert(hash_pair(brand, msisdn, seed_));
+void optout_index::put(std::string_view brand, std::string_view msisdn, policy::time_point when) {
+    const auto ms = std::clamp<std::int64_t>(when.time_since_epoch().count(), 0,
+                                             static_cast<std::int64_t>(granted_mask));
+    const auto check = hash_pair(brand, msisdn, check_seed_) >> optout_check_shift;
+    map_.upsert(hash_pair(brand, msisdn, key_seed_),
+                {static_cast<std::uint64_t>(ms) | (1ULL << optout_active_shift) |
+                 (check << optout_check_shift)});
+}
+
+void optout_index::lift(std::string_view brand, std::string_view msisdn) {
+    const auto key = hash_pair(brand, msisdn, key_seed_);
+    const auto check = hash_pair(brand, msisdn, check_seed_) >> optout_check_shift;
+    summary_map<1>::value_type v{};
+    // A slot owned by another (brand, msisdn) (check mismatch) is left alone: this key's
+    // lookups already go to RocksDB, which has the lift.
+    if (map_.find(key, &v) && (v[0] >> optout_check_shift) == check) {
+        map_.upsert(key, {check << optout_check_shift});
+    }
 }
 
 consent_index::consent_index(std::size_t expected)

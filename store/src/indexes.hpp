@@ -2,12 +2,14 @@
 // In-memory indexes behind the policy lookups, rebuilt from RocksDB on open and updated by the
 // committer after each durable write (before callbacks run).
 //
-// optout_index: a set of 64-bit fingerprints of (brand, msisdn) for every active opt-out. It
-//   may answer "maybe" for a number that is not opted out (a fingerprint collision, or an
-//   opt-out lifted since open: lifts never remove fingerprints); the store then confirms with
-//   a RocksDB Get. It never answers "no" for an opted-out number: every committed put adds its
-//   fingerprint before the commit's callback runs, and open adds every stored one. 8 bytes per
-//   slot.
+// optout_index: (brand, msisdn) -> when and whether the opt-out is active (a lift leaves an
+//   inactive entry), 16 bytes per slot. Mirrors the active opt-outs in RocksDB exactly: open
+//   loads every stored one and the committer applies each durable put and lift, in commit
+//   order, before the commit's callbacks run. Each slot keeps a 19-bit check hash (independent
+//   seed) beside the 64-bit key hash: when the check does not match, two keys collided and the
+//   answer is "unknown", which the store settles with a RocksDB Get. So "not opted out" is
+//   never wrong for a stored opt-out (no false negatives), and a wrong "opted out" needs an
+//   83-bit collision.
 //
 // consent_index: (brand, msisdn, class) -> consent_summary, 24 bytes per slot. A slot stores a
 //   15-bit check hash (independent seed) beside the 64-bit key hash; if the check does not
@@ -27,15 +29,21 @@ class optout_index {
 public:
     explicit optout_index(std::size_t expected);
 
-    [[nodiscard]] bool maybe(std::string_view brand, std::string_view msisdn) const noexcept;
-    void add(std::string_view brand, std::string_view msisdn);  // writer thread only
+    enum class answer : std::uint8_t { absent, found, unknown };
+    [[nodiscard]] answer find(std::string_view brand, std::string_view msisdn,
+                              policy::time_point& when) const noexcept;
+    // Writer thread only.
+    void put(std::string_view brand, std::string_view msisdn, policy::time_point when);
+    void lift(std::string_view brand, std::string_view msisdn);
 
-    [[nodiscard]] std::size_t size() const noexcept { return set_.size(); }
-    [[nodiscard]] std::size_t memory_bytes() const noexcept { return set_.memory_bytes(); }
+    // Slots in use (active and lifted entries).
+    [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
+    [[nodiscard]] std::size_t memory_bytes() const noexcept { return map_.memory_bytes(); }
 
 private:
-    std::uint64_t seed_;
-    summary_map<0> set_;
+    std::uint64_t key_seed_;
+    std::uint64_t check_seed_;
+    summary_map<1> map_;
 };
 
 class consent_index {

@@ -4,6 +4,9 @@
 //
 //   messages     be64(id)
 //   pending      be64(id)                 ids are time-ordered: retention reads the time here
+//                The pending family exists so that recovery lists accepted-but-unsubmitted
+//                messages by scanning only them, not a week of `messages`; it costs one put at
+//                acceptance and one delete at submission (a tiny key, no value).
 //   carrier_ids  carrier \0 carrier_message_id
 //   optouts      'a' brand \0 msisdn                     active opt-out (never expires)
 //                'h' brand \0 msisdn \0 t64(when) be64(uniq)   put/lift history (evidence TTL)

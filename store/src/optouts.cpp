@@ -1,5 +1,5 @@
-// Opt-outs: the policy lookup (in-memory fingerprints, confirmed by a Get on a hit) and the
-// record reads and iteration used by the admin API and export.
+// Opt-outs: the policy lookup (answered from the in-memory index; RocksDB only on a detected
+// hash collision) and the record reads and iteration used by the admin API and export.
 
 #include "keys.hpp"
 #include "record_codec.hpp"
@@ -42,10 +42,15 @@ std::optional<policy::optout_summary> store::find_optout(std::string_view brand,
     const auto& p = *impl_;
     auto try_brand = [&](std::string_view b,
                          bool all) -> std::optional<policy::optout_summary> {
-        if (!p.optouts.maybe(b, msisdn)) {
-            return std::nullopt;
-        }
         time_point when{};
+        switch (p.optouts.find(b, msisdn, when)) {
+            case detail::optout_index::answer::absent:
+                return std::nullopt;
+            case detail::optout_index::answer::found:
+                return policy::optout_summary{when, all};
+            case detail::optout_index::answer::unknown:
+                break;
+        }
         switch (read_when(p, b, msisdn, when)) {
             case probe::absent:
                 return std::nullopt;
@@ -107,7 +112,8 @@ std::error_code visit_optouts(const store::impl& p, std::string_view prefix,
                                rec.brand = brand;
                                rec.msisdn = msisdn;
                                return fn(rec);
-                           });
+                           },
+                           true);
     if (ec) {
         return ec;
     }

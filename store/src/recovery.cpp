@@ -32,23 +32,25 @@ void check(const store_options& o, std::error_code ec, std::string_view what) {
 void store::impl::recover() {
     report.created = db->created();
 
-    // Opt-outs: fingerprints of every active ('a') key.
+    // Opt-outs: every active ('a') one.
     std::string lower(1, detail::optout_active_tag);
     std::string upper = detail::prefix_successor(lower);
     check(opts,
           scan(column_family::optouts, lower, upper,
-               [&](std::string_view key, std::string_view) {
+               [&](std::string_view key, std::string_view value) {
                    detail::reader r{key.substr(1)};
                    const auto brand = r.until_nul();
                    const auto msisdn = r.rest();
-                   if (!r.ok()) {
-                       damaged(opts, "malformed opt-out key");
+                   const auto when = detail::decode_optout_when(value);
+                   if (!r.ok() || !when) {
+                       damaged(opts, "malformed opt-out");
                    }
-                   optouts.add(brand, msisdn);
+                   optouts.put(brand, msisdn, *when);
+                   ++report.optouts;
                    return true;
-               }),
+               },
+               true),
           "opt-outs");
-    report.optouts = optouts.size();
 
     // Consents: the current state of every (brand, msisdn, class).
     lower.assign(1, detail::consent_state_tag);
@@ -69,7 +71,8 @@ void store::impl::recover() {
                    consents->put(parts->brand, parts->msisdn, parts->klass,
                                  detail::summarize(rec));
                    return true;
-               }),
+               },
+               true),
           "consents");
     report.consents = consent_count;
 
@@ -87,7 +90,8 @@ void store::impl::recover() {
                    }
                    outbox.restore_live(account, seq);
                    return true;
-               }),
+               },
+               true),
           "outbox");
     lower.assign(1, detail::outbox_seq_tag);
     upper = detail::prefix_successor(lower);

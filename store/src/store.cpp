@@ -88,16 +88,6 @@ std::uint64_t store::impl::assign_outbox_seq(std::string_view account) {
 }
 
 void store::impl::applied(const detail::group_effects& fx, bool durable) {
-    // Opt-out fingerprints go in even when the write failed: the filter may over-approximate,
-    // never under-approximate, and a failed WAL write can still surface after a restart.
-    for (const auto key : fx.optout_puts) {
-        detail::reader r{key.substr(1)};
-        const auto brand = r.until_nul();
-        const auto msisdn = r.rest();
-        if (r.ok()) {
-            optouts.add(brand, msisdn);
-        }
-    }
     // The consent index mirrors what RocksDB now returns for each touched state key (the
     // merge operator decided which event is current), failed write or not.
     if (consents) {
@@ -106,7 +96,20 @@ void store::impl::applied(const detail::group_effects& fx, bool durable) {
         }
     }
     if (!durable) {
-        return;
+        return;  // RocksDB applied nothing; a WAL record that made it to disk returns on open
+    }
+    for (const auto& c : fx.optouts) {
+        detail::reader r{c.key.substr(1)};
+        const auto brand = r.until_nul();
+        const auto msisdn = r.rest();
+        if (!r.ok()) {
+            continue;
+        }
+        if (!c.put) {
+            optouts.lift(brand, msisdn);
+        } else if (const auto when = detail::decode_optout_when(c.value)) {
+            optouts.put(brand, msisdn, *when);
+        }
     }
     for (const auto& a : fx.appends) {
         outbox.appended(a.account, a.seq);
@@ -149,8 +152,12 @@ result<std::optional<std::string>> store::impl::get(column_family cf, std::strin
 }
 
 std::error_code store::impl::scan(column_family cf, std::string_view lower,
-                                  std::string_view upper, const visitor& fn) const {
+                                  std::string_view upper, const visitor& fn, bool bulk) const {
     rocksdb::ReadOptions ro;
+    if (bulk) {
+        ro.fill_cache = false;
+        ro.readahead_size = 2U << 20U;
+    }
     const rocksdb::Slice upper_slice = slice(upper);
     if (!upper.empty()) {
         ro.iterate_upper_bound = &upper_slice;

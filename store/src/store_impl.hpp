@@ -38,10 +38,13 @@ struct store::impl final : detail::commit_hooks {
     // Point read; nullopt value for NotFound.
     [[nodiscard]] result<std::optional<std::string>> get(column_family cf,
                                                          std::string_view key) const;
-    // Visits keys in [lower, upper) (upper empty: to the end) until fn returns false.
+    // Visits keys in [lower, upper) (upper empty: to the end) until fn returns false. A bulk
+    // scan (open, export) reads ahead and keeps its blocks out of the block cache, which
+    // belongs to the lookups.
     using visitor = std::function<bool(std::string_view key, std::string_view value)>;
     [[nodiscard]] std::error_code scan(column_family cf, std::string_view lower,
-                                       std::string_view upper, const visitor& fn) const;
+                                       std::string_view upper, const visitor& fn,
+                                       bool bulk = false) const;
 
     void count_lookup_error() const noexcept {
         lookup_errors.fetch_add(1, std::memory_order_relaxed);

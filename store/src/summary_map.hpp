@@ -5,8 +5,8 @@
 //
 // Invariants:
 // - A slot's key goes from 0 (empty) to its final value exactly once and is never cleared, so a
-//   reader that finds a key can trust it; entries are never deleted (callers treat stale
-//   entries as "maybe" or overwrite their words).
+//   reader that finds a key can trust it; entries are never deleted (callers overwrite their
+//   words, e.g. to mark an opt-out lifted).
 // - Words of a new slot are written before its key is published (release); updates of an
 //   existing slot's words go through a striped seqlock, so readers never see a torn value.
 // - Growth builds a new table and publishes it with a release store; retired tables stay

@@ -105,6 +105,31 @@ TEST_CASE("messages: put, merge-folded transitions, carrier ids, pending index",
     }
 }
 
+TEST_CASE("adjacent updates of one message fold into one merge", "[store][batch]") {
+    batch b;
+    b.set_part(7, 0, message_state::delivered, test_start);
+    b.set_state(7, message_state::delivered, test_start);  // folded, plus the pending delete
+    CHECK(b.operations() == 2);
+    b.set_state(8, message_state::delivered, test_start);  // another message: a new merge
+    CHECK(b.operations() == 4);
+    b.set_carrier(8, "c");  // the previous op is the pending delete: not adjacent
+    CHECK(b.operations() == 5);
+    b.set_part(8, 1, message_state::delivered, test_start);
+    CHECK(b.operations() == 5);
+
+    temp_dir dir;
+    auto st = store::open(test_options(dir.path()));
+    batch put;
+    put.put_message(sample_message(8));
+    REQUIRE_FALSE(st->commit_sync(std::move(put)));
+    REQUIRE_FALSE(st->commit_sync(std::move(b)));
+    const auto m = st->get_message(8);
+    REQUIRE(m->has_value());
+    CHECK((*m)->state == message_state::delivered);
+    CHECK((*m)->carrier == "c");
+    CHECK((*m)->parts[1].state == message_state::delivered);
+}
+
 TEST_CASE("batch rejects keys it cannot store", "[store][batch]") {
     temp_dir dir;
     auto st = store::open(test_options(dir.path()));
@@ -178,7 +203,7 @@ TEST_CASE("opt-outs: put, lift, STOPALL, per-brand iteration, lookups", "[store]
         b.lift_optout("acme", "15550000001", test_start + 1h, pol::record_source::mo, "mo-9");
         REQUIRE_FALSE(st->commit_sync(std::move(b)));
     }
-    CHECK_FALSE(st->find_optout("acme", "15550000001"));  // a stale fingerprint, confirmed absent
+    CHECK_FALSE(st->find_optout("acme", "15550000001"));  // lifted: inactive in memory at once
     CHECK(st->find_optout("globex", "15550000001"));
 
     st.reset();
@@ -189,7 +214,7 @@ TEST_CASE("opt-outs: put, lift, STOPALL, per-brand iteration, lookups", "[store]
     CHECK(st->find_optout("anything", "15550000009"));
 }
 
-TEST_CASE("opt-out filter never answers a false negative", "[store][optout]") {
+TEST_CASE("opt-out index matches a model exactly (no false negatives)", "[store][optout]") {
     temp_dir dir;
     auto o = test_options(dir.path());
     o.expected_optouts = 10;  // force several table growths while serving

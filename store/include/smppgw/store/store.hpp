@@ -69,9 +69,9 @@ public:
                                                                std::size_t limit) const;
 
     // --- opt-outs -------------------------------------------------------------------------
-    // policy::optout_lookup: an in-memory fingerprint set answers "not opted out" without
-    // touching RocksDB; a hit is confirmed with a Get. On a read error it answers opted-out
-    // (fail closed) and counts commit_stats::lookup_errors.
+    // policy::optout_lookup, answered from an in-memory mirror of the active opt-outs (16 bytes
+    // per slot); RocksDB is read only when two keys' hashes collide. On a read error it answers
+    // opted-out (fail closed) and counts commit_stats::lookup_errors.
     [[nodiscard]] std::optional<policy::optout_summary> find_optout(
         std::string_view brand, std::string_view msisdn) const override;
     [[nodiscard]] result<std::optional<policy::optout_record>> get_optout(
