@@ -406,6 +406,7 @@ void carrier_bind::on_response(smpp::session& s, std::uint64_t cookie, const smp
     }
     inflight entry = std::move(inflight_[cookie]);
     inflight_[cookie] = {};
+    owner_.answered();
     free_slots_.push_back(static_cast<std::uint32_t>(cookie));
     const auto& msg = entry.msg;
     if (response != nullptr) {
@@ -490,6 +491,7 @@ void carrier_bind::requeue_all() {
     // Everything this bind held goes back to the carrier queue, in front, for any bind to send.
     for (auto& f : inflight_) {
         if (f.used) {
+            owner_.answered();  // never answered, but no longer outstanding either
             owner_.enqueue({std::move(f.msg), f.part}, true);
         }
     }
@@ -588,6 +590,7 @@ bool carrier_bind::send_part(const outbound_ptr& msg, std::size_t part) {
         free_slots_.push_back(static_cast<std::uint32_t>(cookie));
         return false;
     }
+    owner_.sent();
     owner_.stats().pdu(face::carrier, direction::out, p.command_id(), 0);
     return true;
 }

@@ -80,6 +80,10 @@ public:
     [[nodiscard]] bool up() const noexcept { return bound_tx_.load() > 0 && !paused_.load(); }
     [[nodiscard]] std::size_t bound_sessions() const noexcept { return bound_.load(); }
     [[nodiscard]] bool paused() const noexcept { return paused_.load(); }
+    // submit_sm sent and not yet answered, over all binds (shutdown waits for zero).
+    [[nodiscard]] std::int64_t in_flight() const noexcept { return in_flight_.load(); }
+    void sent() noexcept { ++in_flight_; }
+    void answered() noexcept { --in_flight_; }
     void pause();
     void resume();
 
@@ -116,6 +120,7 @@ private:
     std::atomic<int> bound_{0};
     std::atomic<bool> paused_{false};
     std::atomic<bool> stopped_{false};
+    std::atomic<std::int64_t> in_flight_{0};
 };
 
 // One client session to a carrier: connect, bind, pump the queue, reconnect.

@@ -108,24 +108,26 @@ void core::stop() {
     for (auto& c : connections()) {
         c->shutdown();
     }
-    // Let carrier windows drain: stop handing out new work, wait for outstanding responses.
+    // Let carrier windows drain: stop handing out new work, wait for the answers to what is
+    // already outstanding (its carrier ids must be journaled), within the grace period. Queued
+    // work stays journaled and is sent again after the restart.
     for (auto& c : carriers()) {
         c->pause();
     }
     const auto deadline = clock::now() + grace;
-    while (clock::now() < deadline && pending_.load() > 0) {
-        bool outstanding = false;
+    auto outstanding = [&] {
+        std::int64_t n = 0;
         for (auto& c : carriers()) {
-            outstanding = outstanding || c->bound_sessions() > 0;
+            n += c->in_flight();
         }
-        if (!outstanding) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        // Only what is already in a window can still complete; queued work stays journaled.
-        if (correlator_.size() == 0 && pending_.load() > 0) {
-            break;
-        }
+        return n;
+    };
+    while (clock::now() < deadline && outstanding() > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (const auto left = outstanding(); left > 0) {
+        log::warn("{} submits still unanswered after the {} ms grace; they will be resent", left,
+                  grace.count());
     }
     for (auto& c : carriers()) {
         c->stop();

@@ -158,7 +158,10 @@ void core::apply_receipt(carrier& c, const std::string& key, const correlator::m
             delivered_parts += s == store::message_state::delivered ? 1U : 0U;
         }
         if (ctx.per_segment || parts_total == 1) {
-            emit = receipt_wanted(ctx.registered_delivery, state);
+            // A carrier that repeats a final receipt (lost deliver_sm_resp) must not make the
+            // application see two for one submit.
+            const bool repeat = store::is_final(state) && ctx.final_sent && parts_total == 1;
+            emit = !repeat && receipt_wanted(ctx.registered_delivery, state);
             if (store::is_final(state)) {
                 ctx.final_sent = all_final;
             }

@@ -1,6 +1,7 @@
 #include "smppgw/smpp/codec.hpp"
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <utility>
 
@@ -17,6 +18,28 @@ void store_u32(std::uint8_t* p, std::uint32_t v) noexcept {
     p[1] = static_cast<std::uint8_t>(v >> 16);
     p[2] = static_cast<std::uint8_t>(v >> 8);
     p[3] = static_cast<std::uint8_t>(v);
+}
+
+// Index of the first NUL in [p, p + n), or n. Fields are short (addresses of 10-15 octets), so
+// eight octets at a time with the "has a zero byte" bit trick beats both a byte loop and a
+// memchr call; the tail goes byte by byte.
+std::size_t find_nul(const std::uint8_t* p, std::size_t n) noexcept {
+    std::size_t i = 0;
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL;
+        constexpr std::uint64_t highs = 0x8080808080808080ULL;
+        for (; i + 8 <= n; i += 8) {
+            std::uint64_t w = 0;
+            std::memcpy(&w, p + i, 8);
+            if (const std::uint64_t z = (w - ones) & ~w & highs; z != 0) {
+                return i + static_cast<std::size_t>(std::countr_zero(z)) / 8;
+            }
+        }
+    }
+    while (i < n && p[i] != 0) {
+        ++i;
+    }
+    return i;
 }
 
 // The status to answer when a C-Octet String field is longer than the spec allows. Fields with
@@ -71,11 +94,7 @@ public:
         }
         const auto available = static_cast<std::size_t>(end_ - pos_);
         const std::size_t window = available < ReadMax ? available : ReadMax;
-        // A plain loop beats memchr here: most fields are a handful of octets long.
-        std::size_t length = 0;
-        while (length < window && pos_[length] != 0) {
-            ++length;
-        }
+        const std::size_t length = find_nul(pos_, window);
         if (length == window) {
             // No terminator inside the field's maximum: too long. No terminator before the PDU
             // ends: the body is cut short.
