@@ -105,8 +105,7 @@ const std::vector<std::string_view> free_text_pool = {
 
 }  // namespace
 
-shard::shard(smsc_server& server, std::size_t index, std::size_t shards,
-             asio::io_context& context)
+shard::shard(smsc_server& server, std::size_t index, std::size_t shards, asio::io_context& context)
     : server_(server),
       config_(server.config()),
       index_(index),
