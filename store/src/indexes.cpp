@@ -61,13 +61,43 @@ optout_index::answer optout_index::find(std::string_view brand, std::string_view
     return answer::found;
 }
 
-void optout_index::put(std::string_view brand, std::string_view msisdn, policy::time_point when) {
+namespace {
+
+std::uint64_t optout_word(policy::time_point when, std::uint64_t check) noexcept {
     const auto ms = std::clamp<std::int64_t>(when.time_since_epoch().count(), 0,
                                              static_cast<std::int64_t>(granted_mask));
+    return static_cast<std::uint64_t>(ms) | (1ULL << optout_active_shift) |
+           (check << optout_check_shift);
+}
+
+}  // namespace
+
+void optout_index::put(std::string_view brand, std::string_view msisdn, policy::time_point when) {
     const auto check = hash_pair(brand, msisdn, check_seed_) >> optout_check_shift;
-    map_.upsert(hash_pair(brand, msisdn, key_seed_),
-                {static_cast<std::uint64_t>(ms) | (1ULL << optout_active_shift) |
-                 (check << optout_check_shift)});
+    map_.upsert(hash_pair(brand, msisdn, key_seed_), {optout_word(when, check)});
+}
+
+void optout_index::load(std::string_view brand, std::string_view msisdn, policy::time_point when) {
+    const auto key = hash_pair(brand, msisdn, key_seed_);
+    const auto check = hash_pair(brand, msisdn, check_seed_) >> optout_check_shift;
+    map_.prefetch(key);
+    if (pending_count_ == pipeline) {
+        const auto& oldest = pending_[pending_head_];
+        map_.upsert(oldest.key, {oldest.word});
+        pending_[pending_head_] = pending{key, optout_word(when, check)};
+        pending_head_ = (pending_head_ + 1) % pipeline;
+        return;
+    }
+    pending_[(pending_head_ + pending_count_) % pipeline] = pending{key, optout_word(when, check)};
+    ++pending_count_;
+}
+
+void optout_index::flush() {
+    for (; pending_count_ > 0; --pending_count_) {
+        const auto& p = pending_[pending_head_];
+        map_.upsert(p.key, {p.word});
+        pending_head_ = (pending_head_ + 1) % pipeline;
+    }
 }
 
 void optout_index::lift(std::string_view brand, std::string_view msisdn) {

@@ -16,6 +16,7 @@
 //   match, two keys collided and the answer is "unknown": the store reads RocksDB instead. A
 //   wrong answer needs a 79-bit collision.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -36,14 +37,28 @@ public:
     void put(std::string_view brand, std::string_view msisdn, policy::time_point when);
     void lift(std::string_view brand, std::string_view msisdn);
 
+    // Bulk load (open): like put, but the insert happens a few calls later, after its slot was
+    // prefetched; flush() completes the pending ones.
+    void load(std::string_view brand, std::string_view msisdn, policy::time_point when);
+    void flush();
+
     // Slots in use (active and lifted entries).
     [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
     [[nodiscard]] std::size_t memory_bytes() const noexcept { return map_.memory_bytes(); }
 
 private:
+    struct pending {
+        std::uint64_t key;
+        std::uint64_t word;
+    };
+    static constexpr std::size_t pipeline = 16;
+
     std::uint64_t key_seed_;
     std::uint64_t check_seed_;
     summary_map<1> map_;
+    std::array<pending, pipeline> pending_{};
+    std::size_t pending_count_ = 0;
+    std::size_t pending_head_ = 0;
 };
 
 class consent_index {

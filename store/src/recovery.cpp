@@ -45,12 +45,13 @@ void store::impl::recover() {
                    if (!r.ok() || !when) {
                        damaged(opts, "malformed opt-out");
                    }
-                   optouts.put(brand, msisdn, *when);
+                   optouts.load(brand, msisdn, *when);
                    ++report.optouts;
                    return true;
                },
                true),
           "opt-outs");
+    optouts.flush();
 
     // Consents: the current state of every (brand, msisdn, class).
     lower.assign(1, detail::consent_state_tag);
