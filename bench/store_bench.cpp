@@ -97,9 +97,10 @@ percentiles summarize(std::vector<std::uint32_t>& ns) {
 
 void print_latency(std::string_view what, std::vector<std::uint32_t>& ns) {
     const auto p = summarize(ns);
-    fmt::print("  {:<44} n={:<8} p50={:.2f}us p90={:.2f}us p99={:.2f}us p99.9={:.2f}us "
-               "max={:.1f}us\n",
-               what, ns.size(), p.p50, p.p90, p.p99, p.p999, p.max);
+    fmt::print(
+        "  {:<44} n={:<8} p50={:.2f}us p90={:.2f}us p99={:.2f}us p99.9={:.2f}us "
+        "max={:.1f}us\n",
+        what, ns.size(), p.p50, p.p90, p.p99, p.p999, p.max);
 }
 
 // Upper bound of the bucket holding quantile q of a histogram snapshot.
@@ -127,7 +128,9 @@ store_options base_options(const config& c, const fs::path& dir) {
     return o;
 }
 
-std::string msisdn_of(std::uint64_t i) { return std::to_string(12'000'000'000ULL + i); }
+std::string msisdn_of(std::uint64_t i) {
+    return std::to_string(12'000'000'000ULL + i);
+}
 
 // --- baseline ---------------------------------------------------------------------------------
 
@@ -288,26 +291,31 @@ void bench_lifecycle(const config& c) {
     const auto s = st->stats();
     fmt::print("lifecycle (sync={}, window={}, group_max_commits={}, one writer thread)\n",
                to_string(c.sync), c.window, st->options().group_max_commits);
-    fmt::print("  {} lifecycles in {:.2f}s: {:.0f} lifecycles/s ({:.0f} acknowledged commits/s), "
-               "failures={}\n",
-               c.lifecycles, secs, static_cast<double>(c.lifecycles) / secs,
-               static_cast<double>(s.committed) / secs, failures);
+    fmt::print(
+        "  {} lifecycles in {:.2f}s: {:.0f} lifecycles/s ({:.0f} acknowledged commits/s), "
+        "failures={}\n",
+        c.lifecycles, secs, static_cast<double>(c.lifecycles) / secs,
+        static_cast<double>(s.committed) / secs, failures);
     const auto groups = static_cast<double>(std::max<std::uint64_t>(1, s.groups));
-    fmt::print("  groups={} ({:.0f}/s) syncs={} avg group={:.1f} batches, {:.1f} key ops/lifecycle\n",
-               s.groups, static_cast<double>(s.groups) / secs, s.syncs,
-               static_cast<double>(s.committed) / groups,
-               static_cast<double>(s.operations) / static_cast<double>(c.lifecycles));
-    fmt::print("  write+sync latency p50<={:.0f}us p99<={:.0f}us; commit latency "
-               "p50<={:.0f}us p99<={:.0f}us (bucket upper bounds)\n",
-               hist_quantile(s.write_latency_us, 0.5), hist_quantile(s.write_latency_us, 0.99),
-               hist_quantile(s.commit_latency_us, 0.5), hist_quantile(s.commit_latency_us, 0.99));
+    fmt::print(
+        "  groups={} ({:.0f}/s) syncs={} avg group={:.1f} batches, {:.1f} key ops/lifecycle\n",
+        s.groups, static_cast<double>(s.groups) / secs, s.syncs,
+        static_cast<double>(s.committed) / groups,
+        static_cast<double>(s.operations) / static_cast<double>(c.lifecycles));
+    fmt::print(
+        "  write+sync latency p50<={:.0f}us p99<={:.0f}us; commit latency "
+        "p50<={:.0f}us p99<={:.0f}us (bucket upper bounds)\n",
+        hist_quantile(s.write_latency_us, 0.5), hist_quantile(s.write_latency_us, 0.99),
+        hist_quantile(s.commit_latency_us, 0.5), hist_quantile(s.commit_latency_us, 0.99));
     const auto ops_per_s = static_cast<double>(s.operations) / secs;
-    fmt::print("  {:.0f} key ops/s written = {:.2f} x the raw RocksDB baseline of this run "
-               "({:.0f} sequential puts/s, one thread, no sync)\n",
-               ops_per_s, ops_per_s / baseline, baseline);
-    fmt::print("  process CPU {:.2f}s = {:.1f} CPU-us per lifecycle ({:.2f} cores busy on "
-               "average)\n",
-               cpu, cpu * 1e6 / static_cast<double>(c.lifecycles), cpu / secs);
+    fmt::print(
+        "  {:.0f} key ops/s written = {:.2f} x the raw RocksDB baseline of this run "
+        "({:.0f} sequential puts/s, one thread, no sync)\n",
+        ops_per_s, ops_per_s / baseline, baseline);
+    fmt::print(
+        "  process CPU {:.2f}s = {:.1f} CPU-us per lifecycle ({:.2f} cores busy on "
+        "average)\n",
+        cpu, cpu * 1e6 / static_cast<double>(c.lifecycles), cpu / secs);
     fmt::print("  db size {}\n", human_bytes(st->disk_usage()));
 }
 

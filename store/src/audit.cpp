@@ -39,9 +39,8 @@ result<std::vector<audit_record>> store::audit_by_time(time_point from, time_poi
     return out;
 }
 
-result<std::vector<audit_record>> store::audit_by_msisdn(std::string_view msisdn,
-                                                         time_point from, time_point to,
-                                                         std::size_t limit) const {
+result<std::vector<audit_record>> store::audit_by_msisdn(std::string_view msisdn, time_point from,
+                                                         time_point to, std::size_t limit) const {
     std::vector<audit_record> out;
     if (limit == 0 || to <= from || msisdn.empty()) {
         return out;

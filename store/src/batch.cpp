@@ -12,8 +12,12 @@ using detail::op_kind;
 
 namespace {
 
-constexpr auto cf_byte(column_family cf) noexcept { return static_cast<std::uint8_t>(cf); }
-constexpr auto kind_byte(op_kind k) noexcept { return static_cast<std::uint8_t>(k); }
+constexpr auto cf_byte(column_family cf) noexcept {
+    return static_cast<std::uint8_t>(cf);
+}
+constexpr auto kind_byte(op_kind k) noexcept {
+    return static_cast<std::uint8_t>(k);
+}
 
 // Which message states keep an id in the pending index; see batch::set_state.
 enum class pending_effect : std::uint8_t { add, remove, keep };

@@ -16,8 +16,13 @@
 
 namespace smppgw::store::detail {
 
-enum class op_kind : std::uint8_t { put = 1, merge = 2, del = 3, outbox_append = 4,
-                                    outbox_ack = 5 };
+enum class op_kind : std::uint8_t {
+    put = 1,
+    merge = 2,
+    del = 3,
+    outbox_append = 4,
+    outbox_ack = 5
+};
 
 struct op {
     column_family cf = column_family::meta;

@@ -59,7 +59,9 @@ inline void put_varint(std::string& out, std::uint64_t v) {
     return static_cast<std::int64_t>(v >> 1U) ^ -static_cast<std::int64_t>(v & 1U);
 }
 
-inline void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+inline void put_u8(std::string& out, std::uint8_t v) {
+    out.push_back(static_cast<char>(v));
+}
 inline void put_time(std::string& out, time_point t) {
     put_varint(out, zigzag(t.time_since_epoch().count()));
 }
@@ -112,9 +114,7 @@ public:
         return static_cast<T>(v);
     }
 
-    time_point time() noexcept {
-        return time_point{std::chrono::milliseconds{unzigzag(varint())}};
-    }
+    time_point time() noexcept { return time_point{std::chrono::milliseconds{unzigzag(varint())}}; }
 
     std::string_view bytes() noexcept {
         const auto n = varint();

@@ -13,7 +13,9 @@
 namespace smppgw::store::detail {
 namespace {
 
-rocksdb::Slice slice(std::string_view s) noexcept { return {s.data(), s.size()}; }
+rocksdb::Slice slice(std::string_view s) noexcept {
+    return {s.data(), s.size()};
+}
 
 std::uint64_t micros(std::chrono::steady_clock::duration d) noexcept {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -47,7 +49,9 @@ committer::committer(database& db, const store_options& opts, commit_hooks& hook
     thread_id_ = thread_.get_id();
 }
 
-committer::~committer() { stop(); }
+committer::~committer() {
+    stop();
+}
 
 void committer::submit(batch&& b, commit_callback cb) {
     commits_.fetch_add(1, std::memory_order_relaxed);

@@ -135,8 +135,8 @@ private:
 
     // Committer-thread state, reused from group to group.
     rocksdb::WriteBatch wb_;
-    std::vector<op> ops_;              // the group's operations (outbox ops already resolved)
-    std::deque<std::string> arena_;    // keys/values the committer made (outbox); stable views
+    std::vector<op> ops_;            // the group's operations (outbox ops already resolved)
+    std::deque<std::string> arena_;  // keys/values the committer made (outbox); stable views
     group_effects fx_;
     std::vector<std::pair<std::string_view, std::uint64_t>> last_seq_;  // per account, in group
     bool needs_resume_ = false;

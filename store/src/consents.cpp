@@ -27,8 +27,8 @@ std::optional<policy::consent_summary> store::find_consent(std::string_view bran
     auto& key = detail::scratch_key();
     detail::consent_prefix(key, detail::consent_state_tag, brand, msisdn, klass);
     rocksdb::PinnableSlice v;
-    const auto st = p.db->db().Get(rocksdb::ReadOptions{}, p.db->cf(column_family::consents),
-                                   slice(key), &v);
+    const auto st =
+        p.db->db().Get(rocksdb::ReadOptions{}, p.db->cf(column_family::consents), slice(key), &v);
     if (st.IsNotFound()) {
         return std::nullopt;
     }
@@ -66,17 +66,18 @@ std::error_code visit(const store::impl& p, std::string_view prefix, bool state,
     const auto upper = detail::prefix_successor(prefix);
     bool bad = false;
     policy::consent_record rec;
-    const auto ec = p.scan(column_family::consents, prefix, upper,
-                           [&](std::string_view, std::string_view value) {
-                               const bool ok = state ? detail::decode_consent_state(value, rec)
-                                                     : detail::decode_consent(value, rec);
-                               if (!ok) {
-                                   bad = true;
-                                   return false;
-                               }
-                               return fn(rec);
-                           },
-                           true);
+    const auto ec = p.scan(
+        column_family::consents, prefix, upper,
+        [&](std::string_view, std::string_view value) {
+            const bool ok = state ? detail::decode_consent_state(value, rec)
+                                  : detail::decode_consent(value, rec);
+            if (!ok) {
+                bad = true;
+                return false;
+            }
+            return fn(rec);
+        },
+        true);
     if (ec) {
         return ec;
     }

@@ -48,7 +48,9 @@ bool queue_family(column_family cf) {
            cf == column_family::outbox;
 }
 
-std::string marker_value() { return fmt::format("{}:{}", marker_magic, format_version); }
+std::string marker_value() {
+    return fmt::format("{}:{}", marker_magic, format_version);
+}
 
 // RocksDB would otherwise start its own recovery from a NoSpace error in the background, and a
 // recovery attempt made while the disk is still full escalates the error to fatal. The
@@ -92,8 +94,7 @@ std::error_code to_error(const rocksdb::Status& s) noexcept {
     return make_error_code(store_errc::internal);
 }
 
-database::database(const store_options& opts, std::shared_ptr<const clock> clk)
-    : path_(opts.path) {
+database::database(const store_options& opts, std::shared_ptr<const clock> clk) : path_(opts.path) {
     if (path_.empty()) {
         throw open_error("smppgw store: no path configured");
     }
@@ -103,7 +104,9 @@ database::database(const store_options& opts, std::shared_ptr<const clock> clk)
     check_marker();
 }
 
-database::~database() { close(); }
+database::~database() {
+    close();
+}
 
 void database::fail(const std::string& problem) const {
     throw open_error(fmt::format("smppgw store at '{}': {}", path_.string(), problem));
@@ -141,10 +144,14 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
     rocksdb::CompressionType bottom = supported(rocksdb::kZSTD) ? rocksdb::kZSTD : fast;
     auto name = [](rocksdb::CompressionType t) -> std::string {
         switch (t) {
-            case rocksdb::kLZ4Compression: return "LZ4";
-            case rocksdb::kSnappyCompression: return "Snappy";
-            case rocksdb::kZSTD: return "ZSTD";
-            default: return "none";
+            case rocksdb::kLZ4Compression:
+                return "LZ4";
+            case rocksdb::kSnappyCompression:
+                return "Snappy";
+            case rocksdb::kZSTD:
+                return "ZSTD";
+            default:
+                return "none";
         }
     };
     compression_ = fmt::format("{} (bottommost {})", name(fast), name(bottom));
@@ -187,8 +194,7 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
                 o.merge_operator = make_consent_merge_operator();
                 break;
             case column_family::freq:
-                o.merge_operator =
-                    make_freq_merge_operator(clk, opts.retention.freq_window);
+                o.merge_operator = make_freq_merge_operator(clk, opts.retention.freq_window);
                 break;
             default:
                 break;
@@ -222,8 +228,9 @@ void database::check_directory(const store_options& opts) {
         return;
     }
     if (!has_current) {
-        fail("not an smppgw store: the directory is not empty and holds no RocksDB database "
-             "(no CURRENT file)");
+        fail(
+            "not an smppgw store: the directory is not empty and holds no RocksDB database "
+            "(no CURRENT file)");
     }
 
     std::vector<std::string> names;
@@ -234,15 +241,17 @@ void database::check_directory(const store_options& opts) {
     for (const auto& n : names) {
         if (std::find(column_family_names.begin(), column_family_names.end(), n) ==
             column_family_names.end()) {
-            fail(fmt::format("not an smppgw store: RocksDB database with a foreign column family "
-                             "'{}'",
-                             n));
+            fail(
+                fmt::format("not an smppgw store: RocksDB database with a foreign column family "
+                            "'{}'",
+                            n));
         }
     }
     if (std::find(names.begin(), names.end(), "messages") == names.end()) {
-        fail(fmt::format("not an smppgw store: RocksDB database without the smppgw column "
-                         "families (it has: {})",
-                         fmt::join(names, ", ")));
+        fail(
+            fmt::format("not an smppgw store: RocksDB database without the smppgw column "
+                        "families (it has: {})",
+                        fmt::join(names, ", ")));
     }
 }
 
@@ -278,8 +287,8 @@ void database::check_marker() {
         // both cases every family is empty. Anything else without a marker is not ours.
         bool empty = true;
         for (std::size_t i = 0; i < column_family_count && empty; ++i) {
-            std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{},
-                                                                   handles_[i])};
+            std::unique_ptr<rocksdb::Iterator> it{
+                db_->NewIterator(rocksdb::ReadOptions{}, handles_[i])};
             it->SeekToFirst();
             empty = !it->Valid();
         }

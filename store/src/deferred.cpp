@@ -14,17 +14,16 @@ result<std::vector<deferred_entry>> store::due_deferred(time_point now, std::siz
     std::string upper;
     detail::put_be64(upper, detail::time_to_key(now + std::chrono::milliseconds{1}));
     bool bad = false;
-    const auto ec = impl_->scan(column_family::deferred, {}, upper,
-                                [&](std::string_view key, std::string_view) {
-                                    if (key.size() != 16) {
-                                        bad = true;
-                                        return false;
-                                    }
-                                    out.push_back(deferred_entry{
-                                        detail::time_from_key(detail::get_be64(key.data())),
-                                        detail::get_be64(key.data() + 8)});
-                                    return out.size() < limit;
-                                });
+    const auto ec = impl_->scan(
+        column_family::deferred, {}, upper, [&](std::string_view key, std::string_view) {
+            if (key.size() != 16) {
+                bad = true;
+                return false;
+            }
+            out.push_back(deferred_entry{detail::time_from_key(detail::get_be64(key.data())),
+                                         detail::get_be64(key.data() + 8)});
+            return out.size() < limit;
+        });
     if (ec) {
         return ec;
     }

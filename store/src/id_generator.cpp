@@ -17,9 +17,13 @@ std::uint64_t ms_since_epoch(time_point t) noexcept {
 
 }  // namespace
 
-message_id first_id_at(time_point t) noexcept { return ms_since_epoch(t) << id_time_shift; }
+message_id first_id_at(time_point t) noexcept {
+    return ms_since_epoch(t) << id_time_shift;
+}
 
-std::string format_id(message_id id) { return std::to_string(id); }
+std::string format_id(message_id id) {
+    return std::to_string(id);
+}
 
 id_generator::id_generator(std::uint32_t node, std::shared_ptr<const clock> clk)
     : node_(node), clock_(std::move(clk)) {

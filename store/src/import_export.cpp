@@ -8,8 +8,8 @@
 #include <ostream>
 #include <span>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "smppgw/store/store.hpp"
 #include "text_formats.hpp"
@@ -26,18 +26,45 @@ namespace {
 
 enum optout_col : std::size_t { o_brand, o_msisdn, o_when, o_keyword, o_source, o_reference };
 constexpr std::array<std::string_view, 6> optout_columns{"brand",   "msisdn", "when",
-                                                          "keyword", "source", "reference"};
+                                                         "keyword", "source", "reference"};
 constexpr std::array<std::size_t, 3> optout_required{o_brand, o_msisdn, o_when};
 
 enum consent_col : std::size_t {
-    c_brand, c_msisdn, c_class, c_status, c_type, c_program, c_granted, c_source, c_proof,
-    c_proof_url, c_ip, c_user_agent, c_double_opt_in, c_jurisdiction, c_expires, c_revoked,
+    c_brand,
+    c_msisdn,
+    c_class,
+    c_status,
+    c_type,
+    c_program,
+    c_granted,
+    c_source,
+    c_proof,
+    c_proof_url,
+    c_ip,
+    c_user_agent,
+    c_double_opt_in,
+    c_jurisdiction,
+    c_expires,
+    c_revoked,
     c_revocation_channel
 };
-constexpr std::array<std::string_view, 17> consent_columns{
-    "brand",     "msisdn",     "class",         "status",       "type",    "program",
-    "granted",   "source",     "proof",         "proof_url",    "ip",      "user_agent",
-    "double_opt_in", "jurisdiction", "expires", "revoked",      "revocation_channel"};
+constexpr std::array<std::string_view, 17> consent_columns{"brand",
+                                                           "msisdn",
+                                                           "class",
+                                                           "status",
+                                                           "type",
+                                                           "program",
+                                                           "granted",
+                                                           "source",
+                                                           "proof",
+                                                           "proof_url",
+                                                           "ip",
+                                                           "user_agent",
+                                                           "double_opt_in",
+                                                           "jurisdiction",
+                                                           "expires",
+                                                           "revoked",
+                                                           "revocation_channel"};
 constexpr std::array<std::size_t, 4> consent_required{c_brand, c_msisdn, c_class, c_granted};
 
 struct schema {
@@ -195,8 +222,8 @@ private:
         }
         for (const auto idx : schema_.required) {
             if (!seen[idx]) {
-                reason = fmt::format("CSV header lacks the required column '{}'",
-                                     schema_.columns[idx]);
+                reason =
+                    fmt::format("CSV header lacks the required column '{}'", schema_.columns[idx]);
                 return read_status::fatal;
             }
         }
@@ -327,9 +354,9 @@ std::string validate_consent(const row& r, policy::consent_record& rec) {
         return fmt::format("granted: not an ISO 8601 UTC time: '{}'", field(r, c_granted));
     }
     rec.granted = *granted;
-    for (auto [idx, target] : {std::pair{c_double_opt_in, &rec.double_opt_in},
-                               std::pair{c_expires, &rec.expires},
-                               std::pair{c_revoked, &rec.revoked}}) {
+    for (auto [idx, target] :
+         {std::pair{c_double_opt_in, &rec.double_opt_in}, std::pair{c_expires, &rec.expires},
+          std::pair{c_revoked, &rec.revoked}}) {
         if (auto e = parse_optional_time(r, idx, consent_columns[idx], *target); !e.empty()) {
             return e;
         }
@@ -482,7 +509,9 @@ private:
     std::string line_;
 };
 
-std::string opt_time(const std::optional<time_point>& t) { return t ? format_time(*t) : ""; }
+std::string opt_time(const std::optional<time_point>& t) {
+    return t ? format_time(*t) : "";
+}
 
 }  // namespace
 

@@ -56,8 +56,8 @@ optout_index::answer optout_index::find(std::string_view brand, std::string_view
     if (((v[0] >> optout_active_shift) & 0x1U) == 0) {
         return answer::absent;
     }
-    when = policy::time_point{std::chrono::milliseconds{
-        static_cast<std::int64_t>(v[0] & granted_mask)}};
+    when = policy::time_point{
+        std::chrono::milliseconds{static_cast<std::int64_t>(v[0] & granted_mask)}};
     return answer::found;
 }
 
@@ -126,8 +126,8 @@ consent_index::answer consent_index::find(std::string_view brand, std::string_vi
     if ((v[0] >> check_shift) != check) {
         return answer::unknown;
     }
-    out.granted = policy::time_point{std::chrono::milliseconds{
-        static_cast<std::int64_t>(v[0] & granted_mask)}};
+    out.granted = policy::time_point{
+        std::chrono::milliseconds{static_cast<std::int64_t>(v[0] & granted_mask)}};
     out.status = static_cast<policy::consent_status>((v[0] >> status_shift) & 0x3U);
     out.type = static_cast<policy::consent_type>((v[0] >> type_shift) & 0x1U);
     out.has_proof = ((v[0] >> proof_shift) & 0x1U) != 0;

@@ -12,7 +12,9 @@
 namespace smppgw::store::detail {
 namespace {
 
-std::string_view view(const rocksdb::Slice& s) noexcept { return {s.data(), s.size()}; }
+std::string_view view(const rocksdb::Slice& s) noexcept {
+    return {s.data(), s.size()};
+}
 
 class message_merge final : public rocksdb::MergeOperator {
 public:
@@ -166,8 +168,8 @@ std::shared_ptr<rocksdb::MergeOperator> make_consent_merge_operator() {
     return std::make_shared<consent_merge>();
 }
 
-std::shared_ptr<rocksdb::MergeOperator> make_freq_merge_operator(
-    std::shared_ptr<const clock> clk, std::chrono::milliseconds window) {
+std::shared_ptr<rocksdb::MergeOperator> make_freq_merge_operator(std::shared_ptr<const clock> clk,
+                                                                 std::chrono::milliseconds window) {
     return std::make_shared<freq_merge>(std::move(clk), window);
 }
 

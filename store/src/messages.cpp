@@ -61,16 +61,16 @@ result<std::vector<message_id>> store::list_pending(message_id after, std::size_
     std::string lower;
     detail::message_key(lower, after + 1);
     bool bad = false;
-    const auto ec = impl_->scan(column_family::pending, lower, {},
-                                [&](std::string_view key, std::string_view) {
-                                    const auto id = detail::parse_message_key(key);
-                                    if (!id) {
-                                        bad = true;
-                                        return false;
-                                    }
-                                    out.push_back(*id);
-                                    return out.size() < limit;
-                                });
+    const auto ec =
+        impl_->scan(column_family::pending, lower, {}, [&](std::string_view key, std::string_view) {
+            const auto id = detail::parse_message_key(key);
+            if (!id) {
+                bad = true;
+                return false;
+            }
+            out.push_back(*id);
+            return out.size() < limit;
+        });
     if (ec) {
         return ec;
     }

@@ -10,8 +10,8 @@ namespace smppgw::store {
 namespace {
 
 constexpr std::array<std::string_view, message_state_count> state_names{
-    "accepted", "deferred", "queued", "submitted", "delivered", "failed",
-    "expired", "cancelled", "rejected", "enroute", "undeliverable", "unknown",
+    "accepted", "deferred",  "queued",   "submitted", "delivered",     "failed",
+    "expired",  "cancelled", "rejected", "enroute",   "undeliverable", "unknown",
 };
 
 }  // namespace
@@ -44,24 +44,34 @@ bool is_final(message_state s) noexcept {
     }
 }
 
-std::string_view to_string(outbox_kind k) noexcept { return k == outbox_kind::dlr ? "dlr" : "mo"; }
+std::string_view to_string(outbox_kind k) noexcept {
+    return k == outbox_kind::dlr ? "dlr" : "mo";
+}
 
 std::string_view to_string(audit_verdict v) noexcept {
     switch (v) {
-        case audit_verdict::accept: return "accept";
-        case audit_verdict::reject: return "reject";
-        case audit_verdict::defer: return "defer";
-        case audit_verdict::shadow_reject: return "shadow_reject";
-        case audit_verdict::shadow_defer: return "shadow_defer";
+        case audit_verdict::accept:
+            return "accept";
+        case audit_verdict::reject:
+            return "reject";
+        case audit_verdict::defer:
+            return "defer";
+        case audit_verdict::shadow_reject:
+            return "shadow_reject";
+        case audit_verdict::shadow_defer:
+            return "shadow_defer";
     }
     return "invalid";
 }
 
 std::string_view to_string(sync_mode m) noexcept {
     switch (m) {
-        case sync_mode::always: return "always";
-        case sync_mode::batch: return "batch";
-        case sync_mode::none: return "none";
+        case sync_mode::always:
+            return "always";
+        case sync_mode::batch:
+            return "batch";
+        case sync_mode::none:
+            return "none";
     }
     return "invalid";
 }

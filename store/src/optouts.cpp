@@ -19,8 +19,8 @@ probe read_when(const store::impl& p, std::string_view brand, std::string_view m
     auto& key = detail::scratch_key();
     detail::optout_key(key, brand, msisdn);
     rocksdb::PinnableSlice v;
-    const auto s = p.db->db().Get(rocksdb::ReadOptions{}, p.db->cf(column_family::optouts),
-                                  slice(key), &v);
+    const auto s =
+        p.db->db().Get(rocksdb::ReadOptions{}, p.db->cf(column_family::optouts), slice(key), &v);
     if (s.IsNotFound()) {
         return probe::absent;
     }
@@ -40,8 +40,7 @@ probe read_when(const store::impl& p, std::string_view brand, std::string_view m
 std::optional<policy::optout_summary> store::find_optout(std::string_view brand,
                                                          std::string_view msisdn) const {
     const auto& p = *impl_;
-    auto try_brand = [&](std::string_view b,
-                         bool all) -> std::optional<policy::optout_summary> {
+    auto try_brand = [&](std::string_view b, bool all) -> std::optional<policy::optout_summary> {
         time_point when{};
         switch (p.optouts.find(b, msisdn, when)) {
             case detail::optout_index::answer::absent:
@@ -100,20 +99,21 @@ std::error_code visit_optouts(const store::impl& p, std::string_view prefix,
     const auto upper = detail::prefix_successor(prefix);
     bool bad = false;
     policy::optout_record rec;
-    const auto ec = p.scan(column_family::optouts, prefix, upper,
-                           [&](std::string_view key, std::string_view value) {
-                               detail::reader r{key.substr(1)};
-                               const auto brand = r.until_nul();
-                               const auto msisdn = r.rest();
-                               if (!r.ok() || !detail::decode_optout(value, rec)) {
-                                   bad = true;
-                                   return false;
-                               }
-                               rec.brand = brand;
-                               rec.msisdn = msisdn;
-                               return fn(rec);
-                           },
-                           true);
+    const auto ec = p.scan(
+        column_family::optouts, prefix, upper,
+        [&](std::string_view key, std::string_view value) {
+            detail::reader r{key.substr(1)};
+            const auto brand = r.until_nul();
+            const auto msisdn = r.rest();
+            if (!r.ok() || !detail::decode_optout(value, rec)) {
+                bad = true;
+                return false;
+            }
+            rec.brand = brand;
+            rec.msisdn = msisdn;
+            return fn(rec);
+        },
+        true);
     if (ec) {
         return ec;
     }
@@ -130,7 +130,7 @@ std::error_code store::for_each_optout(
 }
 
 result<std::vector<optout_event>> store::optout_history(std::string_view brand,
-                                                       std::string_view msisdn) const {
+                                                        std::string_view msisdn) const {
     std::string prefix(1, detail::optout_history_tag);
     prefix.append(brand);
     prefix.push_back('\0');

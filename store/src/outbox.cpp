@@ -42,6 +42,8 @@ outbox_status store::outbox(std::string_view account) const {
     return impl_->outbox.status(account);
 }
 
-std::vector<outbox_status> store::outboxes() const { return impl_->outbox.all(); }
+std::vector<outbox_status> store::outboxes() const {
+    return impl_->outbox.all();
+}
 
 }  // namespace smppgw::store

@@ -186,8 +186,7 @@ bool decode_consent(std::string_view value, policy::consent_record& rec) {
     return r.done();
 }
 
-void encode_consent_state(const policy::consent_record& rec, std::uint64_t uniq,
-                          std::string& out) {
+void encode_consent_state(const policy::consent_record& rec, std::uint64_t uniq, std::string& out) {
     std::string body;
     encode_consent(rec, body);
     out.clear();

@@ -45,8 +45,7 @@ void encode_optout_history(optout_history_kind ev, time_point when, std::string_
 [[nodiscard]] time_point consent_effective_time(const policy::consent_record& rec) noexcept;
 void encode_consent(const policy::consent_record& rec, std::string& out);
 [[nodiscard]] bool decode_consent(std::string_view value, policy::consent_record& rec);
-void encode_consent_state(const policy::consent_record& rec, std::uint64_t uniq,
-                          std::string& out);
+void encode_consent_state(const policy::consent_record& rec, std::uint64_t uniq, std::string& out);
 // The record part of a state value (after its 16-byte ordering prefix).
 [[nodiscard]] bool decode_consent_state(std::string_view value, policy::consent_record& rec);
 [[nodiscard]] policy::consent_summary summarize(const policy::consent_record& rec) noexcept;

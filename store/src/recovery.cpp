@@ -22,8 +22,8 @@ namespace {
 
 void check(const store_options& o, std::error_code ec, std::string_view what) {
     if (ec) {
-        throw open_error(fmt::format("smppgw store at '{}': reading {} failed: {}",
-                                     o.path.string(), what, ec.message()));
+        throw open_error(fmt::format("smppgw store at '{}': reading {} failed: {}", o.path.string(),
+                                     what, ec.message()));
     }
 }
 
@@ -36,20 +36,21 @@ void store::impl::recover() {
     std::string lower(1, detail::optout_active_tag);
     std::string upper = detail::prefix_successor(lower);
     check(opts,
-          scan(column_family::optouts, lower, upper,
-               [&](std::string_view key, std::string_view value) {
-                   detail::reader r{key.substr(1)};
-                   const auto brand = r.until_nul();
-                   const auto msisdn = r.rest();
-                   const auto when = detail::decode_optout_when(value);
-                   if (!r.ok() || !when) {
-                       damaged(opts, "malformed opt-out");
-                   }
-                   optouts.load(brand, msisdn, *when);
-                   ++report.optouts;
-                   return true;
-               },
-               true),
+          scan(
+              column_family::optouts, lower, upper,
+              [&](std::string_view key, std::string_view value) {
+                  detail::reader r{key.substr(1)};
+                  const auto brand = r.until_nul();
+                  const auto msisdn = r.rest();
+                  const auto when = detail::decode_optout_when(value);
+                  if (!r.ok() || !when) {
+                      damaged(opts, "malformed opt-out");
+                  }
+                  optouts.load(brand, msisdn, *when);
+                  ++report.optouts;
+                  return true;
+              },
+              true),
           "opt-outs");
     optouts.flush();
 
@@ -58,22 +59,22 @@ void store::impl::recover() {
     upper = detail::prefix_successor(lower);
     std::uint64_t consent_count = 0;
     check(opts,
-          scan(column_family::consents, lower, upper,
-               [&](std::string_view key, std::string_view value) {
-                   ++consent_count;
-                   if (!consents) {
-                       return true;
-                   }
-                   const auto parts = detail::parse_consent_key(key);
-                   policy::consent_record rec;
-                   if (!parts || !detail::decode_consent_state(value, rec)) {
-                       damaged(opts, "malformed consent state");
-                   }
-                   consents->put(parts->brand, parts->msisdn, parts->klass,
-                                 detail::summarize(rec));
-                   return true;
-               },
-               true),
+          scan(
+              column_family::consents, lower, upper,
+              [&](std::string_view key, std::string_view value) {
+                  ++consent_count;
+                  if (!consents) {
+                      return true;
+                  }
+                  const auto parts = detail::parse_consent_key(key);
+                  policy::consent_record rec;
+                  if (!parts || !detail::decode_consent_state(value, rec)) {
+                      damaged(opts, "malformed consent state");
+                  }
+                  consents->put(parts->brand, parts->msisdn, parts->klass, detail::summarize(rec));
+                  return true;
+              },
+              true),
           "consents");
     report.consents = consent_count;
 
@@ -81,18 +82,19 @@ void store::impl::recover() {
     lower.assign(1, detail::outbox_entry_tag);
     upper = detail::prefix_successor(lower);
     check(opts,
-          scan(column_family::outbox, lower, upper,
-               [&](std::string_view key, std::string_view) {
-                   detail::reader r{key.substr(1)};
-                   const auto account = r.until_nul();
-                   const auto seq = r.be64();
-                   if (!r.done()) {
-                       damaged(opts, "malformed outbox key");
-                   }
-                   outbox.restore_live(account, seq);
-                   return true;
-               },
-               true),
+          scan(
+              column_family::outbox, lower, upper,
+              [&](std::string_view key, std::string_view) {
+                  detail::reader r{key.substr(1)};
+                  const auto account = r.until_nul();
+                  const auto seq = r.be64();
+                  if (!r.done()) {
+                      damaged(opts, "malformed outbox key");
+                  }
+                  outbox.restore_live(account, seq);
+                  return true;
+              },
+              true),
           "outbox");
     lower.assign(1, detail::outbox_seq_tag);
     upper = detail::prefix_successor(lower);

@@ -12,7 +12,9 @@
 namespace smppgw::store::detail {
 namespace {
 
-std::string_view view(const rocksdb::Slice& s) noexcept { return {s.data(), s.size()}; }
+std::string_view view(const rocksdb::Slice& s) noexcept {
+    return {s.data(), s.size()};
+}
 
 class retention_filter final : public rocksdb::CompactionFilter {
 public:
@@ -95,8 +97,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<rocksdb::CompactionFilter> make_retention_filter(
-    column_family cf, const retention_options& r, std::shared_ptr<const clock> clk) {
+std::unique_ptr<rocksdb::CompactionFilter> make_retention_filter(column_family cf,
+                                                                 const retention_options& r,
+                                                                 std::shared_ptr<const clock> clk) {
     std::chrono::milliseconds ttl{0};
     switch (cf) {
         case column_family::messages:

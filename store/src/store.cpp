@@ -151,8 +151,8 @@ result<std::optional<std::string>> store::impl::get(column_family cf, std::strin
     return std::optional<std::string>{v.ToString()};
 }
 
-std::error_code store::impl::scan(column_family cf, std::string_view lower,
-                                  std::string_view upper, const visitor& fn, bool bulk) const {
+std::error_code store::impl::scan(column_family cf, std::string_view lower, std::string_view upper,
+                                  const visitor& fn, bool bulk) const {
     rocksdb::ReadOptions ro;
     if (bulk) {
         ro.fill_cache = false;
@@ -194,14 +194,26 @@ std::unique_ptr<store> store::open(store_options options) {
 
 store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
-store::~store() { close(); }
+store::~store() {
+    close();
+}
 
-void store::close() { impl_->committer->stop(); }
+void store::close() {
+    impl_->committer->stop();
+}
 
-const recovery_report& store::recovery() const noexcept { return impl_->report; }
-const store_options& store::options() const noexcept { return impl_->opts; }
-time_point store::now() const noexcept { return impl_->clk->now(); }
-message_id store::next_id() noexcept { return impl_->ids.next(); }
+const recovery_report& store::recovery() const noexcept {
+    return impl_->report;
+}
+const store_options& store::options() const noexcept {
+    return impl_->opts;
+}
+time_point store::now() const noexcept {
+    return impl_->clk->now();
+}
+message_id store::next_id() noexcept {
+    return impl_->ids.next();
+}
 
 void store::commit(batch&& b, commit_callback done) {
     impl_->committer->submit(std::move(b), std::move(done));

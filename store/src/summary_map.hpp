@@ -204,7 +204,7 @@ private:
 
     std::atomic<table*> current_{nullptr};
     std::vector<std::unique_ptr<table>> tables_;  // writer-owned; [back] is current
-    std::atomic<std::size_t> size_{0};             // written by the writer only
+    std::atomic<std::size_t> size_{0};            // written by the writer only
     std::atomic<std::size_t> bytes_{0};
     mutable std::array<std::atomic<std::uint32_t>, stripes> seq_{};
 };

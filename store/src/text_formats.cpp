@@ -117,8 +117,8 @@ bool csv_reader::next(std::vector<std::string>& fields) {
         return true;
     }
     fields.emplace_back();
-    bool quoted = false;      // inside a quoted field
-    bool after_quote = false; // a quoted field just closed: only a comma may follow
+    bool quoted = false;       // inside a quoted field
+    bool after_quote = false;  // a quoted field just closed: only a comma may follow
     std::size_t i = 0;
     for (;;) {
         if (i == line_.size()) {

@@ -90,8 +90,8 @@ TEST_CASE("message operands fold state, parts and carrier", "[codec][merge]") {
 
 TEST_CASE("record values round-trip", "[codec]") {
     SECTION("opt-out") {
-        pol::optout_record r{"acme", "15551234567", test_start, "STOP", pol::record_source::mo,
-                             "mo-42"};
+        pol::optout_record r{"acme", "15551234567",          test_start,
+                             "STOP", pol::record_source::mo, "mo-42"};
         std::string v;
         detail::encode_optout(r, v);
         pol::optout_record back;
@@ -140,8 +140,16 @@ TEST_CASE("record values round-trip", "[codec]") {
         CHECK(back.status == pol::consent_status::revoked);
     }
     SECTION("audit") {
-        audit_record a{test_start, 99, "15551234567", "acct", "acme", "optout",
-                       audit_verdict::reject, 0x401, "opted out via STOP", std::nullopt};
+        audit_record a{test_start,
+                       99,
+                       "15551234567",
+                       "acct",
+                       "acme",
+                       "optout",
+                       audit_verdict::reject,
+                       0x401,
+                       "opted out via STOP",
+                       std::nullopt};
         std::string v;
         detail::encode_audit(a, v);
         audit_record back;
@@ -185,8 +193,7 @@ TEST_CASE("time keys sort in time order, negatives first", "[codec]") {
 
 TEST_CASE("key parsers recover their parts", "[codec]") {
     std::string k;
-    detail::consent_event_key(k, "acme", "1555", pol::message_class::conversational,
-                              test_start, 9);
+    detail::consent_event_key(k, "acme", "1555", pol::message_class::conversational, test_start, 9);
     auto parts = detail::parse_consent_key(k);
     REQUIRE(parts);
     CHECK(parts->brand == "acme");
@@ -288,8 +295,9 @@ TEST_CASE("ISO 8601 instants", "[text]") {
 }
 
 TEST_CASE("CSV reader: quotes, embedded newlines, CRLF, errors", "[text]") {
-    std::istringstream in{"a,b,c\r\n\"x,1\",\"he said \"\"hi\"\"\",\"two\nlines\"\n\nq\"x,1\n"
-                          "1,2,3\n\"open"};
+    std::istringstream in{
+        "a,b,c\r\n\"x,1\",\"he said \"\"hi\"\"\",\"two\nlines\"\n\nq\"x,1\n"
+        "1,2,3\n\"open"};
     detail::csv_reader r{in};
     std::vector<std::string> f;
     REQUIRE(r.next(f));

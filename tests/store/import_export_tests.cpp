@@ -104,18 +104,29 @@ TEST_CASE("JSONL import reports bad rows by line; lenient skips, strict aborts",
     temp_dir dir;
     auto st = store::open(test_options(dir.path()));
     const std::string file =
-        R"({"brand":"acme","msisdn":"15550000001","when":"2024-06-01T12:00:00Z"})" "\n"
-        R"({"brand":"acme","msisdn":"15550000002","when":"2024-06-01T12:00:00Z","source":"api"})" "\n"
+        R"({"brand":"acme","msisdn":"15550000001","when":"2024-06-01T12:00:00Z"})"
         "\n"
-        R"({"brand":"acme","msisdn":"1555","when":"2024-06-01T12:00:00Z")" "\n"   // bad JSON
-        R"({"brand":"acme","msisdn":"15550000005","when":"2024-06-01T12:00:00Z","x":"1"})" "\n"
-        R"({"brand":"acme","msisdn":"+15550000006","when":"2024-06-01T12:00:00Z"})" "\n"
-        R"({"brand":"acme","msisdn":"15550000007","when":"yesterday"})" "\n"
-        R"({"brand":"acme","msisdn":"15550000008"})" "\n"
-        R"({"brand":"acme","msisdn":"15550000009","when":"2024-06-01T12:00:00Z","source":"fax"})" "\n"
-        R"(["not","an","object"])" "\n"
-        R"({"brand":"acme","msisdn":15550000011,"when":"2024-06-01T12:00:00Z"})" "\n"
-        R"({"brand":"acme","msisdn":"15550000012","when":"2024-06-01T12:00:00Z","keyword":null})" "\n";
+        R"({"brand":"acme","msisdn":"15550000002","when":"2024-06-01T12:00:00Z","source":"api"})"
+        "\n"
+        "\n"
+        R"({"brand":"acme","msisdn":"1555","when":"2024-06-01T12:00:00Z")"
+        "\n"  // bad JSON
+        R"({"brand":"acme","msisdn":"15550000005","when":"2024-06-01T12:00:00Z","x":"1"})"
+        "\n"
+        R"({"brand":"acme","msisdn":"+15550000006","when":"2024-06-01T12:00:00Z"})"
+        "\n"
+        R"({"brand":"acme","msisdn":"15550000007","when":"yesterday"})"
+        "\n"
+        R"({"brand":"acme","msisdn":"15550000008"})"
+        "\n"
+        R"({"brand":"acme","msisdn":"15550000009","when":"2024-06-01T12:00:00Z","source":"fax"})"
+        "\n"
+        R"(["not","an","object"])"
+        "\n"
+        R"({"brand":"acme","msisdn":15550000011,"when":"2024-06-01T12:00:00Z"})"
+        "\n"
+        R"({"brand":"acme","msisdn":"15550000012","when":"2024-06-01T12:00:00Z","keyword":null})"
+        "\n";
 
     SECTION("lenient") {
         std::istringstream in{file};
@@ -184,10 +195,10 @@ TEST_CASE("CSV import: header checks, field counts, quoted newlines keep line nu
         std::istringstream in{
             "msisdn,brand,when,reference\n"
             "15550000001,acme,2024-06-01T12:00:00Z,\"multi\nline\"\n"  // lines 2-3
-            "15550000002,acme\n"                                         // line 4: too few
-            "15550000003,acme,2024-06-01T12:00:00Z,x,extra\n"            // line 5: too many
-            "15550000004,\"ac\"me,2024-06-01T12:00:00Z,\n"               // line 6: bad quoting
-            "15550000005,acme,2024-13-01T12:00:00Z,\n"                   // line 7: bad month
+            "15550000002,acme\n"                                       // line 4: too few
+            "15550000003,acme,2024-06-01T12:00:00Z,x,extra\n"          // line 5: too many
+            "15550000004,\"ac\"me,2024-06-01T12:00:00Z,\n"             // line 6: bad quoting
+            "15550000005,acme,2024-13-01T12:00:00Z,\n"                 // line 7: bad month
             "15550000006,acme,2024-06-01T12:00:00Z,ok\n"};
         const auto rep = import_optouts(*st, in, io);
         CHECK(rep.imported == 2);
@@ -215,8 +226,9 @@ TEST_CASE("CSV import: header checks, field counts, quoted newlines keep line nu
         CHECK(rep.errors.at(0).reason == "unknown CSV column 'colour'");
     }
     SECTION("an unterminated quote at the end is reported on its first line") {
-        std::istringstream in{"brand,msisdn,when,reference\nacme,15550000001,2024-06-01T12:00:00Z,"
-                              "\"open\nstill open\n"};
+        std::istringstream in{
+            "brand,msisdn,when,reference\nacme,15550000001,2024-06-01T12:00:00Z,"
+            "\"open\nstill open\n"};
         const auto rep = import_optouts(*st, in, io);
         CHECK(rep.skipped == 1);
         CHECK(rep.errors.at(0).line == 2);
@@ -259,7 +271,8 @@ protected:
             return traits_type::eof();
         }
         line_ = R"({"brand":"bulk","msisdn":")" + std::to_string(19000000000ULL + next_) +
-                R"(","when":"2024-06-01T12:00:00.000Z","keyword":"STOP"})" "\n";
+                R"(","when":"2024-06-01T12:00:00.000Z","keyword":"STOP"})"
+                "\n";
         ++next_;
         setg(line_.data(), line_.data(), line_.data() + line_.size());
         return traits_type::to_int_type(line_[0]);

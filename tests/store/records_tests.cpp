@@ -135,8 +135,8 @@ TEST_CASE("batch rejects keys it cannot store", "[store][batch]") {
     auto st = store::open(test_options(dir.path()));
     batch b;
     b.put_optout({"acme", "15551234567", test_start, "STOP", pol::record_source::mo, ""});
-    b.put_optout({std::string("ac\0me", 5), "1555", test_start, "STOP", pol::record_source::mo,
-                  ""});
+    b.put_optout(
+        {std::string("ac\0me", 5), "1555", test_start, "STOP", pol::record_source::mo, ""});
     CHECK(b.error() == make_error_code(store_errc::invalid_argument));
     int calls = 0;
     std::error_code got;
@@ -267,8 +267,8 @@ TEST_CASE("consents: current state folds by effective time, evidence kept", "[st
     const auto trans = pol::message_class::transactional;
     {
         batch b;
-        auto pending = consent("acme", "15551230000", promo, pol::consent_status::pending,
-                               test_start);
+        auto pending =
+            consent("acme", "15551230000", promo, pol::consent_status::pending, test_start);
         b.put_consent(pending);
         REQUIRE_FALSE(st->commit_sync(std::move(b)));
     }
@@ -381,9 +381,8 @@ TEST_CASE("deferred: put, remove, due scan with limit", "[store][deferred]") {
     }
     auto due = st->due_deferred(test_start + 1h, 100);
     REQUIRE(due);
-    CHECK(*due == std::vector<deferred_entry>{{test_start - 1h, 5},
-                                              {test_start + 1h, 10},
-                                              {test_start + 1h, 11}});
+    CHECK(*due == std::vector<deferred_entry>{
+                      {test_start - 1h, 5}, {test_start + 1h, 10}, {test_start + 1h, 11}});
     CHECK(st->due_deferred(test_start + 5h, 2)->size() == 2);
     CHECK(st->due_deferred(test_start - 2h, 10)->empty());
     {

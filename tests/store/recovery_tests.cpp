@@ -73,7 +73,7 @@ TEST_CASE("recovery lists pending, deferred and outbox work after a restart", "[
         b.part_submitted(ids[1], 0, "carrier", "abc", test_start, true);  // no longer pending
         b.set_state(ids[2], message_state::deferred, test_start);         // deferred instead
         b.put_deferred(test_start + 8h, ids[2]);
-        b.set_state(ids[3], message_state::queued, test_start);           // still pending
+        b.set_state(ids[3], message_state::queued, test_start);  // still pending
         b.put_deferred(test_start + 1h, 4242);
         b.append_outbox("acct-a", outbox_kind::dlr, "d1", test_start);
         b.append_outbox("acct-a", outbox_kind::dlr, "d2", test_start);
@@ -89,8 +89,8 @@ TEST_CASE("recovery lists pending, deferred and outbox work after a restart", "[
     CHECK_FALSE(r.created);
     CHECK(r.pending == std::vector<message_id>{ids[0], ids[3], ids[4]});
     CHECK(r.pending_total == 3);
-    CHECK(r.deferred == std::vector<deferred_entry>{{test_start + 1h, 4242},
-                                                    {test_start + 8h, ids[2]}});
+    CHECK(r.deferred ==
+          std::vector<deferred_entry>{{test_start + 1h, 4242}, {test_start + 8h, ids[2]}});
     CHECK(r.deferred_total == 2);
     REQUIRE(r.outbox.size() == 2);
     CHECK(r.outbox[0] == outbox_status{"acct-a", 1, 2, 3});
@@ -152,9 +152,9 @@ TEST_CASE("foreign and damaged directories give clear startup errors", "[recover
         }
         std::vector<rocksdb::ColumnFamilyHandle*> handles;
         REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions{}, p.string(), desc, &handles, &db).ok());
-        REQUIRE(db->Put(rocksdb::WriteOptions{}, handles[0], "smppgw.store.marker",
-                        "smppgw-store:99")
-                    .ok());
+        REQUIRE(
+            db->Put(rocksdb::WriteOptions{}, handles[0], "smppgw.store.marker", "smppgw-store:99")
+                .ok());
         for (auto* h : handles) {
             REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
         }

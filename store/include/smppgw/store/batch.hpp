@@ -123,9 +123,9 @@ private:
 
     std::string ops_;  // encoded operation log, see store/src/batch_ops.hpp
     std::size_t count_ = 0;
-    std::size_t last_op_ = 0;            // where the last operation starts in ops_
-    message_id last_merge_id_ = 0;       // valid when last_is_merge_
-    bool last_is_merge_ = false;         // the last operation is a messages merge
+    std::size_t last_op_ = 0;       // where the last operation starts in ops_
+    message_id last_merge_id_ = 0;  // valid when last_is_merge_
+    bool last_is_merge_ = false;    // the last operation is a messages merge
     std::error_code error_;
     std::string scratch_;  // reused encoding buffer (values)
     std::string key_scratch_;

@@ -26,8 +26,8 @@ enum class column_family : std::uint8_t {
 inline constexpr std::size_t column_family_count = 10;
 
 inline constexpr std::array<std::string_view, column_family_count> column_family_names{
-    "default", "messages", "pending", "carrier_ids", "optouts",
-    "consents", "deferred", "outbox", "freq", "audit",
+    "default",  "messages", "pending", "carrier_ids", "optouts",
+    "consents", "deferred", "outbox",  "freq",        "audit",
 };
 
 [[nodiscard]] constexpr std::string_view name_of(column_family cf) noexcept {

@@ -24,7 +24,7 @@ enum class store_errc {
     queue_full = 7,        // more writes queued than store_options::max_queued_commits
     would_deadlock = 8,    // a blocking call made from the committer thread itself
     not_supported = 9,
-    internal = 10,         // any other RocksDB failure; the message is logged by RocksDB
+    internal = 10,  // any other RocksDB failure; the message is logged by RocksDB
 };
 
 [[nodiscard]] const std::error_category& store_category() noexcept;
@@ -44,9 +44,9 @@ public:
 template <typename T>
 class [[nodiscard]] result {
 public:
-    result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+    result(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
     result(std::error_code ec) : v_(ec) { assert(ec); }  // NOLINT: implicit by design
-    result(store_errc e) : v_(make_error_code(e)) {}  // NOLINT: implicit by design
+    result(store_errc e) : v_(make_error_code(e)) {}     // NOLINT: implicit by design
 
     [[nodiscard]] bool has_value() const noexcept { return std::holds_alternative<T>(v_); }
     explicit operator bool() const noexcept { return has_value(); }

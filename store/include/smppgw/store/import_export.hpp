@@ -51,13 +51,13 @@ struct import_error {
 };
 
 struct import_report {
-    std::uint64_t lines = 0;     // physical lines read
-    std::uint64_t rows = 0;      // records seen (header and blank lines excluded)
-    std::uint64_t imported = 0;  // rows committed (or, with dry_run, that would be)
-    std::uint64_t skipped = 0;   // bad rows skipped (lenient)
-    bool aborted = false;        // strict mode stopped at a bad row, or a commit failed
+    std::uint64_t lines = 0;           // physical lines read
+    std::uint64_t rows = 0;            // records seen (header and blank lines excluded)
+    std::uint64_t imported = 0;        // rows committed (or, with dry_run, that would be)
+    std::uint64_t skipped = 0;         // bad rows skipped (lenient)
+    bool aborted = false;              // strict mode stopped at a bad row, or a commit failed
     std::vector<import_error> errors;  // at most max_reported_errors; `skipped` is exact
-    std::error_code error;       // a store or stream failure that stopped the import
+    std::error_code error;             // a store or stream failure that stopped the import
 };
 
 struct export_report {
@@ -71,8 +71,7 @@ enum class consent_export : std::uint8_t { current = 0, events = 1 };
 [[nodiscard]] export_report export_consents(const store& st, std::ostream& out, file_format f,
                                             consent_export what = consent_export::current);
 
-[[nodiscard]] import_report import_optouts(store& st, std::istream& in,
-                                           const import_options& opts);
+[[nodiscard]] import_report import_optouts(store& st, std::istream& in, const import_options& opts);
 [[nodiscard]] import_report import_consents(store& st, std::istream& in,
                                             const import_options& opts);
 

@@ -63,7 +63,7 @@ struct store_options {
     // commit() fails a batch with store_errc::queue_full beyond this many queued batches.
     std::size_t max_queued_commits = 1U << 20U;
 
-    std::uint32_t node_id = 0;  // id_generator node bits
+    std::uint32_t node_id = 0;         // id_generator node bits
     std::shared_ptr<const clock> clk;  // null: system_clock()
 
     std::size_t block_cache_bytes = 512U << 20U;

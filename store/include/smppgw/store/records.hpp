@@ -63,8 +63,13 @@ struct outbox_status {
     friend bool operator==(const outbox_status&, const outbox_status&) = default;
 };
 
-enum class audit_verdict : std::uint8_t { accept = 0, reject = 1, defer = 2, shadow_reject = 3,
-                                          shadow_defer = 4 };
+enum class audit_verdict : std::uint8_t {
+    accept = 0,
+    reject = 1,
+    defer = 2,
+    shadow_reject = 3,
+    shadow_defer = 4
+};
 
 [[nodiscard]] std::string_view to_string(audit_verdict v) noexcept;
 

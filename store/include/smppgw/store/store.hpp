@@ -82,7 +82,7 @@ public:
         std::string_view brand, const std::function<bool(const policy::optout_record&)>& fn) const;
     // The put/lift evidence of (brand, msisdn), oldest first.
     [[nodiscard]] result<std::vector<optout_event>> optout_history(std::string_view brand,
-                                                                 std::string_view msisdn) const;
+                                                                   std::string_view msisdn) const;
     // Every opt-out of every brand.
     [[nodiscard]] std::error_code for_each_optout(
         const std::function<bool(const policy::optout_record&)>& fn) const;
@@ -105,31 +105,29 @@ public:
     // --- deferred -------------------------------------------------------------------------
     // Entries with release <= now, by release time, at most `limit`.
     [[nodiscard]] result<std::vector<deferred_entry>> due_deferred(time_point now,
-                                                                  std::size_t limit) const;
+                                                                   std::size_t limit) const;
 
     // --- outbox ---------------------------------------------------------------------------
     // Unacknowledged entries of `account` with seq >= from_seq, ascending, at most `limit`.
     [[nodiscard]] result<std::vector<outbox_entry>> read_outbox(std::string_view account,
-                                                               std::uint64_t from_seq,
-                                                               std::size_t limit) const;
+                                                                std::uint64_t from_seq,
+                                                                std::size_t limit) const;
     [[nodiscard]] outbox_status outbox(std::string_view account) const;
     [[nodiscard]] std::vector<outbox_status> outboxes() const;
 
     // --- frequency ------------------------------------------------------------------------
     // policy::frequency_lookup, a RocksDB Get of the merged send list. On a read error it
     // answers a full history at `since` (fail closed: any cap is reached).
-    [[nodiscard]] policy::send_history recent_sends(std::string_view brand,
-                                                    std::string_view msisdn,
+    [[nodiscard]] policy::send_history recent_sends(std::string_view brand, std::string_view msisdn,
                                                     time_point since) const override;
 
     // --- audit ----------------------------------------------------------------------------
     // Decisions with from <= when < to, by time, at most `limit`.
     [[nodiscard]] result<std::vector<audit_record>> audit_by_time(time_point from, time_point to,
-                                                                 std::size_t limit) const;
+                                                                  std::size_t limit) const;
     [[nodiscard]] result<std::vector<audit_record>> audit_by_msisdn(std::string_view msisdn,
-                                                                   time_point from,
-                                                                   time_point to,
-                                                                   std::size_t limit) const;
+                                                                    time_point from, time_point to,
+                                                                    std::size_t limit) const;
 
     // --- operations -----------------------------------------------------------------------
     // A consistent online copy (rocksdb::Checkpoint) in `dir`, which must not exist yet. The
