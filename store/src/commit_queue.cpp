@@ -179,7 +179,7 @@ bool committer::translate(const item& it) {
             case op_kind::merge:
                 ops_.push_back(o);
                 if (o.cf == column_family::consents && o.key.front() == consent_state_tag) {
-                    fx_.consent_keys.push_back(o.key);
+                    fx_.consents.push_back({o.key, o.value});
                 }
                 break;
             case op_kind::del:
@@ -321,12 +321,12 @@ void committer::process(std::vector<item>& group) {
     reset_group();
     std::vector<bool> bad(group.size(), false);
     for (std::size_t i = 0; i < group.size(); ++i) {
-        const auto sizes = std::array{ops_.size(), fx_.optouts.size(), fx_.consent_keys.size(),
+        const auto sizes = std::array{ops_.size(), fx_.optouts.size(), fx_.consents.size(),
                                       fx_.appends.size(), fx_.acks.size()};
         if (!translate(group[i])) {
             ops_.resize(sizes[0]);
             fx_.optouts.resize(sizes[1]);
-            fx_.consent_keys.resize(sizes[2]);
+            fx_.consents.resize(sizes[2]);
             fx_.appends.resize(sizes[3]);
             fx_.acks.resize(sizes[4]);
             bad[i] = true;

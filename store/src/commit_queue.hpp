@@ -57,13 +57,17 @@ struct group_effects {
         bool put;
     };
     std::vector<optout_change> optouts;          // in commit order
-    std::vector<std::string_view> consent_keys;  // 's' keys
+    struct consent_change {
+        std::string_view key;    // 's' key
+        std::string_view value;  // the state operand merged into it
+    };
+    std::vector<consent_change> consents;  // in commit order
     std::vector<append> appends;
     std::vector<ack> acks;
 
     void clear() noexcept {
         optouts.clear();
-        consent_keys.clear();
+        consents.clear();
         appends.clear();
         acks.clear();
     }

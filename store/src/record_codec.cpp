@@ -212,6 +212,43 @@ policy::consent_summary summarize(const policy::consent_record& rec) noexcept {
     return s;
 }
 
+bool decode_consent_summary(std::string_view state_value, policy::consent_summary& s) noexcept {
+    if (state_value.size() < 16) {
+        return false;
+    }
+    reader r{state_value.substr(16)};
+    if (r.u8() != record_format_v1) {
+        return false;
+    }
+    (void)r.bytes();  // brand
+    (void)r.bytes();  // msisdn
+    const auto klass = r.u8();
+    const auto status = r.u8();
+    const auto type = r.u8();
+    if (klass > 2 || status > 2 || type > 1) {
+        return false;
+    }
+    s.status = static_cast<policy::consent_status>(status);
+    s.type = static_cast<policy::consent_type>(type);
+    (void)r.bytes();  // program
+    s.granted = r.time();
+    (void)r.u8();  // source
+    const auto proof = r.bytes();
+    const auto proof_url = r.bytes();
+    s.has_proof = !proof.empty() || !proof_url.empty();
+    (void)r.bytes();  // ip
+    (void)r.bytes();  // user_agent
+    const auto opt = r.u8();
+    if ((opt & opt_double_opt_in) != 0) {
+        (void)r.time();
+    }
+    s.expires.reset();
+    if ((opt & opt_expires) != 0) {
+        s.expires = r.time();
+    }
+    return r.ok();
+}
+
 // --- carrier ids ------------------------------------------------------------------------------
 
 void encode_carrier_mapping(const carrier_mapping& m, std::string& out) {

@@ -49,6 +49,10 @@ void encode_consent_state(const policy::consent_record& rec, std::uint64_t uniq,
 // The record part of a state value (after its 16-byte ordering prefix).
 [[nodiscard]] bool decode_consent_state(std::string_view value, policy::consent_record& rec);
 [[nodiscard]] policy::consent_summary summarize(const policy::consent_record& rec) noexcept;
+// The summary straight from a state value, without allocating (open-time rebuild, index
+// updates).
+[[nodiscard]] bool decode_consent_summary(std::string_view state_value,
+                                          policy::consent_summary& s) noexcept;
 
 // --- carrier ids ---
 void encode_carrier_mapping(const carrier_mapping& m, std::string& out);

@@ -54,29 +54,26 @@ void store::impl::recover() {
           "opt-outs");
     optouts.flush();
 
-    // Consents: the current state of every (brand, msisdn, class).
-    lower.assign(1, detail::consent_state_tag);
-    upper = detail::prefix_successor(lower);
-    std::uint64_t consent_count = 0;
-    check(opts,
-          scan(
-              column_family::consents, lower, upper,
-              [&](std::string_view key, std::string_view value) {
-                  ++consent_count;
-                  if (!consents) {
+    // Consents: the current state of every (brand, msisdn, class), when answered from memory.
+    if (consents) {
+        lower.assign(1, detail::consent_state_tag);
+        upper = detail::prefix_successor(lower);
+        check(opts,
+              scan(
+                  column_family::consents, lower, upper,
+                  [&](std::string_view key, std::string_view value) {
+                      const auto parts = detail::parse_consent_key(key);
+                      policy::consent_summary s;
+                      if (!parts || !detail::decode_consent_summary(value, s)) {
+                          damaged(opts, "malformed consent state");
+                      }
+                      consents->put(parts->brand, parts->msisdn, parts->klass, s);
+                      ++report.consents;
                       return true;
-                  }
-                  const auto parts = detail::parse_consent_key(key);
-                  policy::consent_record rec;
-                  if (!parts || !detail::decode_consent_state(value, rec)) {
-                      damaged(opts, "malformed consent state");
-                  }
-                  consents->put(parts->brand, parts->msisdn, parts->klass, detail::summarize(rec));
-                  return true;
-              },
-              true),
-          "consents");
-    report.consents = consent_count;
+                  },
+                  true),
+              "consents");
+    }
 
     // Outbox: unacknowledged entries ('q') and last assigned sequences ('s').
     lower.assign(1, detail::outbox_entry_tag);

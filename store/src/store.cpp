@@ -88,15 +88,29 @@ std::uint64_t store::impl::assign_outbox_seq(std::string_view account) {
 }
 
 void store::impl::applied(const detail::group_effects& fx, bool durable) {
-    // The consent index mirrors what RocksDB now returns for each touched state key (the
-    // merge operator decided which event is current), failed write or not.
-    if (consents) {
-        for (const auto key : fx.consent_keys) {
-            refresh_consent(key);
-        }
-    }
     if (!durable) {
         return;  // RocksDB applied nothing; a WAL record that made it to disk returns on open
+    }
+    // The consent index mirrors the merged state RocksDB now holds. A key the index does not
+    // know has no stored state, so its first operand in this group is the state; otherwise the
+    // merge operator decided between old and new, and the index asks RocksDB what it chose.
+    if (consents) {
+        for (const auto& c : fx.consents) {
+            const auto parts = detail::parse_consent_key(c.key);
+            if (!parts) {
+                continue;
+            }
+            policy::consent_summary current;
+            if (consents->find(parts->brand, parts->msisdn, parts->klass, current) ==
+                detail::consent_index::answer::absent) {
+                policy::consent_summary s;
+                if (detail::decode_consent_summary(c.value, s)) {
+                    consents->put(parts->brand, parts->msisdn, parts->klass, s);
+                    continue;
+                }
+            }
+            refresh_consent(c.key);
+        }
     }
     for (const auto& c : fx.optouts) {
         detail::reader r{c.key.substr(1)};
@@ -133,9 +147,9 @@ void store::impl::refresh_consent(std::string_view state_key) {
     if (!v || !v->has_value()) {
         return;
     }
-    policy::consent_record rec;
-    if (detail::decode_consent_state(**v, rec)) {
-        consents->put(parts->brand, parts->msisdn, parts->klass, detail::summarize(rec));
+    policy::consent_summary s;
+    if (detail::decode_consent_summary(**v, s)) {
+        consents->put(parts->brand, parts->msisdn, parts->klass, s);
     }
 }
 

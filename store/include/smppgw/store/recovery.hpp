@@ -26,7 +26,8 @@ struct recovery_report {
     // Every account with an outbox sequence: unacknowledged depth, first unacked and next seq.
     std::vector<outbox_status> outbox;
 
-    // Sizes of the in-memory indexes rebuilt on open.
+    // Entries loaded into the in-memory indexes on open: active opt-outs, and consent states
+    // (0 with consent_index_mode::rocksdb, which has no in-memory index).
     std::uint64_t optouts = 0;
     std::uint64_t consents = 0;
 
