@@ -5,20 +5,32 @@
 //
 // Hot-path lookups (a counter per PDU) go through small thread-local caches so a PDU costs one
 // hash lookup and one atomic add, not the family's mutex.
+//
+// Values owned by someone else (the store's commit statistics, the deferred index, the process's
+// CPU and memory) are not mirrored on every change: collect() reads them at scrape time and
+// appends them as families of their own, so the hot path pays nothing for them.
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
 #include "smppgw/smpp/command.hpp"
+#include "smppgw/store/stats.hpp"
+
+namespace smppgw::store {
+class store;
+}
 
 namespace smppgw::gateway {
 
@@ -48,13 +60,9 @@ class metrics {
     prometheus::Family<prometheus::Counter>& store_errors_;
     prometheus::Family<prometheus::Counter>& lockouts_;
     prometheus::Family<prometheus::Histogram>& latency_;
-    prometheus::Family<prometheus::Histogram>& sizes_;
     prometheus::Family<prometheus::Gauge>& queues_;
     prometheus::Family<prometheus::Gauge>& state_;
     prometheus::Family<prometheus::Counter>& reloads_;
-    prometheus::Gauge& cpu_seconds_;
-    prometheus::Gauge& resident_bytes_;
-    prometheus::Gauge& open_fds_;
 
 public:
     metrics();
@@ -87,9 +95,8 @@ public:
     prometheus::Histogram& submit_response;   // upstream submit -> submit_sm_resp
     prometheus::Histogram& carrier_ack;       // accepted -> carrier submit_sm_resp
     prometheus::Histogram& submit_to_receipt; // accepted -> receipt from the carrier
-    prometheus::Histogram& store_commit;      // commit queued -> durable
-    prometheus::Histogram& store_batch_size;  // batches merged per group commit
     prometheus::Histogram& policy_evaluation; // one chain evaluation
+    // Set at scrape time from the store's deferred index (collect()).
     prometheus::Gauge& deferred_messages;
     prometheus::Gauge& pending_messages;      // accepted, not yet acknowledged by a carrier
     prometheus::Gauge& ready;                 // 1 when /readyz would say ready
@@ -97,10 +104,31 @@ public:
     prometheus::Counter& config_reloads_ok;
     prometheus::Counter& config_reloads_failed;
 
+    // Everything /metrics serves: the registry plus the families read at scrape time from the
+    // store (commit latency and group size histograms, commit counters, deferred depth) when
+    // `db` is given, and the process (CPU, memory, descriptors). Called on the admin thread.
+    [[nodiscard]] std::vector<prometheus::MetricFamily> collect(const store::store* db);
 
-    // Process CPU and memory, refreshed on every scrape.
-    void refresh_process_metrics();
+    // Converters, public so the tests can check them without a daemon.
+    // A store histogram (power-of-two bounds, per-bucket counts) as a Prometheus histogram
+    // (cumulative buckets), each bound and the sum multiplied by `scale` (µs -> s: 1e-6).
+    [[nodiscard]] static prometheus::ClientMetric::Histogram to_histogram(
+        const store::histogram_snapshot& h, double scale);
+    [[nodiscard]] static std::vector<prometheus::MetricFamily> store_families(
+        const store::commit_stats& s);
+    [[nodiscard]] static std::vector<prometheus::MetricFamily> process_families();
+    // The command_status label: the status name, its hex value for the first few unnamed
+    // statuses seen, "other" after that (carriers may answer any 32-bit value).
+    [[nodiscard]] static std::string status_label(smpp::command_status s);
+    // Receipt outcomes from carrier text are bounded to the SMPP stat words.
+    [[nodiscard]] static std::string receipt_outcome(std::string_view stat);
 
+private:
+    void refresh_deferred(const store::store& db);
+
+    std::mutex scrape_mutex_;  // two scrapes at once share the cached deferred count
+    std::chrono::steady_clock::time_point deferred_read_{};
+    double deferred_value_ = 0;
 };
 
 // Seconds since `start` as a double, for Observe().
