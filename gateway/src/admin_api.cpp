@@ -1,9 +1,11 @@
-// The admin API endpoints. Health and metrics are open (load balancers and Prometheus scrape
-// them); everything else needs the bearer token.
+// The admin API endpoints (etc/openapi.yaml). Health and metrics are open (load balancers and
+// Prometheus scrape them); everything else needs the bearer token. The route groups live in
+// admin_optouts.cpp, admin_consents.cpp, admin_records.cpp and admin_ops.cpp.
 
 #include <boost/json.hpp>
 #include <prometheus/text_serializer.h>
 
+#include "admin_handlers.hpp"
 #include "admin_routes.hpp"
 #include "core.hpp"
 #include "northbound.hpp"
@@ -15,11 +17,12 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 
 http_response metrics_response(core& c) {
-    c.stats().refresh_process_metrics();
+    // The core's sweep refreshes this every tick; a scrape must not report a stale state.
+    c.stats().ready.Set(c.ready() ? 1 : 0);
     prometheus::TextSerializer serializer;
     http_response res{http::status::ok, 11};
-    res.set(http::field::content_type, "text/plain; version=0.0.4");
-    res.body() = serializer.Serialize(c.stats().registry().Collect());
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.body() = serializer.Serialize(c.stats().collect(&c.db()));
     return res;
 }
 
@@ -40,6 +43,7 @@ void register_admin_routes(admin_router& router, core& c) {
         const bool ready = c.ready();
         o["ready"] = ready;
         o["store"] = "open";
+        o["config_generation"] = c.generation();
         o["carriers"] = std::move(carriers);
         return json_response(ready ? 200 : 503, o);
     });
@@ -61,6 +65,10 @@ void register_admin_routes(admin_router& router, core& c) {
         }
         return json_response(200, json::object{{"binds", std::move(binds)}});
     });
+    register_optout_routes(router, c);
+    register_consent_routes(router, c);
+    register_record_routes(router, c);
+    register_ops_routes(router, c);
 }
 
 }  // namespace smppgw::gateway

@@ -1,12 +1,21 @@
+// The admin HTTP server: one I/O thread accepts connections and reads request headers; handlers
+// run on a small worker pool so a long import, checkpoint or reload never holds up /healthz or a
+// Prometheus scrape. A handler reads its body through admin_request::read_body, which performs an
+// asynchronous read (with a deadline) on the I/O thread and waits for it: every socket operation
+// stays on the I/O thread and every wait has a deadline.
+
+#include <array>
+#include <atomic>
+#include <future>
 #include <map>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
-#include <prometheus/text_serializer.h>
 
 #include "admin_routes.hpp"
 #include "core.hpp"
@@ -19,11 +28,18 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
 constexpr std::size_t max_header_bytes = 16 * 1024;
 constexpr std::size_t max_body_bytes = 8 * 1024 * 1024;  // streamed imports read beyond this
+constexpr std::size_t worker_threads = 4;
+constexpr auto header_timeout = std::chrono::seconds(30);
+constexpr auto body_timeout = std::chrono::seconds(60);
+constexpr auto write_timeout = std::chrono::seconds(30);
+// After an error answered before the body was read: discard this much of it so the client sees
+// the response instead of a reset, then close.
+constexpr std::size_t max_discard_bytes = 8 * 1024 * 1024;
+constexpr auto discard_timeout = std::chrono::seconds(5);
 
 // Constant-time comparison so a token cannot be guessed byte by byte from response times.
 bool same_token(std::string_view a, std::string_view b) {
@@ -45,12 +61,17 @@ public:
 private:
     void read_header();
     void on_header(beast::error_code ec);
-    void respond(http::response<http::string_body> res);
+    void respond(http_response res);
+    void discard_rest(std::size_t discarded);
+    // Worker thread: reads up to `capacity` body bytes through the I/O thread.
+    std::size_t read_body(char* out, std::size_t capacity);
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::unique_ptr<http::request_parser<http::buffer_body>> parser_;
     admin_server::impl& server_;
+    bool expect_continue_ = false;  // the client waits for "100 Continue" before its body
+    std::array<char, 16 * 1024> scratch_{};
 };
 
 }  // namespace
@@ -62,9 +83,12 @@ struct admin_server::impl {
     admin_config config;
     admin_router router;
     asio::io_context io{1};
+    asio::thread_pool workers{worker_threads};
     std::unique_ptr<tcp::acceptor> acceptor;
     std::thread thread;
     std::uint16_t port = 0;
+    // Set once the I/O thread has stopped: a worker waiting for body bytes gives up.
+    std::atomic<bool> stopped{false};
 
     void accept() {
         acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
@@ -80,8 +104,10 @@ struct admin_server::impl {
 
     [[nodiscard]] bool authorized(std::string_view header) const {
         constexpr std::string_view scheme = "Bearer ";
-        return header.starts_with(scheme) &&
-               same_token(header.substr(scheme.size()), gateway.cfg()->admin.token);
+        // Read per request: a reload that rotates the token applies at once.
+        const auto token = gateway.cfg()->admin.token;
+        return !token.empty() && header.starts_with(scheme) &&
+               same_token(header.substr(scheme.size()), token);
     }
 };
 
@@ -91,7 +117,8 @@ void connection::read_header() {
     parser_ = std::make_unique<http::request_parser<http::buffer_body>>();
     parser_->header_limit(max_header_bytes);
     parser_->body_limit(boost::none);  // bodies are read by the route, bounded there
-    stream_.expires_after(std::chrono::seconds(30));
+    expect_continue_ = false;
+    stream_.expires_after(header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                 self->on_header(ec);
@@ -109,47 +136,112 @@ void connection::on_header(beast::error_code ec) {
     r.keep_alive = req.keep_alive();
     r.content_type = std::string(req[http::field::content_type]);
     r.authorized = server_.authorized(req[http::field::authorization]);
-    // The body reader pulls chunks synchronously from this connection's stream: the admin
-    // server runs on its own thread, so a streamed import blocks nothing else.
+    expect_continue_ = beast::iequals(req[http::field::expect], "100-continue");
     auto self = shared_from_this();
-    r.read_body = [self](char* out, std::size_t capacity) -> std::size_t {
-        auto& parser = *self->parser_;
-        if (parser.is_done()) {
-            return 0;
-        }
-        parser.get().body().data = out;
-        parser.get().body().size = capacity;
-        beast::error_code rec;
-        self->stream_.expires_after(std::chrono::seconds(60));
-        http::read(self->stream_, self->buffer_, parser, rec);
-        if (rec == http::error::need_buffer) {
-            rec = {};
-        }
-        if (rec) {
-            throw std::runtime_error("request body: " + rec.message());
-        }
-        return capacity - parser.get().body().size;
-    };
+    r.read_body = [self](char* out, std::size_t capacity) { return self->read_body(out, capacity); };
     r.max_body = max_body_bytes;
-    respond(server_.router.handle(r));
+    asio::post(server_.workers, [self, r = std::move(r)] {
+        auto res = self->server_.router.handle(r);
+        asio::post(self->stream_.get_executor(),
+                   [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+    });
 }
 
-void connection::respond(http::response<http::string_body> res) {
-    // Drain what is left of a body the route did not read, or close.
-    const bool keep = res.keep_alive() && parser_->is_done();
+std::size_t connection::read_body(char* out, std::size_t capacity) {
+    struct outcome {
+        beast::error_code ec;
+        std::size_t bytes = 0;
+    };
+    // Only this worker touches the parser while the handler runs; the I/O thread does the read.
+    if (parser_->is_done() || capacity == 0) {
+        return 0;
+    }
+    auto done = std::make_shared<std::promise<outcome>>();
+    auto result = done->get_future();
+    asio::post(stream_.get_executor(), [self = shared_from_this(), out, capacity, done] {
+        auto read = [self, out, capacity, done] {
+            auto& body = self->parser_->get().body();
+            body.data = out;
+            body.size = capacity;
+            self->stream_.expires_after(body_timeout);
+            http::async_read(self->stream_, self->buffer_, *self->parser_,
+                             [self, capacity, done](beast::error_code ec, std::size_t) {
+                                 if (ec == http::error::need_buffer) {
+                                     ec = {};  // our buffer is full: not an error
+                                 }
+                                 const auto left = self->parser_->get().body().size;
+                                 done->set_value({ec, capacity - left});
+                             });
+        };
+        if (!self->expect_continue_) {
+            read();
+            return;
+        }
+        self->expect_continue_ = false;
+        static const std::string continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+        self->stream_.expires_after(write_timeout);
+        asio::async_write(self->stream_, asio::buffer(continue_line),
+                          [read, done](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                  done->set_value({ec, 0});
+                                  return;
+                              }
+                              read();
+                          });
+    });
+    while (result.wait_for(std::chrono::milliseconds(250)) != std::future_status::ready) {
+        if (server_.stopped.load()) {
+            throw body_read_error("admin server stopping");
+        }
+    }
+    const auto o = result.get();
+    if (o.ec) {
+        throw body_read_error("request body: " + o.ec.message());
+    }
+    return o.bytes;
+}
+
+void connection::respond(http_response res) {
+    // A route that answered before reading its whole body: say so and close after it.
+    const bool body_left = !parser_->is_done();
+    const bool keep = res.keep_alive() && !body_left;
     res.keep_alive(keep);
     res.set(http::field::server, "smppgw");
     res.prepare_payload();
-    auto sp = std::make_shared<http::response<http::string_body>>(std::move(res));
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *sp, [self = shared_from_this(), sp, keep](beast::error_code ec, std::size_t) {
-        if (ec || !keep) {
-            beast::error_code ignored;
-            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            return;
-        }
-        self->read_header();
-    });
+    auto sp = std::make_shared<http_response>(std::move(res));
+    stream_.expires_after(write_timeout);
+    http::async_write(stream_, *sp,
+                      [self = shared_from_this(), sp, keep, body_left](beast::error_code ec,
+                                                                      std::size_t) {
+                          if (ec) {
+                              return;
+                          }
+                          if (keep) {
+                              self->read_header();
+                              return;
+                          }
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          if (body_left) {
+                              self->discard_rest(0);
+                          }
+                      });
+}
+
+// Reads and drops what the client still sends, bounded in bytes and time, so closing the socket
+// with unread data does not reset the connection before the client has read our answer.
+void connection::discard_rest(std::size_t discarded) {
+    if (discarded >= max_discard_bytes) {
+        return;
+    }
+    stream_.expires_after(discard_timeout);
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this(), discarded](beast::error_code ec,
+                                                                  std::size_t n) {
+                                if (!ec) {
+                                    self->discard_rest(discarded + n);
+                                }
+                            });
 }
 
 }  // namespace
@@ -185,8 +277,12 @@ void admin_server::stop() {
     if (!impl_ || !impl_->thread.joinable()) {
         return;
     }
+    // The I/O thread first: once it is gone no read can still write into a worker's buffer, and
+    // a worker waiting for body bytes sees `stopped` and unwinds.
     impl_->io.stop();
     impl_->thread.join();
+    impl_->stopped = true;
+    impl_->workers.join();
 }
 
 std::uint16_t admin_server::port() const noexcept { return impl_->port; }

@@ -91,7 +91,9 @@ http_response error_response(unsigned status, std::string_view message, bool kee
 admin_router::admin_router(core& c) : core_(c) { register_admin_routes(*this, c); }
 
 void admin_router::add(std::string method, std::string pattern, bool needs_token, handler h) {
-    routes_.push_back({std::move(method), split_path(pattern), needs_token, std::move(h)});
+    auto segments = split_path(pattern);
+    routes_.push_back(
+        {std::move(method), std::move(pattern), std::move(segments), needs_token, std::move(h)});
 }
 
 http_response admin_router::handle(const admin_request& r) const {
@@ -110,7 +112,7 @@ http_response admin_router::handle(const admin_request& r) const {
         }
     }
     const auto segments = split_path(path);
-    bool path_known = false;
+    std::string allowed;  // methods of the routes whose pattern matches the path
     for (const auto& candidate : routes_) {
         if (candidate.segments.size() != segments.size()) {
             continue;
@@ -128,8 +130,10 @@ http_response admin_router::handle(const admin_request& r) const {
         if (!match) {
             continue;
         }
-        path_known = true;
         if (candidate.method != r.method) {
+            if (allowed.find(candidate.method) == std::string::npos) {
+                allowed += allowed.empty() ? candidate.method : ", " + candidate.method;
+            }
             continue;
         }
         if (candidate.needs_token && !r.authorized) {
@@ -141,14 +145,24 @@ http_response admin_router::handle(const admin_request& r) const {
             auto res = candidate.h(r, m);
             res.keep_alive(res.keep_alive() && r.keep_alive);
             return res;
+        } catch (const api_error& e) {
+            return error_response(e.status(), e.what(), r.keep_alive);
+        } catch (const body_read_error& e) {
+            return error_response(400, e.what(), false);
         } catch (const std::length_error& e) {
             return error_response(413, e.what(), false);
         } catch (const std::exception& e) {
             return error_response(500, e.what(), false);
         }
     }
-    return path_known ? error_response(405, "method not allowed", r.keep_alive)
-                      : error_response(404, "no such endpoint", r.keep_alive);
+    if (!allowed.empty()) {
+        auto res = error_response(
+            405, r.method + " is not allowed on " + std::string(path) + "; allowed: " + allowed,
+            r.keep_alive);
+        res.set(http::field::allow, allowed);
+        return res;
+    }
+    return error_response(404, "no such endpoint: " + std::string(path), r.keep_alive);
 }
 
 }  // namespace smppgw::gateway

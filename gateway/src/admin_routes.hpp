@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,24 @@ struct admin_request {
 
 using http_response = boost::beast::http::response<boost::beast::http::string_body>;
 
+// Thrown by a handler (or its helpers) to answer `status` with {"error": what()}. Handlers throw
+// it only before they write anything, so an error never leaves a request half-applied.
+class api_error : public std::runtime_error {
+public:
+    api_error(unsigned status, const std::string& message)
+        : std::runtime_error(message), status_(status) {}
+    [[nodiscard]] unsigned status() const noexcept { return status_; }
+
+private:
+    unsigned status_;
+};
+
+// The request body could not be read (client gone, timeout, server stopping): 400, close.
+class body_read_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 struct route_match {
     std::map<std::string, std::string, std::less<>> params;  // {name} segments
     std::map<std::string, std::string, std::less<>> query;
@@ -51,6 +70,7 @@ public:
 private:
     struct route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;  // "{name}" captures
         bool needs_token;
         handler h;

@@ -1,0 +1,14 @@
+#pragma once
+// Route groups of the admin API, one file each; admin_api.cpp registers them all.
+
+namespace smppgw::gateway {
+
+class admin_router;
+class core;
+
+void register_optout_routes(admin_router& router, core& c);   // admin_optouts.cpp
+void register_consent_routes(admin_router& router, core& c);  // admin_consents.cpp
+void register_record_routes(admin_router& router, core& c);   // admin_records.cpp
+void register_ops_routes(admin_router& router, core& c);      // admin_ops.cpp
+
+}  // namespace smppgw::gateway
