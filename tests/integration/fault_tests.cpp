@@ -1,0 +1,388 @@
+// Faults on either face of the real daemon: an upstream that exceeds its window, a carrier that
+// throttles, goes down, drops its connection mid-window, and the daemon itself killed with -9
+// mid-traffic. The common assertion: every submit that got ESME_ROK reaches a carrier at least
+// once (duplicates are counted, not forbidden: at-least-once).
+
+#include <atomic>
+#include <deque>
+
+#include "scenario.hpp"
+
+using namespace smppgw::integration;
+namespace smpp = smppgw::smpp;
+
+namespace {
+
+std::set<std::string> accepted_tokens(const std::vector<submitted>& sent) {
+    std::set<std::string> out;
+    for (const auto& s : sent) {
+        if (s.reply.status() == smpp::status::ESME_ROK) {
+            out.insert(token_in(s.text));
+        }
+    }
+    return out;
+}
+
+std::set<std::string> accepted_ids(const std::vector<submitted>& sent) {
+    std::set<std::string> out;
+    for (const auto& s : sent) {
+        if (s.reply.status() == smpp::status::ESME_ROK) {
+            out.insert(s.reply.message_id());
+        }
+    }
+    return out;
+}
+
+// Every token in `want` was answered ESME_ROK by one of the carriers.
+bool all_reached(const std::set<std::string>& want, const std::vector<const fake_smsc*>& carriers) {
+    std::set<std::string> got;
+    for (const auto* c : carriers) {
+        for (const auto& [t, n] : carrier_accepted_tokens(c->submits())) {
+            got.insert(t);
+        }
+    }
+    return std::includes(got.begin(), got.end(), want.begin(), want.end());
+}
+
+std::set<std::string> keys(const std::map<std::string, unsigned>& m) {
+    std::set<std::string> out;
+    for (const auto& [k, v] : m) {
+        out.insert(k);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("submits beyond the account's window are throttled", "[integration][throttle]") {
+    fake_smsc carrier;
+    auto spec = one_carrier_spec(carrier);
+    spec.accounts[0].max_outstanding = 2;
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    // One burst, read by the daemon in one go: far more than 2 are outstanding at once.
+    constexpr unsigned n = 40;
+    const auto texts = tokened_texts("thr", n);
+    std::vector<smpp::pdu> burst;
+    for (unsigned i = 0; i < n; ++i) {
+        burst.push_back(make_submit(account_number, handset(i), texts[i], 0));
+    }
+    const auto cookies = esme.send_burst(std::move(burst));
+    unsigned ok = 0;
+    unsigned throttled = 0;
+    std::set<std::string> ok_tokens;
+    std::set<std::string> throttled_tokens;
+    for (unsigned i = 0; i < n; ++i) {
+        const auto r = esme.wait_reply(cookies[i]);
+        REQUIRE(r.pdu);
+        if (r.pdu->command_status == smpp::status::ESME_ROK) {
+            ++ok;
+            ok_tokens.insert(token_in(texts[i]));
+        } else {
+            CHECK(r.pdu->command_status == smpp::status::ESME_RTHROTTLED);
+            ++throttled;
+            throttled_tokens.insert(token_in(texts[i]));
+        }
+    }
+    INFO("accepted " << ok << ", throttled " << throttled);
+    CHECK(ok >= 1);
+    CHECK(throttled >= 1);
+    CHECK(ok + throttled == n);
+
+    // What was accepted reaches the carrier; what was throttled never does.
+    REQUIRE(carrier.wait([&](auto v) { return v.answered_ok() >= ok; }));
+    const auto at_carrier = keys(carrier_accepted_tokens(carrier.submits()));
+    CHECK(at_carrier == ok_tokens);
+    CHECK(gw.wait_metric_at_least("smppgw_messages_total",
+                                  {{"account", "demo"}, {"outcome", "throttled"}}, throttled));
+    CHECK(gw.metric("smppgw_messages_total", {{"account", "demo"}, {"outcome", "throttled"}}) ==
+          throttled);
+
+    // Within the window again, submits are accepted.
+    const auto later = esme.call(make_submit(account_number, handset(99), "after the burst"));
+    REQUIRE(later.pdu);
+    CHECK(later.pdu->command_status == smpp::status::ESME_ROK);
+}
+
+TEST_CASE("a carrier that throttles beyond its window gets the work again, nothing lost",
+          "[integration][throttle]") {
+    // The carrier allows 2 outstanding submits, answers them after 30 ms, and refuses anything
+    // beyond with ESME_RTHROTTLED.
+    fake_smsc carrier;
+    auto due = std::make_shared<std::deque<steady::time_point>>();  // SMSC thread only
+    carrier.set_policy([due](const carrier_submit&) {
+        const auto now = steady::now();
+        while (!due->empty() && due->front() <= now) {
+            due->pop_front();
+        }
+        if (due->size() >= 2) {
+            return submit_action{submit_action::kind::answer, smpp::status::ESME_RTHROTTLED, 0ms};
+        }
+        due->push_back(now + 30ms);
+        return submit_action{submit_action::kind::answer, smpp::status::ESME_ROK, 30ms};
+    });
+    auto spec = one_carrier_spec(carrier);
+    // Three times what the carrier allows. Wider windows only make the daemon's backoff after a
+    // burst of refusals longer (it doubles per refused submit), not the test stronger.
+    spec.carriers[0].window = 6;
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    constexpr unsigned n = 30;
+    const auto sent = submit_all(esme, tokened_texts("cthr", n));
+    const auto want = accepted_tokens(sent);
+    REQUIRE(want.size() == n);
+    REQUIRE(carrier.wait([&](auto v) { return v.answered_ok() >= n; }, 60s));
+    CHECK(all_reached(want, {&carrier}));
+
+    std::size_t refused = 0;
+    for (const auto& s : carrier.submits()) {
+        refused += s.answered && *s.answered == smpp::status::ESME_RTHROTTLED ? 1 : 0;
+    }
+    INFO("carrier answered ESME_RTHROTTLED " << refused << " times");
+    CHECK(refused >= 1);
+    CHECK(gw.wait_metric_at_least("smppgw_carrier_throttled_total", {{"carrier", "sim"}},
+                                  static_cast<double>(refused), 5s));
+    CHECK(
+        gw.metric("smppgw_carrier_submits_total", {{"carrier", "sim"}, {"outcome", "throttled"}}) ==
+        static_cast<double>(refused));
+    // Throttling is not a connection problem: the one bind stays up.
+    CHECK(carrier.binds_total() == 1);
+    CHECK(gw.metric("smppgw_carrier_reconnects_total", {{"carrier", "sim"}}) == 1);
+
+    // Every accepted message gets its receipt under our id.
+    REQUIRE(esme.wait_deliveries(n, 60s));
+    CHECK(keys(receipts_by_id(esme.deliveries())) == accepted_ids(sent));
+}
+
+TEST_CASE("carrier down: new traffic fails over to the next carrier of the route",
+          "[integration][failover]") {
+    fake_smsc primary;
+    fake_smsc backup;
+    gateway_spec spec;
+    spec.accounts[0].mo_numbers = {account_number};
+    carrier_spec a;
+    a.name = "a";
+    a.port = primary.port();
+    carrier_spec b;
+    b.name = "b";
+    b.port = backup.port();
+    spec.carriers = {a, b};
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    REQUIRE(primary.wait([](auto v) { return v.bound_now() == 1; }));
+    REQUIRE(backup.wait([](auto v) { return v.bound_now() == 1; }));
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    // Both up: the route's first carrier takes everything.
+    const auto first = submit_all(esme, tokened_texts("fo1", 5));
+    REQUIRE(accepted_tokens(first).size() == 5);
+    REQUIRE(primary.wait([](auto v) { return v.answered_ok() == 5; }));
+    CHECK(backup.submits().empty());
+    // Its receipts are in before it goes: this test is about new traffic.
+    REQUIRE(primary.wait([](auto v) { return v.deliveries_acked() == 5; }));
+
+    // The primary goes away (connections dropped, connects refused).
+    primary.stop();
+    CHECK(eventually([&] { return gw.metric("smppgw_carrier_binds", {{"carrier", "a"}}) == 0; }));
+
+    const auto second = submit_all(esme, tokened_texts("fo2", 5), 10);
+    const auto want = accepted_tokens(second);
+    REQUIRE(want.size() == 5);
+    REQUIRE(backup.wait([](auto v) { return v.answered_ok() >= 5; }));
+    CHECK(all_reached(want, {&backup}));
+
+    // Receipts for both batches, each from the carrier that took the message.
+    REQUIRE(esme.wait_deliveries(10));
+    auto ids = accepted_ids(first);
+    const auto more = accepted_ids(second);
+    ids.insert(more.begin(), more.end());
+    CHECK(keys(receipts_by_id(esme.deliveries())) == ids);
+
+    // The readiness probe still reports ready: one carrier of the route is up.
+    CHECK(http_get(gw.admin_port(), "/readyz").status == 200);
+}
+
+TEST_CASE("carrier down with submits in its window: they fail over too",
+          "[integration][failover]") {
+    fake_smsc primary;
+    primary.set_policy(
+        [](const carrier_submit&) { return submit_action{submit_action::kind::hold}; });
+    fake_smsc backup;
+    gateway_spec spec;
+    carrier_spec a;
+    a.name = "a";
+    a.port = primary.port();
+    carrier_spec b;
+    b.name = "b";
+    b.port = backup.port();
+    spec.carriers = {a, b};
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    REQUIRE(primary.wait([](auto v) { return v.bound_now() == 1; }));
+    REQUIRE(backup.wait([](auto v) { return v.bound_now() == 1; }));
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    // Accepted upstream, sent to the primary, never answered by it.
+    const auto sent = submit_all(esme, tokened_texts("fow", 4));
+    const auto want = accepted_tokens(sent);
+    REQUIRE(want.size() == 4);
+    REQUIRE(primary.wait([](auto v) { return v.submits().size() == 4; }));
+
+    primary.stop();  // and it never comes back
+    const bool reached = backup.wait([](auto v) { return v.answered_ok() >= 4; }, 15s);
+    INFO("submits at the backup: " << backup.submits().size()
+                                   << "; the daemon must resend what the dead carrier held");
+    CHECK(reached);
+    CHECK(all_reached(want, {&backup}));
+}
+
+TEST_CASE("carrier drops the connection mid-window: nothing is lost", "[integration][disconnect]") {
+    fake_smsc carrier;
+    auto seen = std::make_shared<std::atomic<unsigned>>(0);
+    // Answers after 20 ms, so a window's worth is outstanding; the 12th submit ever received
+    // makes the carrier drop the TCP connection with everything unanswered.
+    carrier.set_policy([seen](const carrier_submit&) {
+        if (++*seen == 12) {
+            return submit_action{submit_action::kind::drop_connection};
+        }
+        return submit_action{submit_action::kind::answer, smpp::status::ESME_ROK, 20ms};
+    });
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    constexpr unsigned n = 40;
+    const auto sent = submit_all(esme, tokened_texts("drop", n));
+    const auto want = accepted_tokens(sent);
+    REQUIRE(want.size() == n);
+
+    REQUIRE(carrier.wait([&](auto v) { return v.answered_ok() >= n; }, 30s));
+    const auto counts = carrier_accepted_tokens(carrier.submits());
+    CHECK(keys(counts) == want);
+    CHECK(carrier.binds_total() >= 2);  // it reconnected
+    const auto dups = duplicates(counts);
+    INFO("duplicates at the carrier (at-least-once allows them): " << dups);
+    CHECK(gw.wait_metric_at_least("smppgw_carrier_submits_total",
+                                  {{"carrier", "sim"}, {"outcome", "unknown_outcome"}}, 1));
+
+    REQUIRE(esme.wait_deliveries(n, 30s));
+    CHECK(keys(receipts_by_id(esme.deliveries())) == accepted_ids(sent));
+}
+
+namespace {
+
+// kill -9 while `hold` keeps part of the accepted traffic away from the carrier; restart on the
+// same store; everything accepted must reach the carrier and get its receipt.
+void restart_scenario(bool carrier_down_before_kill) {
+    fake_smsc carrier;
+    auto answered = std::make_shared<std::atomic<unsigned>>(0);
+    // Slow carrier: the first 5 are answered, the rest held unanswered.
+    carrier.set_policy([answered](const carrier_submit&) {
+        if (++*answered <= 5) {
+            return submit_action{};
+        }
+        return submit_action{submit_action::kind::hold};
+    });
+    auto spec = one_carrier_spec(carrier);
+    spec.carriers[0].window = 8;
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    constexpr unsigned n = 30;
+    std::vector<submitted> sent;
+    std::vector<smpp::pdu> before_receipts;
+    {
+        test_esme esme(gw.smpp_port());
+        bind_ok(esme, smpp::bind_type::transceiver);
+        if (carrier_down_before_kill) {
+            carrier.stop();  // no carrier at all while these are accepted
+            CHECK(eventually([&] {
+                return gw.metric("smppgw_carrier_binds", {{"carrier", "sim"}}) == 0;
+            }));
+        }
+        sent = submit_all(esme, tokened_texts("rst", n));
+        if (!carrier_down_before_kill) {
+            REQUIRE(carrier.wait([](auto v) { return v.submits().size() >= 8; }));
+        }
+        gw.kill_hard();
+        CHECK(esme.wait_closed());
+        before_receipts = esme.deliveries();
+    }
+    const auto want = accepted_tokens(sent);
+    REQUIRE(want.size() == n);
+
+    // The carrier is healthy from now on (a fresh one on the same port if it was stopped).
+    std::unique_ptr<fake_smsc> replacement;
+    if (carrier_down_before_kill) {
+        fake_smsc::options o;
+        o.port = carrier.port();
+        replacement = std::make_unique<fake_smsc>(o);
+    } else {
+        carrier.set_policy({});
+    }
+
+    gw.start();  // same store directory
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    std::vector<const fake_smsc*> carriers{&carrier};
+    if (replacement) {
+        carriers.push_back(replacement.get());
+    }
+    CHECK(eventually([&] { return all_reached(want, carriers); }, 30s));
+    unsigned dups = 0;
+    for (const auto* c : carriers) {
+        dups += duplicates(carrier_accepted_tokens(c->submits()));
+    }
+    INFO("duplicates at the carrier (at-least-once allows them): " << dups);
+    CHECK(gw.log_text().find("resumed") != std::string::npos);
+
+    // Every accepted message gets a receipt with our id, before or after the restart.
+    const auto ids = accepted_ids(sent);
+    auto receipted = [&] {
+        auto got = keys(receipts_by_id(esme.deliveries()));
+        const auto early = keys(receipts_by_id(before_receipts));
+        got.insert(early.begin(), early.end());
+        return got;
+    };
+    CHECK(eventually(
+        [&] {
+            const auto got = receipted();
+            return std::includes(got.begin(), got.end(), ids.begin(), ids.end());
+        },
+        30s));
+    const auto got = receipted();
+    std::vector<std::string> missing;
+    std::set_difference(ids.begin(), ids.end(), got.begin(), got.end(),
+                        std::back_inserter(missing));
+    INFO("receipts missing for " << missing.size() << " accepted messages");
+    CHECK(missing.empty());
+}
+
+}  // namespace
+
+TEST_CASE("restart mid-traffic with a slow carrier: pending work resumes",
+          "[integration][restart]") {
+    restart_scenario(false);
+}
+
+TEST_CASE("restart mid-traffic with the carrier down: pending work resumes",
+          "[integration][restart]") {
+    restart_scenario(true);
+}

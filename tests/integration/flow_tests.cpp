@@ -1,0 +1,317 @@
+// Messages through the real daemon on loopback: MT to the carrier and the receipt back under our
+// id, MO forwarded, STOP honoured before the next submit, receipts kept while no receiver is
+// bound, and a long UCS-2 message split for the carrier with one aggregated receipt upstream.
+
+#include "scenario.hpp"
+
+#include "smppgw/smpp/text.hpp"
+
+using namespace smppgw::integration;
+namespace smpp = smppgw::smpp;
+
+namespace {
+
+bool all_digits(const std::string& s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// query_sm for one of our ids; the response, which the test requires.
+smpp::query_sm_resp query(test_esme& esme, const std::string& id) {
+    const auto r = esme.call(make_query(id, account_number));
+    REQUIRE(r.pdu);
+    REQUIRE(r.pdu->command_status == smpp::status::ESME_ROK);
+    return std::get<smpp::query_sm_resp>(r.pdu->body);
+}
+
+}  // namespace
+
+TEST_CASE("submit reaches the carrier and its receipt comes back under our id",
+          "[integration][receipt]") {
+    fake_smsc carrier;
+    carrier.set_auto_receipts(false);  // receipts only when the test sends them
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    constexpr unsigned n = 12;
+    const auto sent = submit_all(esme, tokened_texts("rcpt", n));
+    std::map<std::string, std::string> id_by_destination;
+    for (const auto& s : sent) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        const auto id = s.reply.message_id();
+        CHECK(all_digits(id));
+        CHECK(id.size() <= 20);
+        id_by_destination[s.destination] = id;
+    }
+    REQUIRE(id_by_destination.size() == n);
+
+    REQUIRE(carrier.wait([&](auto v) { return v.answered_ok() >= n; }));
+    const auto at_carrier = carrier.submits();
+    const auto accepted = carrier_accepted_tokens(at_carrier);
+    for (const auto& s : sent) {
+        CHECK(accepted.count(token_in(s.text)) == 1);
+    }
+    // The gateway asks the carrier for a receipt whatever the upstream asked.
+    for (const auto& s : at_carrier) {
+        CHECK((s.registered_delivery & 0x01) == 1);
+        CHECK(s.destination.rfind("1212555", 0) == 0);
+    }
+
+    // Accepted by the carrier, not final yet: query_sm says so.
+    const auto first_id = id_by_destination.begin()->second;
+    const auto before = query(esme, first_id);
+    CHECK(before.message_id.view() == first_id);
+    CHECK((before.message_state == 6 || before.message_state == 1));  // ACCEPTED or ENROUTE
+    CHECK(before.final_date.empty());
+
+    // The carrier reports: the last message undeliverable, the others delivered.
+    std::string failed_id;
+    for (std::size_t i = 0; i < at_carrier.size(); ++i) {
+        const bool fail = i + 1 == at_carrier.size();
+        carrier.send_receipt(at_carrier[i].carrier_id, fail ? "UNDELIV" : "DELIVRD");
+        if (fail) {
+            failed_id = id_by_destination.at(at_carrier[i].destination);
+        }
+    }
+    REQUIRE(esme.wait_deliveries(n));
+    REQUIRE(carrier.wait([&](auto v) { return v.deliveries_acked() >= n; }));
+
+    std::set<std::string> receipted;
+    for (const auto& d : esme.deliveries()) {
+        REQUIRE(smpp::is_receipt(d));
+        const auto& dm = std::get<smpp::deliver_sm>(d.body);
+        const auto id = receipted_id_of(d);
+        receipted.insert(id);
+        // The receipt travels back from the handset: the handset is its source, and our id is
+        // the one we gave for the submit to that handset.
+        const std::string handset_addr(dm.source_addr.view());
+        REQUIRE(id_by_destination.count(handset_addr) == 1);
+        CHECK(id_by_destination.at(handset_addr) == id);
+        CHECK(dm.destination_addr.view() == account_number);
+        CHECK((dm.esm_class & smpp::esm::smsc_delivery_receipt) != 0);
+        const auto text = text_of(d);
+        CHECK(text.find("id:" + id + " ") != std::string::npos);
+        CHECK(text.find("CX") == std::string::npos);  // never the carrier's id
+        const auto state = d.tlvs.get<smpp::tlv::message_state>();
+        REQUIRE(state);
+        if (id == failed_id) {
+            CHECK(text.find("stat:UNDELIV") != std::string::npos);
+            CHECK(*state == 5);
+        } else {
+            CHECK(text.find("stat:DELIVRD") != std::string::npos);
+            CHECK(*state == 2);
+        }
+    }
+    CHECK(receipted.size() == n);
+
+    // Final states are visible to query_sm.
+    const auto delivered =
+        query(esme, first_id == failed_id ? id_by_destination.rbegin()->second : first_id);
+    CHECK(delivered.message_state == 2);
+    CHECK_FALSE(delivered.final_date.empty());
+    CHECK(query(esme, failed_id).message_state == 5);
+
+    CHECK(gw.wait_metric_at_least("smppgw_receipts_total", {{"carrier", "sim"}}, n));
+    CHECK(gw.metric("smppgw_receipt_match_failures_total") == 0);
+}
+
+TEST_CASE("MO is forwarded to the account that owns the number", "[integration][mo]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::receiver);
+
+    carrier.send_mo(handset(50), "19995550000", "Nobody owns this number");
+    carrier.send_mo(handset(51), account_number, "Hello from the handset");
+    REQUIRE(esme.wait_delivery([](const smpp::pdu& d) { return !smpp::is_receipt(d); }));
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == 2; }));
+
+    const auto got = esme.deliveries();
+    REQUIRE(got.size() == 1);
+    const auto& d = got.front();
+    CHECK(d.command_id() == smpp::command_id::deliver_sm);
+    const auto& dm = std::get<smpp::deliver_sm>(d.body);
+    CHECK(dm.source_addr.view() == handset(51));
+    CHECK(dm.destination_addr.view() == account_number);
+    CHECK((dm.esm_class & smpp::esm::receipt_mask) == 0);
+    CHECK(text_of(d) == "Hello from the handset");
+
+    CHECK(gw.wait_metric_at_least("smppgw_mo_messages_total", {{"outcome", "unowned_number"}}, 1));
+    CHECK(gw.metric("smppgw_mo_messages_total", {{"outcome", "received"}}) == 1);
+}
+
+TEST_CASE("MO STOP followed at once by a submit to that number is rejected", "[integration][mo]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    const auto stopper = handset(60);
+    carrier.send_mo(stopper, account_number, "STOP");
+    // The daemon acknowledges the MO only once the opt-out is durable: from this moment on a
+    // submit must be refused.
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == 1; }));
+    const auto refused = esme.call(make_submit(account_number, stopper, "Deals today!"));
+    REQUIRE(refused.pdu);
+    CHECK(refused.pdu->command_status == 0x410);  // opted_out, vendor range
+
+    // Other numbers are unaffected.
+    const auto other = esme.call(make_submit(account_number, handset(61), "Your code 1234"));
+    REQUIRE(other.pdu);
+    CHECK(other.pdu->command_status == smpp::status::ESME_ROK);
+
+    // The STOP itself is forwarded upstream, and the handset gets one confirmation from the
+    // gateway (the only MT to that number the carrier ever sees).
+    CHECK(esme.wait_delivery([&](const smpp::pdu& d) {
+        return !smpp::is_receipt(d) && text_of(d) == "STOP" &&
+               std::get<smpp::deliver_sm>(d.body).source_addr.view() == stopper;
+    }));
+    REQUIRE(carrier.wait([&](auto v) {
+        return std::any_of(v.submits().begin(), v.submits().end(),
+                           [&](const auto& s) { return s.destination == stopper; });
+    }));
+    std::size_t to_stopper = 0;
+    for (const auto& s : carrier.submits()) {
+        if (s.destination == stopper) {
+            ++to_stopper;
+            CHECK(s.text.find("Deals") == std::string::npos);
+        }
+    }
+    CHECK(to_stopper == 1);
+    CHECK(gw.metric("smppgw_policy_decisions_total", {{"verdict", "reject"}}) >= 1);
+}
+
+TEST_CASE("receipts wait in the outbox while unbound and are delivered on bind",
+          "[integration][outbox]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    constexpr unsigned n = 8;
+    std::set<std::string> ids;
+    {
+        test_esme tx(gw.smpp_port());
+        bind_ok(tx, smpp::bind_type::transmitter);
+        for (const auto& s : submit_all(tx, tokened_texts("obx", n))) {
+            REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+            ids.insert(s.reply.message_id());
+        }
+        REQUIRE(tx.unbind());
+        CHECK(tx.deliveries().empty());  // a transmitter never gets deliver_sm
+    }
+    REQUIRE(ids.size() == n);
+
+    // Every carrier receipt acknowledged means every upstream receipt is journaled.
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == n; }));
+    CHECK(eventually([&] { return gw.metric("smppgw_outbox_depth", {{"account", "demo"}}) == n; }));
+
+    test_esme rx(gw.smpp_port());
+    bind_ok(rx, smpp::bind_type::receiver);
+    REQUIRE(rx.wait_deliveries(n));
+    const auto got = receipts_by_id(rx.deliveries());
+    std::set<std::string> receipted;
+    for (const auto& [id, count] : got) {
+        receipted.insert(id);
+    }
+    CHECK(receipted == ids);
+    CHECK(eventually([&] { return gw.metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0; }));
+    CHECK(gw.wait_metric_at_least("smppgw_outbox_delivered_total",
+                                  {{"account", "demo"}, {"kind", "dlr"}}, n));
+}
+
+TEST_CASE("long UCS-2 message is split for the carrier and its receipts aggregated",
+          "[integration][long]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    // 150 characters outside GSM 03.38: UCS-2, three parts of at most 67 characters.
+    std::string text;
+    while (text.size() < 150 * 2) {
+        text += "Привет, мир! ";
+    }
+    std::vector<std::uint8_t> ucs2;
+    REQUIRE_FALSE(smpp::encode_ucs2(text, ucs2));
+    ucs2.resize(150 * 2);
+    text.clear();
+    const auto decoded = smpp::decode_short_message(ucs2, 0x08, false);
+    REQUIRE(decoded.kind == smpp::content_kind::text);
+    text = decoded.text;
+
+    smpp::submit_sm s;
+    s.source_addr_ton = 1;
+    s.source_addr_npi = 1;
+    (void)s.source_addr.assign(account_number);
+    s.dest_addr_ton = 1;
+    s.dest_addr_npi = 1;
+    (void)s.destination_addr.assign(handset(70));
+    s.registered_delivery = 1;
+    s.data_coding = 0x08;
+    smpp::pdu p;
+    p.body = s;
+    p.tlvs.set<smpp::tlv::message_payload>(ucs2);
+    const auto r = esme.call(p);
+    REQUIRE(r.pdu);
+    REQUIRE(r.pdu->command_status == smpp::status::ESME_ROK);
+    const auto id = r.message_id();
+
+    REQUIRE(carrier.wait([](auto v) { return v.answered_ok() >= 3; }));
+    auto parts = carrier.submits();
+    REQUIRE(parts.size() == 3);
+    std::sort(parts.begin(), parts.end(),
+              [](const auto& a, const auto& b) { return a.concat->seqnum < b.concat->seqnum; });
+    std::string joined;
+    std::set<std::size_t> connections;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const auto& part = parts[i];
+        REQUIRE(part.concat);
+        CHECK(part.concat->total == 3);
+        CHECK(part.concat->seqnum == i + 1);
+        CHECK(part.concat->reference == parts[0].concat->reference);
+        CHECK(part.data_coding == 0x08);
+        CHECK((part.esm_class & smpp::esm::udhi) != 0);
+        CHECK(part.destination == handset(70));
+        connections.insert(part.connection);
+        joined += part.text;
+    }
+    CHECK(joined == text);
+    CHECK(connections.size() == 1);  // a concatenated message leaves through one session
+
+    // Three carrier receipts (one per part), all acknowledged: the aggregate is journaled.
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == 3; }));
+    REQUIRE(esme.wait_delivery([&](const smpp::pdu& d) { return receipted_id_of(d) == id; }));
+
+    // Barrier: a later message's receipt leaves the same outbox after any receipt for the long
+    // one, so once it is here every receipt for `id` has been delivered too.
+    const auto marker = esme.call(make_submit(account_number, handset(71), "marker"));
+    REQUIRE(marker.pdu);
+    REQUIRE(marker.pdu->command_status == smpp::status::ESME_ROK);
+    REQUIRE(esme.wait_delivery(
+        [&](const smpp::pdu& d) { return receipted_id_of(d) == marker.message_id(); }));
+
+    const auto receipts = receipts_by_id(esme.deliveries());
+    CHECK(receipts.at(id) == 1);
+    for (const auto& d : esme.deliveries()) {
+        if (receipted_id_of(d) == id) {
+            const auto t = text_of(d);
+            CHECK(t.find("sub:003") != std::string::npos);
+            CHECK(t.find("dlvrd:003") != std::string::npos);
+            CHECK(t.find("stat:DELIVRD") != std::string::npos);
+        }
+    }
+    const auto q = esme.call(make_query(id, account_number));
+    REQUIRE(q.pdu);
+    REQUIRE(q.pdu->command_status == smpp::status::ESME_ROK);
+    CHECK(std::get<smpp::query_sm_resp>(q.pdu->body).message_state == 2);
+}
