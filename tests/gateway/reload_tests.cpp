@@ -36,6 +36,11 @@ void run_traffic(gateway_env& env, std::size_t total, std::atomic<std::size_t>& 
         auto e = env.connect();
         std::size_t outstanding = 0;
         for (std::size_t i = 0; i < total; ++i) {
+            if (i == total / 2) {
+                // The reload happens while the first half is in flight; the second half waits
+                // for it so some traffic surely runs under the new config on any machine.
+                wait_until([&] { return switch_seen.load(); }, 30s, "the reload");
+            }
             if (switch_seen.load() && first_after_switch.load() == SIZE_MAX) {
                 first_after_switch = i;
             }
