@@ -289,8 +289,8 @@ void bench_lifecycle(const config& c) {
     const auto secs = seconds_since(t0);
     const auto cpu = cpu_seconds() - cpu0;
     const auto s = st->stats();
-    fmt::print("lifecycle (sync={}, window={}, group_max_commits={}, one writer thread)\n",
-               to_string(c.sync), c.window, st->options().group_max_commits);
+    fmt::print("lifecycle (sync={}, window={}, group_max_commits={}, one writer thread, {})\n",
+               to_string(c.sync), c.window, st->options().group_max_commits, st->compression());
     fmt::print(
         "  {} lifecycles in {:.2f}s: {:.0f} lifecycles/s ({:.0f} acknowledged commits/s), "
         "failures={}\n",

@@ -283,6 +283,8 @@ commit_stats store::stats() const {
     return s;
 }
 
+std::string_view store::compression() const noexcept { return impl_->db->compression(); }
+
 std::uint64_t store::disk_usage() const {
     std::uint64_t total = 0;
     std::error_code ec;

@@ -137,8 +137,11 @@ public:
     [[nodiscard]] std::error_code compact();
     [[nodiscard]] std::error_code flush();
     [[nodiscard]] commit_stats stats() const;
-    // Live SST bytes plus WAL bytes.
+    // Bytes of every file in the store directory (tables, WAL, manifest, logs).
     [[nodiscard]] std::uint64_t disk_usage() const;
+    // The compression chosen at open from what the RocksDB build supports, e.g.
+    // "LZ4 (bottommost ZSTD)"; for the startup log.
+    [[nodiscard]] std::string_view compression() const noexcept;
 
     struct impl;
 
