@@ -2,8 +2,8 @@
 // Prometheus scrape them); everything else needs the bearer token. The route groups live in
 // admin_optouts.cpp, admin_consents.cpp, admin_records.cpp and admin_ops.cpp.
 
-#include <boost/json.hpp>
 #include <prometheus/text_serializer.h>
+#include <boost/json.hpp>
 
 #include "admin_handlers.hpp"
 #include "admin_routes.hpp"

@@ -10,8 +10,8 @@
 #include <array>
 #include <sstream>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "admin_handlers.hpp"
 #include "admin_routes.hpp"
@@ -114,12 +114,12 @@ http_response put_consent(core& c, const admin_request& r, const route_match& m)
     const auto& msisdn = m.params.at("msisdn");
     check_target(brand, msisdn);
     const auto k = class_of(m);
-    auto body = read_json_object(
-        r,
-        {"brand", "msisdn", "class", "status", "type", "program", "granted", "source", "proof",
-         "proof_url", "ip", "user_agent", "double_opt_in", "jurisdiction", "expires", "revoked",
-         "revocation_channel"},
-        false);
+    auto body =
+        read_json_object(r,
+                         {"brand", "msisdn", "class", "status", "type", "program", "granted",
+                          "source", "proof", "proof_url", "ip", "user_agent", "double_opt_in",
+                          "jurisdiction", "expires", "revoked", "revocation_channel"},
+                         false);
     // The path names the record; the body may repeat it but not contradict it.
     const std::array<std::pair<std::string_view, std::string>, 3> named{
         {{"brand", brand}, {"msisdn", msisdn}, {"class", std::string(policy::to_string(k))}}};
@@ -177,13 +177,10 @@ void register_consent_routes(admin_router& router, core& c) {
     router.add("GET", "/v1/consents/{brand}/{msisdn}/{class}", true,
                [&c](const admin_request&, const route_match& m) { return get_consent(c, m); });
     router.add("PUT", "/v1/consents/{brand}/{msisdn}/{class}", true,
-               [&c](const admin_request& r, const route_match& m) {
-                   return put_consent(c, r, m);
-               });
-    router.add("POST", "/v1/consents/import", true,
-               [&c](const admin_request& r, const route_match& m) {
-                   return import_consents(c, r, m);
-               });
+               [&c](const admin_request& r, const route_match& m) { return put_consent(c, r, m); });
+    router.add(
+        "POST", "/v1/consents/import", true,
+        [&c](const admin_request& r, const route_match& m) { return import_consents(c, r, m); });
 }
 
 }  // namespace smppgw::gateway

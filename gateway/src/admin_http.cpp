@@ -119,10 +119,9 @@ void connection::read_header() {
     parser_->body_limit(boost::none);  // bodies are read by the route, bounded there
     expect_continue_ = false;
     stream_.expires_after(header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                self->on_header(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void connection::on_header(beast::error_code ec) {
@@ -138,7 +137,9 @@ void connection::on_header(beast::error_code ec) {
     r.authorized = server_.authorized(req[http::field::authorization]);
     expect_continue_ = beast::iequals(req[http::field::expect], "100-continue");
     auto self = shared_from_this();
-    r.read_body = [self](char* out, std::size_t capacity) { return self->read_body(out, capacity); };
+    r.read_body = [self](char* out, std::size_t capacity) {
+        return self->read_body(out, capacity);
+    };
     r.max_body = max_body_bytes;
     asio::post(server_.workers, [self, r = std::move(r)] {
         auto res = self->server_.router.handle(r);
@@ -210,22 +211,22 @@ void connection::respond(http_response res) {
     res.prepare_payload();
     auto sp = std::make_shared<http_response>(std::move(res));
     stream_.expires_after(write_timeout);
-    http::async_write(stream_, *sp,
-                      [self = shared_from_this(), sp, keep, body_left](beast::error_code ec,
-                                                                      std::size_t) {
-                          if (ec) {
-                              return;
-                          }
-                          if (keep) {
-                              self->read_header();
-                              return;
-                          }
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                          if (body_left) {
-                              self->discard_rest(0);
-                          }
-                      });
+    http::async_write(
+        stream_, *sp,
+        [self = shared_from_this(), sp, keep, body_left](beast::error_code ec, std::size_t) {
+            if (ec) {
+                return;
+            }
+            if (keep) {
+                self->read_header();
+                return;
+            }
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            if (body_left) {
+                self->discard_rest(0);
+            }
+        });
 }
 
 // Reads and drops what the client still sends, bounded in bytes and time, so closing the socket
@@ -235,13 +236,12 @@ void connection::discard_rest(std::size_t discarded) {
         return;
     }
     stream_.expires_after(discard_timeout);
-    stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this(), discarded](beast::error_code ec,
-                                                                  std::size_t n) {
-                                if (!ec) {
-                                    self->discard_rest(discarded + n);
-                                }
-                            });
+    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this(), discarded](
+                                                        beast::error_code ec, std::size_t n) {
+        if (!ec) {
+            self->discard_rest(discarded + n);
+        }
+    });
 }
 
 }  // namespace
@@ -249,7 +249,9 @@ void connection::discard_rest(std::size_t discarded) {
 admin_server::admin_server(core& c, admin_config cfg)
     : impl_(std::make_unique<impl>(c, std::move(cfg))) {}
 
-admin_server::~admin_server() { stop(); }
+admin_server::~admin_server() {
+    stop();
+}
 
 void admin_server::start() {
     beast::error_code ec;
@@ -285,6 +287,8 @@ void admin_server::stop() {
     impl_->workers.join();
 }
 
-std::uint16_t admin_server::port() const noexcept { return impl_->port; }
+std::uint16_t admin_server::port() const noexcept {
+    return impl_->port;
+}
 
 }  // namespace smppgw::gateway

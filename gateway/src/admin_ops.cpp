@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <mutex>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "admin_handlers.hpp"
 #include "admin_routes.hpp"
@@ -66,8 +66,7 @@ http_response reload(core& c, const route_match& m) {
     if (!c.reload(error)) {
         throw api_error(422, "config reload refused, the running config stays: " + error);
     }
-    return json_response(200,
-                         json::object{{"reloaded", true}, {"generation", c.generation()}});
+    return json_response(200, json::object{{"reloaded", true}, {"generation", c.generation()}});
 }
 
 std::uint64_t tree_bytes(const fs::path& dir) {
@@ -99,12 +98,12 @@ http_response checkpoint(core& c, const admin_request& r, const route_match& m) 
     }
     const auto parent = dir.parent_path();
     if (!fs::is_directory(parent, ec)) {
-        throw api_error(400, fmt::format("dir: the parent {} is not an existing directory",
-                                         parent.string()));
+        throw api_error(
+            400, fmt::format("dir: the parent {} is not an existing directory", parent.string()));
     }
     if (const auto err = c.db().checkpoint(dir)) {
-        throw api_error(500, fmt::format("checkpoint into {} failed: {}", dir.string(),
-                                         err.message()));
+        throw api_error(500,
+                        fmt::format("checkpoint into {} failed: {}", dir.string(), err.message()));
     }
     log::info("admin API: store checkpoint written to {}", dir.string());
     return json_response(201, json::object{{"dir", dir.string()}, {"bytes", tree_bytes(dir)}});
@@ -115,20 +114,16 @@ http_response checkpoint(core& c, const admin_request& r, const route_match& m) 
 void register_ops_routes(admin_router& router, core& c) {
     router.add("GET", "/v1/carriers", true,
                [&c](const admin_request&, const route_match& m) { return list_carriers(c, m); });
-    router.add("POST", "/v1/carriers/{name}/pause", true,
-               [&c](const admin_request&, const route_match& m) {
-                   return pause_carrier(c, m, true);
-               });
-    router.add("POST", "/v1/carriers/{name}/resume", true,
-               [&c](const admin_request&, const route_match& m) {
-                   return pause_carrier(c, m, false);
-               });
+    router.add(
+        "POST", "/v1/carriers/{name}/pause", true,
+        [&c](const admin_request&, const route_match& m) { return pause_carrier(c, m, true); });
+    router.add(
+        "POST", "/v1/carriers/{name}/resume", true,
+        [&c](const admin_request&, const route_match& m) { return pause_carrier(c, m, false); });
     router.add("POST", "/v1/reload", true,
                [&c](const admin_request&, const route_match& m) { return reload(c, m); });
     router.add("POST", "/v1/checkpoint", true,
-               [&c](const admin_request& r, const route_match& m) {
-                   return checkpoint(c, r, m);
-               });
+               [&c](const admin_request& r, const route_match& m) { return checkpoint(c, r, m); });
 }
 
 }  // namespace smppgw::gateway

@@ -4,8 +4,8 @@
 // 200 the change is durable and the next submit's policy check sees it. The admin server runs
 // handlers on its own worker threads, so the blocking commit holds up no SMPP session.
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "admin_handlers.hpp"
 #include "admin_routes.hpp"
@@ -30,8 +30,7 @@ target target_of(const route_match& m) {
     return t;
 }
 
-std::optional<policy::optout_record> read_optout(core& c, const target& t,
-                                                 std::string_view brand) {
+std::optional<policy::optout_record> read_optout(core& c, const target& t, std::string_view brand) {
     auto r = c.db().get_optout(brand, t.msisdn);
     if (!r) {
         throw api_error(503, "store read failed: " + r.error().message());
@@ -116,9 +115,10 @@ http_response delete_optout(core& c, const admin_request& r, const route_match& 
         std::string message =
             fmt::format("no opt-out for brand \"{}\" and number {}", t.brand, t.msisdn);
         if (t.brand != policy::all_brands && read_optout(c, t, policy::all_brands)) {
-            message += fmt::format("; an all-brands opt-out (STOPALL) exists: DELETE "
-                                   "/v1/optouts/*/{}",
-                                   t.msisdn);
+            message += fmt::format(
+                "; an all-brands opt-out (STOPALL) exists: DELETE "
+                "/v1/optouts/*/{}",
+                t.msisdn);
         }
         throw api_error(404, message);
     }
@@ -146,14 +146,12 @@ void register_optout_routes(admin_router& router, core& c) {
                [&c](const admin_request&, const route_match& m) { return get_optout(c, m); });
     router.add("PUT", "/v1/optouts/{brand}/{msisdn}", true,
                [&c](const admin_request& r, const route_match& m) { return put_optout(c, r, m); });
-    router.add("DELETE", "/v1/optouts/{brand}/{msisdn}", true,
-               [&c](const admin_request& r, const route_match& m) {
-                   return delete_optout(c, r, m);
-               });
-    router.add("POST", "/v1/optouts/import", true,
-               [&c](const admin_request& r, const route_match& m) {
-                   return import_optouts(c, r, m);
-               });
+    router.add(
+        "DELETE", "/v1/optouts/{brand}/{msisdn}", true,
+        [&c](const admin_request& r, const route_match& m) { return delete_optout(c, r, m); });
+    router.add(
+        "POST", "/v1/optouts/import", true,
+        [&c](const admin_request& r, const route_match& m) { return import_optouts(c, r, m); });
 }
 
 }  // namespace smppgw::gateway

@@ -3,8 +3,8 @@
 
 #include <charconv>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "admin_handlers.hpp"
 #include "admin_routes.hpp"
@@ -42,17 +42,17 @@ http_response get_message(core& c, const route_match& m) {
         throw api_error(503, "store read failed: " + r.error().message());
     }
     if (!*r) {
-        throw api_error(404, fmt::format("no message {} (unknown, or past its retention)",
-                                         m.params.at("id")));
+        throw api_error(
+            404, fmt::format("no message {} (unknown, or past its retention)", m.params.at("id")));
     }
     const auto& rec = **r;
     auto out = to_json(rec);
     json::array decisions;
     if (!rec.msisdn.empty()) {
         // The admission decision and any re-evaluation at release (deferred messages).
-        auto audit = c.db().audit_by_msisdn(rec.msisdn, rec.received - std::chrono::seconds(1),
-                                            c.db().now() + std::chrono::seconds(1),
-                                            message_audit_scan);
+        auto audit =
+            c.db().audit_by_msisdn(rec.msisdn, rec.received - std::chrono::seconds(1),
+                                   c.db().now() + std::chrono::seconds(1), message_audit_scan);
         if (audit) {
             for (const auto& a : *audit) {
                 if (a.id == id) {

@@ -1,7 +1,7 @@
 #include "admin_routes.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <prometheus/text_serializer.h>
+#include <boost/json/serialize.hpp>
 
 #include "core.hpp"
 
@@ -16,7 +16,8 @@ std::vector<std::string> split_path(std::string_view path) {
     std::size_t start = 0;
     while (start <= path.size()) {
         const auto slash = path.find('/', start);
-        const auto part = path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
+        const auto part =
+            path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
         if (!part.empty()) {
             out.emplace_back(part);
         }
@@ -44,7 +45,8 @@ int hex_digit(char c) {
 std::string percent_decode(std::string_view s) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+        if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
+            hex_digit(s[i + 2]) >= 0) {
             out.push_back(static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
             i += 2;
         } else if (s[i] == '+') {
@@ -88,7 +90,9 @@ http_response error_response(unsigned status, std::string_view message, bool kee
     return json_response(status, o, keep_alive);
 }
 
-admin_router::admin_router(core& c) : core_(c) { register_admin_routes(*this, c); }
+admin_router::admin_router(core& c) : core_(c) {
+    register_admin_routes(*this, c);
+}
 
 void admin_router::add(std::string method, std::string pattern, bool needs_token, handler h) {
     auto segments = split_path(pattern);

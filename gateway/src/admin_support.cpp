@@ -5,8 +5,8 @@
 #include <charconv>
 #include <cstring>
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+#include <boost/json/parse.hpp>
 
 #include "smppgw/store/batch.hpp"
 #include "wire.hpp"
@@ -121,9 +121,9 @@ std::optional<time_point> parse_time(std::string_view s) {
 }
 
 void check_msisdn(std::string_view what, std::string_view msisdn) {
-    const bool ok = !msisdn.empty() && msisdn.size() <= 15 &&
-                    std::all_of(msisdn.begin(), msisdn.end(),
-                                [](char c) { return c >= '0' && c <= '9'; });
+    const bool ok =
+        !msisdn.empty() && msisdn.size() <= 15 &&
+        std::all_of(msisdn.begin(), msisdn.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!ok) {
         throw api_error(400, fmt::format("{}: expected E.164 digits without '+' (1-15 digits), "
                                          "got \"{}\"",
@@ -142,8 +142,7 @@ void check_brand(std::string_view brand, bool allow_all_brands) {
 }
 
 json::object read_json_object(const admin_request& r,
-                              std::initializer_list<std::string_view> allowed,
-                              bool body_optional) {
+                              std::initializer_list<std::string_view> allowed, bool body_optional) {
     const auto body = r.body();
     if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
         if (!body_optional) {
@@ -153,8 +152,8 @@ json::object read_json_object(const admin_request& r,
     }
     const auto type = media_type(r.content_type);
     if (!type.empty() && type != "application/json") {
-        throw api_error(415, fmt::format("Content-Type must be application/json, got \"{}\"",
-                                         r.content_type));
+        throw api_error(
+            415, fmt::format("Content-Type must be application/json, got \"{}\"", r.content_type));
     }
     boost::system::error_code ec;
     auto v = json::parse(body, ec);
@@ -320,17 +319,17 @@ json::object to_json(const store::message_record& r) {
 }
 
 json::object to_json(const store::audit_record& r) {
-    return json::object{{"when", format_time(r.when)},
-                        {"message_id", r.id == 0 ? json::value(nullptr)
-                                                 : json::value(format_message_id(r.id))},
-                        {"msisdn", r.msisdn},
-                        {"account", r.account},
-                        {"brand", r.brand},
-                        {"check", r.check},
-                        {"verdict", store::to_string(r.verdict)},
-                        {"command_status", fmt::format("0x{:08x}", r.command_status)},
-                        {"reason", r.reason},
-                        {"defer_until", opt_time(r.defer_until)}};
+    return json::object{
+        {"when", format_time(r.when)},
+        {"message_id", r.id == 0 ? json::value(nullptr) : json::value(format_message_id(r.id))},
+        {"msisdn", r.msisdn},
+        {"account", r.account},
+        {"brand", r.brand},
+        {"check", r.check},
+        {"verdict", store::to_string(r.verdict)},
+        {"command_status", fmt::format("0x{:08x}", r.command_status)},
+        {"reason", r.reason},
+        {"defer_until", opt_time(r.defer_until)}};
 }
 
 // ---- imports -----------------------------------------------------------------------------------
@@ -363,8 +362,7 @@ body_streambuf::int_type body_streambuf::underflow() {
             line_length_ += first_at;
         } else {
             const void* last = memrchr(data, '\n', n);
-            line_length_ =
-                n - static_cast<std::size_t>(static_cast<const char*>(last) - data) - 1;
+            line_length_ = n - static_cast<std::size_t>(static_cast<const char*>(last) - data) - 1;
         }
     }
     if (line_length_ > max_line) {
@@ -402,8 +400,8 @@ store::import_options import_options_for(const admin_request& r, const route_mat
         if (it->second == "strict") {
             o.mode = store::import_mode::strict;
         } else if (it->second != "lenient") {
-            throw api_error(400, fmt::format("mode: expected lenient or strict, got \"{}\"",
-                                             it->second));
+            throw api_error(
+                400, fmt::format("mode: expected lenient or strict, got \"{}\"", it->second));
         }
     }
     o.dry_run = query_bool(m, "dry_run", false);
@@ -423,17 +421,18 @@ http_response import_response(const store::import_report& rep, const store::impo
         errors.push_back(json::object{{"line", e.line}, {"reason", e.reason}});
     }
     const bool stream_broken = !body.error().empty();
-    json::object out{{"format", o.format == store::file_format::csv ? "csv" : "jsonl"},
-                     {"mode", o.mode == store::import_mode::strict ? "strict" : "lenient"},
-                     {"dry_run", o.dry_run},
-                     {"bytes", body.bytes()},
-                     {"lines", rep.lines},
-                     {"rows", rep.rows},
-                     {o.dry_run ? "valid" : "imported", rep.imported},
-                     {"skipped", rep.skipped},
-                     {"aborted", rep.aborted},
-                     {"errors", std::move(errors)},
-                     {"errors_truncated", rep.skipped + (rep.aborted ? 1U : 0U) > rep.errors.size()}};
+    json::object out{
+        {"format", o.format == store::file_format::csv ? "csv" : "jsonl"},
+        {"mode", o.mode == store::import_mode::strict ? "strict" : "lenient"},
+        {"dry_run", o.dry_run},
+        {"bytes", body.bytes()},
+        {"lines", rep.lines},
+        {"rows", rep.rows},
+        {o.dry_run ? "valid" : "imported", rep.imported},
+        {"skipped", rep.skipped},
+        {"aborted", rep.aborted},
+        {"errors", std::move(errors)},
+        {"errors_truncated", rep.skipped + (rep.aborted ? 1U : 0U) > rep.errors.size()}};
     if (stream_broken) {
         out["error"] = "request body: " + body.error() +
                        "; rows before the failure were committed in chunks of " +

@@ -75,8 +75,8 @@ std::string join(std::initializer_list<std::string_view> parts) {
     return key;
 }
 
-prometheus::Counter& labeled(prometheus::Family<prometheus::Counter>& family,
-                             std::string_view name, std::string_view value) {
+prometheus::Counter& labeled(prometheus::Family<prometheus::Counter>& family, std::string_view name,
+                             std::string_view value) {
     return cached(family, join({value}), {{std::string(name), std::string(value)}});
 }
 
@@ -403,9 +403,9 @@ std::vector<prometheus::MetricFamily> metrics::store_families(const store::commi
     write.metric.emplace_back().histogram = to_histogram(s.write_latency_us, 1e-6);
     out.push_back(std::move(write));
 
-    auto batch = family("smppgw_store_batch_size",
-                        "Batches merged into one RocksDB write by group commit",
-                        MetricType::Histogram);
+    auto batch =
+        family("smppgw_store_batch_size", "Batches merged into one RocksDB write by group commit",
+               MetricType::Histogram);
     batch.metric.emplace_back().histogram = to_histogram(s.group_size, 1.0);
     out.push_back(std::move(batch));
 
@@ -450,8 +450,8 @@ std::vector<prometheus::MetricFamily> metrics::process_families() {
         const auto seconds = [](const timeval& tv) {
             return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
         };
-        auto cpu = family("process_cpu_seconds_total", "User plus system CPU time",
-                          MetricType::Counter);
+        auto cpu =
+            family("process_cpu_seconds_total", "User plus system CPU time", MetricType::Counter);
         cpu.metric.push_back(counter_value(seconds(usage.ru_utime) + seconds(usage.ru_stime)));
         out.push_back(std::move(cpu));
     }
@@ -463,8 +463,7 @@ std::vector<prometheus::MetricFamily> metrics::process_families() {
         auto rss = family("process_resident_memory_bytes", "Resident set size", MetricType::Gauge);
         rss.metric.push_back(gauge_value(static_cast<double>(resident) * page));
         out.push_back(std::move(rss));
-        auto vsz = family("process_virtual_memory_bytes", "Virtual memory size",
-                          MetricType::Gauge);
+        auto vsz = family("process_virtual_memory_bytes", "Virtual memory size", MetricType::Gauge);
         vsz.metric.push_back(gauge_value(static_cast<double>(pages) * page));
         out.push_back(std::move(vsz));
     }
@@ -483,8 +482,8 @@ std::vector<prometheus::MetricFamily> metrics::process_families() {
         max.metric.push_back(gauge_value(static_cast<double>(limit.rlim_cur)));
         out.push_back(std::move(max));
     }
-    auto start = family("process_start_time_seconds", "Process start as a Unix time",
-                        MetricType::Gauge);
+    auto start =
+        family("process_start_time_seconds", "Process start as a Unix time", MetricType::Gauge);
     start.metric.push_back(gauge_value(process_start_time()));
     out.push_back(std::move(start));
     return out;

@@ -68,7 +68,9 @@ public:
     metrics();
 
     [[nodiscard]] prometheus::Registry& registry() noexcept { return *registry_; }
-    [[nodiscard]] std::shared_ptr<prometheus::Registry> registry_ptr() noexcept { return registry_; }
+    [[nodiscard]] std::shared_ptr<prometheus::Registry> registry_ptr() noexcept {
+        return registry_;
+    }
 
     void pdu(face f, direction d, smpp::command_id id, smpp::command_status status);
     prometheus::Gauge& binds(std::string_view account, std::string_view bind_type);
@@ -92,14 +94,14 @@ public:
     prometheus::Counter& lockouts(std::string_view scope);
 
     // Stage latencies and queue gauges, resolved once.
-    prometheus::Histogram& submit_response;   // upstream submit -> submit_sm_resp
-    prometheus::Histogram& carrier_ack;       // accepted -> carrier submit_sm_resp
-    prometheus::Histogram& submit_to_receipt; // accepted -> receipt from the carrier
-    prometheus::Histogram& policy_evaluation; // one chain evaluation
+    prometheus::Histogram& submit_response;    // upstream submit -> submit_sm_resp
+    prometheus::Histogram& carrier_ack;        // accepted -> carrier submit_sm_resp
+    prometheus::Histogram& submit_to_receipt;  // accepted -> receipt from the carrier
+    prometheus::Histogram& policy_evaluation;  // one chain evaluation
     // Set at scrape time from the store's deferred index (collect()).
     prometheus::Gauge& deferred_messages;
-    prometheus::Gauge& pending_messages;      // accepted, not yet acknowledged by a carrier
-    prometheus::Gauge& ready;                 // 1 when /readyz would say ready
+    prometheus::Gauge& pending_messages;  // accepted, not yet acknowledged by a carrier
+    prometheus::Gauge& ready;             // 1 when /readyz would say ready
     prometheus::Gauge& config_generation;
     prometheus::Counter& config_reloads_ok;
     prometheus::Counter& config_reloads_failed;

@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "support/gateway_env.hpp"
 
@@ -64,8 +64,9 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
         const auto check = admin.get("/v1/optouts/acme/12125550001");
         REQUIRE(check.status == 200);
         CHECK(check.json().at("opted_out").as_bool() == false);
-        CHECK(admin.get("/v1/carriers").json().at("carriers").as_array()[0].at("paused").as_bool() ==
-              false);
+        CHECK(
+            admin.get("/v1/carriers").json().at("carriers").as_array()[0].at("paused").as_bool() ==
+            false);
     }
     SECTION("unknown paths are 404, wrong methods 405 with Allow") {
         const auto missing = admin.get("/v1/nothing-here");
@@ -80,7 +81,8 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
         CHECK(get_reload.header("allow") == "POST");
         const auto post_optout = admin.request("POST", "/v1/optouts/acme/12125550001");
         CHECK(post_optout.status == 405);
-        CHECK_THAT(post_optout.header("allow"), Catch::Contains("PUT") && Catch::Contains("DELETE"));
+        CHECK_THAT(post_optout.header("allow"),
+                   Catch::Contains("PUT") && Catch::Contains("DELETE"));
     }
     SECTION("bad JSON and bad values are 4xx with a reason, and change nothing") {
         const std::string target = "/v1/optouts/acme/12125550002";
@@ -98,8 +100,8 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
         const auto bad_time = admin.request("PUT", target, R"({"when": "yesterday"})");
         CHECK(bad_time.status == 400);
         CHECK_THAT(error_of(bad_time), Catch::Contains("when"));
-        const auto form = admin.request("PUT", target, "keyword=STOP",
-                                        "application/x-www-form-urlencoded");
+        const auto form =
+            admin.request("PUT", target, "keyword=STOP", "application/x-www-form-urlencoded");
         CHECK(form.status == 415);
         const auto bad_number = admin.request("PUT", "/v1/optouts/acme/%2B1212555");
         CHECK(bad_number.status == 400);
@@ -116,8 +118,7 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
         CHECK(admin.get("/v1/audit?from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z").status ==
               400);
         CHECK(admin.request("POST", "/v1/carriers/nope/pause").status == 404);
-        CHECK(admin.request("PUT", "/v1/consents/acme/12125550002/marketing",
-                            R"({"proof": "x"})")
+        CHECK(admin.request("PUT", "/v1/consents/acme/12125550002/marketing", R"({"proof": "x"})")
                   .status == 400);
     }
 }
@@ -216,8 +217,9 @@ TEST_CASE("admin API: consents get and put", "[daemon][admin]") {
         CHECK(admin.get(base + "/transactional").status == 404);
     }
     SECTION("a revocation and the history") {
-        REQUIRE(admin.request("PUT", base + "/promotional",
-                              R"({"status": "revoked", "granted": "2024-05-01T12:00:00Z",
+        REQUIRE(admin
+                    .request("PUT", base + "/promotional",
+                             R"({"status": "revoked", "granted": "2024-05-01T12:00:00Z",
                                   "revoked": "2024-06-01T00:00:00Z",
                                   "revocation_channel": "API"})")
                     .status == 200);
@@ -235,7 +237,8 @@ TEST_CASE("admin API: consents get and put", "[daemon][admin]") {
     }
 }
 
-TEST_CASE("admin API: a large consent import streams in bounded memory", "[daemon][admin][import]") {
+TEST_CASE("admin API: a large consent import streams in bounded memory",
+          "[daemon][admin][import]") {
     gateway_env env;
     const auto admin = env.admin();
     constexpr std::size_t rows = 200'000;
@@ -343,9 +346,9 @@ TEST_CASE("admin API: CSV imports, strict mode and dry runs", "[daemon][admin][i
         CHECK(e->submit("12125550303", "bad row, not imported").status == 0);
     }
     SECTION("a bad header or format is refused") {
-        const auto header = admin.request("POST", "/v1/optouts/import",
-                                          "number,brand,when\n1,acme,2024-05-01T12:00:00Z\n",
-                                          "text/csv");
+        const auto header =
+            admin.request("POST", "/v1/optouts/import",
+                          "number,brand,when\n1,acme,2024-05-01T12:00:00Z\n", "text/csv");
         CHECK(header.status == 422);
         CHECK_THAT(std::string(header.json().at("errors").as_array()[0].at("reason").as_string()),
                    Catch::Contains("number"));
@@ -387,7 +390,8 @@ TEST_CASE("admin API: reload and checkpoint", "[daemon][admin]") {
     const auto admin = env.admin();
 
     SECTION("an invalid config is refused and the old one stays") {
-        write_file(env.config_path, env.config_text("[[routes]]\nprefix = \"\"\ncarriers = [\"x\"]\n"));
+        write_file(env.config_path,
+                   env.config_text("[[routes]]\nprefix = \"\"\ncarriers = [\"x\"]\n"));
         const auto r = admin.request("POST", "/v1/reload");
         CHECK(r.status == 422);
         CHECK_THAT(error_of(r), Catch::Contains("unknown carrier"));
@@ -414,9 +418,10 @@ TEST_CASE("admin API: reload and checkpoint", "[daemon][admin]") {
         CHECK(again.status == 409);
         CHECK_THAT(error_of(again), Catch::Contains("exists"));
         CHECK(admin.request("POST", "/v1/checkpoint", R"({"dir": "relative/path"})").status == 400);
-        CHECK(admin.request("POST", "/v1/checkpoint",
-                            json::serialize(json::object{
-                                {"dir", (env.dir.path() / "missing" / "ckpt").string()}}))
+        CHECK(admin
+                  .request("POST", "/v1/checkpoint",
+                           json::serialize(json::object{
+                               {"dir", (env.dir.path() / "missing" / "ckpt").string()}}))
                   .status == 400);
         CHECK(admin.request("POST", "/v1/checkpoint", "{}").status == 400);
         CHECK(admin.request("POST", "/v1/checkpoint").status == 400);

@@ -91,20 +91,22 @@ TEST_CASE("bad values report their key path and line", "[config]") {
                        "server.shutdown_grace", 3);
     }
     SECTION("bad address in an array of tables") {
-        expect_problem(replace(base_config, "address = \"127.0.0.1:2776\"", "address = \"nowhere\""),
-                       "carriers[0].address", 14);
+        expect_problem(
+            replace(base_config, "address = \"127.0.0.1:2776\"", "address = \"nowhere\""),
+            "carriers[0].address", 14);
     }
     SECTION("bad enum") {
-        expect_problem(replace(base_config, "system_id = \"gw\"", "system_id = \"gw\"\nbind_mode = \"rx\""),
-                       "carriers[0].bind_mode", 16);
+        expect_problem(
+            replace(base_config, "system_id = \"gw\"", "system_id = \"gw\"\nbind_mode = \"rx\""),
+            "carriers[0].bind_mode", 16);
     }
     SECTION("carrier window zero") {
         expect_problem(replace(base_config, "system_id = \"gw\"", "system_id = \"gw\"\nwindow = 0"),
                        "carriers[0].window", 16);
     }
     SECTION("password hash that is not crypt(3)") {
-        expect_problem(replace(base_config, "$6$salt$hash", "plaintext"), "accounts[0].password_hash",
-                       9);
+        expect_problem(replace(base_config, "$6$salt$hash", "plaintext"),
+                       "accounts[0].password_hash", 9);
     }
     SECTION("route prefix with a plus") {
         expect_problem(replace(base_config, "prefix = \"\"", "prefix = \"+1\""), "routes[0].prefix",
@@ -161,8 +163,8 @@ TEST_CASE("cross-section checks name the key", "[config]") {
         CHECK_THAT(list[0].message, Catch::Contains("twice"));
     }
     SECTION("routes to unknown carriers") {
-        const auto list = problems_of(replace(base_config, "carriers = [\"sim\"]",
-                                              "carriers = [\"sim\", \"nope\"]"));
+        const auto list = problems_of(
+            replace(base_config, "carriers = [\"sim\"]", "carriers = [\"sim\", \"nope\"]"));
         REQUIRE(list.size() == 1);
         CHECK(list[0].key == "routes[0].carriers");
         CHECK_THAT(list[0].message, Catch::Contains("nope"));
@@ -185,8 +187,8 @@ TEST_CASE("cross-section problems carry a line", "[config][!shouldfail]") {
                                  "system_id = \"x\"\n");
     REQUIRE(dup.size() == 1);
     CHECK(dup[0].line == 25);  // the second name = "sim"
-    const auto route = problems_of(replace(base_config, "carriers = [\"sim\"]",
-                                           "carriers = [\"nope\"]"));
+    const auto route =
+        problems_of(replace(base_config, "carriers = [\"sim\"]", "carriers = [\"nope\"]"));
     REQUIRE(route.size() == 1);
     CHECK(route[0].line == 19);
 }

@@ -15,7 +15,9 @@ using namespace smppgw::test;
 
 constexpr std::size_t submits = 25;
 
-std::string number(std::size_t i) { return fmt::format("1212555{:04}", i); }
+std::string number(std::size_t i) {
+    return fmt::format("1212555{:04}", i);
+}
 
 }  // namespace
 
@@ -40,7 +42,8 @@ TEST_CASE("metrics count known traffic exactly", "[daemon][metrics]") {
         [&] {
             m = env.scrape();
             return metric_sum(m, "smppgw_pdus_total",
-                              {{"face", "upstream"}, {"direction", "in"},
+                              {{"face", "upstream"},
+                               {"direction", "in"},
                                {"command", "deliver_sm_resp"}}) == n &&
                    metric_sum(m, "smppgw_outbox_depth", {{"account", "test"}}) == 0 &&
                    metric_sum(m, "smppgw_queue_depth", {{"queue", "awaiting_carrier"}}) == 0;
@@ -48,38 +51,43 @@ TEST_CASE("metrics count known traffic exactly", "[daemon][metrics]") {
         10s, "receipt acknowledgements in /metrics");
 
     SECTION("messages and PDUs by command and status") {
-        CHECK(metric_sum(m, "smppgw_messages_total", {{"account", "test"}, {"outcome", "accepted"}}) ==
-              n);
+        CHECK(metric_sum(m, "smppgw_messages_total",
+                         {{"account", "test"}, {"outcome", "accepted"}}) == n);
         CHECK(metric_sum(m, "smppgw_pdus_total",
-                         {{"face", "upstream"}, {"direction", "in"}, {"command", "submit_sm"}}) == n);
+                         {{"face", "upstream"}, {"direction", "in"}, {"command", "submit_sm"}}) ==
+              n);
         CHECK(metric_sum(m, "smppgw_pdus_total",
                          {{"face", "upstream"},
                           {"direction", "out"},
                           {"command", "submit_sm_resp"},
                           {"status", "ESME_ROK"}}) == n);
-        CHECK(metric_sum(m, "smppgw_pdus_total",
-                         {{"face", "upstream"}, {"direction", "in"},
-                          {"command", "bind_transceiver"}}) == 1);
+        CHECK(metric_sum(
+                  m, "smppgw_pdus_total",
+                  {{"face", "upstream"}, {"direction", "in"}, {"command", "bind_transceiver"}}) ==
+              1);
         CHECK(metric_sum(m, "smppgw_pdus_total",
                          {{"face", "upstream"}, {"direction", "out"}, {"command", "deliver_sm"}}) ==
               n);
         CHECK(metric_sum(m, "smppgw_pdus_total",
-                         {{"face", "carrier"}, {"direction", "out"}, {"command", "submit_sm"}}) == n);
+                         {{"face", "carrier"}, {"direction", "out"}, {"command", "submit_sm"}}) ==
+              n);
         CHECK(metric_sum(m, "smppgw_pdus_total",
                          {{"face", "carrier"},
                           {"direction", "in"},
                           {"command", "submit_sm_resp"},
                           {"status", "ESME_ROK"}}) == n);
         CHECK(metric_sum(m, "smppgw_pdus_total",
-                         {{"face", "carrier"}, {"direction", "in"}, {"command", "deliver_sm"}}) == n);
+                         {{"face", "carrier"}, {"direction", "in"}, {"command", "deliver_sm"}}) ==
+              n);
     }
     SECTION("binds, carriers, receipts, policy") {
-        CHECK(metric_sum(m, "smppgw_binds", {{"account", "test"}, {"bind_type", "transceiver"}}) == 1);
+        CHECK(metric_sum(m, "smppgw_binds", {{"account", "test"}, {"bind_type", "transceiver"}}) ==
+              1);
         CHECK(metric_sum(m, "smppgw_carrier_binds", {{"carrier", "sim"}}) == 1);
-        CHECK(metric_sum(m, "smppgw_carrier_submits_total", {{"carrier", "sim"}, {"outcome", "ok"}}) ==
-              n);
-        CHECK(metric_sum(m, "smppgw_receipts_total", {{"carrier", "sim"}, {"outcome", "DELIVRD"}}) ==
-              n);
+        CHECK(metric_sum(m, "smppgw_carrier_submits_total",
+                         {{"carrier", "sim"}, {"outcome", "ok"}}) == n);
+        CHECK(metric_sum(m, "smppgw_receipts_total",
+                         {{"carrier", "sim"}, {"outcome", "DELIVRD"}}) == n);
         CHECK(metric_sum(m, "smppgw_policy_decisions_total", {{"verdict", "accept"}}) == n);
         CHECK(metric_sum(m, "smppgw_receipt_match_failures_total") == 0);
         CHECK(metric_sum(m, "smppgw_carrier_window_occupancy", {{"carrier", "sim"}}) == 0);
@@ -127,8 +135,8 @@ TEST_CASE("metrics count known traffic exactly", "[daemon][metrics]") {
                 return metric_sum(m, "smppgw_binds", {{"account", "test"}}) == 0;
             },
             10s, "the bind gauge to drop after unbind");
-        CHECK(metric_sum(m, "smppgw_messages_total", {{"account", "test"}, {"outcome", "rejected"}}) ==
-              1);
+        CHECK(metric_sum(m, "smppgw_messages_total",
+                         {{"account", "test"}, {"outcome", "rejected"}}) == 1);
         CHECK(metric_sum(m, "smppgw_policy_decisions_total",
                          {{"check", "optout"}, {"verdict", "reject"}}) == 1);
         CHECK(metric_sum(m, "smppgw_pdus_total",
@@ -137,8 +145,10 @@ TEST_CASE("metrics count known traffic exactly", "[daemon][metrics]") {
                           {"command", "submit_sm_resp"},
                           {"status", "0x00000410"}}) +
                   metric_sum(m, "smppgw_pdus_total",
-                             {{"face", "upstream"}, {"direction", "out"},
-                              {"command", "submit_sm_resp"}, {"status", "opted_out"}}) ==
+                             {{"face", "upstream"},
+                              {"direction", "out"},
+                              {"command", "submit_sm_resp"},
+                              {"status", "opted_out"}}) ==
               1);
     }
 }

@@ -57,7 +57,8 @@ TEST_CASE("store families are named by Prometheus conventions", "[metrics]") {
     CHECK(names.contains("smppgw_store_commits_total"));
     CHECK(names.contains("smppgw_store_commit_queue_depth"));
     prometheus::TextSerializer serializer;
-    const auto samples = smppgw::test::parse_metrics(serializer.Serialize(metrics::store_families(s)));
+    const auto samples =
+        smppgw::test::parse_metrics(serializer.Serialize(metrics::store_families(s)));
     CHECK(smppgw::test::metric_sum(samples, "smppgw_store_commits_total", {{"result", "ok"}}) == 7);
     CHECK(smppgw::test::metric_sum(samples, "smppgw_store_commits_total", {{"result", "failed"}}) ==
           2);
@@ -90,7 +91,8 @@ TEST_CASE("a scrape without a store has the registry and the process", "[metrics
     m.receipts("sim", "other-garbage").Increment();
     prometheus::TextSerializer serializer;
     const auto samples = smppgw::test::parse_metrics(serializer.Serialize(m.collect(nullptr)));
-    CHECK(smppgw::test::metric_sum(samples, "smppgw_messages_total", {{"outcome", "accepted"}}) == 1);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_messages_total", {{"outcome", "accepted"}}) ==
+          1);
     CHECK(smppgw::test::metric_sum(samples, "smppgw_receipts_total", {{"outcome", "other"}}) == 2);
     CHECK(smppgw::test::metric_sum(samples, "process_resident_memory_bytes") > 0);
     CHECK(smppgw::test::metric_sum(samples, "process_start_time_seconds") > 1.6e9);

@@ -91,9 +91,8 @@ TEST_CASE("reload moves a route under traffic without losing a message", "[daemo
     std::atomic<bool> switch_seen{false};
     std::atomic<std::size_t> first_after_switch{SIZE_MAX};
     traffic_result result;
-    std::thread traffic([&] {
-        run_traffic(env, total, sent, switch_seen, first_after_switch, result);
-    });
+    std::thread traffic(
+        [&] { run_traffic(env, total, sent, switch_seen, first_after_switch, result); });
     // Joined on every exit path, also when a REQUIRE below throws.
     struct joiner {
         std::thread& t;
@@ -179,8 +178,7 @@ TEST_CASE("SIGHUP with an invalid config keeps the running one", "[daemon][reloa
 
     // The same bind goes on; the old route still sends to A.
     REQUIRE(e->submit("12125557001", "reload-token-000001").status == 0);
-    wait_until(
-        [&] { return recorded_texts(env.sims.at("a").record).size() == 2; }, 20s,
-        "both messages at carrier A");
+    wait_until([&] { return recorded_texts(env.sims.at("a").record).size() == 2; }, 20s,
+               "both messages at carrier A");
     CHECK(recorded_texts(env.sims.at("b").record).empty());
 }

@@ -18,9 +18,16 @@ gateway_env::gateway_env(gateway_options o)
         auto& sim = sims[name];
         const auto port_file = dir.path() / (name + ".port");
         sim.record = dir.path() / (name + ".record");
-        std::vector<std::string> argv{SMSC_SIM_BINARY, "--port", "0", "--port-file",
-                                      port_file.string(), "--record", sim.record.string(),
-                                      "--record-text", "--receipt-delay", "20ms"};
+        std::vector<std::string> argv{SMSC_SIM_BINARY,
+                                      "--port",
+                                      "0",
+                                      "--port-file",
+                                      port_file.string(),
+                                      "--record",
+                                      sim.record.string(),
+                                      "--record-text",
+                                      "--receipt-delay",
+                                      "20ms"};
         argv.insert(argv.end(), options.sim_args.begin(), options.sim_args.end());
         sim.process = std::make_unique<child_process>(argv, dir.path() / (name + ".log"));
         wait_until(
@@ -46,8 +53,8 @@ gateway_env::gateway_env(gateway_options o)
     gateway = std::make_unique<child_process>(
         std::vector<std::string>{SMPPGW_BINARY, "run", "--config", config_path.string()},
         dir.path() / "smppgw.log");
-    smpp_port = static_cast<std::uint16_t>(std::stoul(gateway->wait_for_log(
-        std::regex(R"(listening for SMPP on 127\.0\.0\.1:(\d+))"), 30s)));
+    smpp_port = static_cast<std::uint16_t>(std::stoul(
+        gateway->wait_for_log(std::regex(R"(listening for SMPP on 127\.0\.0\.1:(\d+))"), 30s)));
     admin_port = static_cast<std::uint16_t>(std::stoul(gateway->wait_for_log(
         std::regex(R"(admin API and /metrics on http://127\.0\.0\.1:(\d+))"), 30s)));
     // Ready: every carrier bound (readyz says ready once one is; check each).

@@ -24,7 +24,8 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 int remaining_ms(steady::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
     return static_cast<int>(std::max<std::int64_t>(0, left.count()));
 }
 
@@ -122,7 +123,9 @@ std::size_t tcp_connection::read_some(void* out, std::size_t capacity,
 
 // ---- http -----------------------------------------------------------------------------------
 
-boost::json::value http_reply::json() const { return boost::json::parse(body); }
+boost::json::value http_reply::json() const {
+    return boost::json::parse(body);
+}
 
 std::string http_reply::header(const std::string& name) const {
     const auto it = headers.find(lower(name));
@@ -131,8 +134,8 @@ std::string http_reply::header(const std::string& name) const {
 
 namespace {
 
-std::string request_head(const http_client& c, const std::string& method,
-                         const std::string& target, const std::string& content_type,
+std::string request_head(const http_client& c, const std::string& method, const std::string& target,
+                         const std::string& content_type,
                          const std::vector<std::pair<std::string, std::string>>& extra) {
     std::string head = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     head += "Connection: close\r\n";

@@ -48,18 +48,15 @@ struct http_client {
     std::string token;  // sent as "Authorization: Bearer <token>" when not empty
     std::chrono::milliseconds timeout{30'000};
 
-    [[nodiscard]] http_reply request(const std::string& method, const std::string& target,
-                                     const std::string& body = {},
-                                     const std::string& content_type = "application/json",
-                                     std::vector<std::pair<std::string, std::string>> extra = {})
-        const;
+    [[nodiscard]] http_reply request(
+        const std::string& method, const std::string& target, const std::string& body = {},
+        const std::string& content_type = "application/json",
+        std::vector<std::pair<std::string, std::string>> extra = {}) const;
     // A chunked request body produced by `next` (an empty string ends it).
     [[nodiscard]] http_reply stream(const std::string& method, const std::string& target,
                                     const std::string& content_type,
                                     const std::function<std::string()>& next) const;
-    [[nodiscard]] http_reply get(const std::string& target) const {
-        return request("GET", target);
-    }
+    [[nodiscard]] http_reply get(const std::string& target) const { return request("GET", target); }
 };
 
 // Prometheus text format, parsed into series.
@@ -87,7 +84,8 @@ public:
         std::string message_id;
     };
     submit_result submit(const std::string& destination, const std::string& text,
-                         std::uint8_t registered_delivery = 0, const std::string& service_type = {});
+                         std::uint8_t registered_delivery = 0,
+                         const std::string& service_type = {});
     // Pipelined: send now, collect with next_response().
     std::uint32_t send_submit(const std::string& destination, const std::string& text,
                               std::uint8_t registered_delivery = 0,

@@ -120,7 +120,9 @@ int child_process::stop(std::chrono::milliseconds grace) {
     return *exit_code_;
 }
 
-std::string child_process::log() const { return read_file(log_file_); }
+std::string child_process::log() const {
+    return read_file(log_file_);
+}
 
 std::string child_process::wait_for_log(const std::regex& pattern,
                                         std::chrono::milliseconds timeout) {
@@ -135,8 +137,8 @@ std::string child_process::wait_for_log(const std::regex& pattern,
             }
             if (!running()) {
                 throw std::runtime_error(argv_[0] + " exited (" +
-                                         std::to_string(exit_code_.value_or(-1)) +
-                                         "); its log:\n" + text);
+                                         std::to_string(exit_code_.value_or(-1)) + "); its log:\n" +
+                                         text);
             }
             return false;
         },
@@ -162,8 +164,12 @@ std::uint64_t status_field(pid_t pid, const std::string& key) {
 
 }  // namespace
 
-std::uint64_t rss_bytes(pid_t pid) { return status_field(pid, "VmRSS"); }
-std::uint64_t peak_rss_bytes(pid_t pid) { return status_field(pid, "VmHWM"); }
+std::uint64_t rss_bytes(pid_t pid) {
+    return status_field(pid, "VmRSS");
+}
+std::uint64_t peak_rss_bytes(pid_t pid) {
+    return status_field(pid, "VmHWM");
+}
 
 std::string read_file(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
