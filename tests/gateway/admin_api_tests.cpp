@@ -427,3 +427,31 @@ TEST_CASE("admin API: reload and checkpoint", "[daemon][admin]") {
         CHECK(admin.request("POST", "/v1/checkpoint").status == 400);
     }
 }
+
+TEST_CASE("admin API: health checks and scrapes are answered while an import waits for its body",
+          "[daemon][admin][import]") {
+    gateway_env env;
+    const auto admin = env.admin();
+    int chunk = 0;
+    int healthz = 0;
+    int metrics = 0;
+    const auto reply = admin.stream("POST", "/v1/optouts/import", "application/x-ndjson", [&] {
+        if (++chunk == 2) {
+            // The import handler has read the first chunk and now waits for more: other
+            // requests must not queue behind it.
+            healthz = env.open_client().get("/healthz").status;
+            metrics = env.open_client().get("/metrics").status;
+        }
+        if (chunk > 3) {
+            return std::string();
+        }
+        return fmt::format(
+            R"({{"brand":"acme","msisdn":"1212555080{}","when":"2024-05-01T12:00:00Z"}})"
+            "\n",
+            chunk);
+    });
+    CHECK(healthz == 200);
+    CHECK(metrics == 200);
+    REQUIRE(reply.status == 200);
+    CHECK(reply.json().at("imported").as_int64() == 3);
+}
