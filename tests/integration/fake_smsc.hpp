@@ -59,6 +59,9 @@ struct submit_action {
     kind what = kind::answer;
     std::uint32_t status = smpp::status::ESME_ROK;
     std::chrono::milliseconds delay{0};
+    // With `answer` ESME_ROK: the id is chosen on receipt and the receipt sent at once, so it
+    // overtakes the submit_sm_resp that `delay` holds back (carriers do this).
+    bool receipt_first = false;
 };
 
 // One deliver_sm we sent (receipt or MO) and how the daemon answered it.
@@ -192,6 +195,16 @@ public:
         io_.post([this, carrier_id, stat] { queue_receipt(carrier_id, stat); });
     }
 
+    // Queues any deliver_sm the test built (e.g. one part of a concatenated MO).
+    void send_deliver(smpp::pdu p, const std::string& note) {
+        carrier_delivery rec;
+        rec.receipt = smpp::is_receipt(p);
+        rec.text = note;
+        io_.post([this, p = std::move(p), rec]() mutable {
+            queue_delivery(std::move(p), std::move(rec));
+        });
+    }
+
     // ---- observation (snapshots) -------------------------------------------------------------
 
     [[nodiscard]] std::vector<carrier_submit> submits() const {
@@ -307,6 +320,12 @@ private:
                 on_bind(c, s, request);
                 return;
             case smpp::command_id::submit_sm:
+                // Like a real SMSC: only a bound transmitter or transceiver may submit.
+                if (!c->bound || s.state() == smpp::bind_state::bound_rx) {
+                    (void)s.send_response(
+                        smpp::make_response(request, smpp::status::ESME_RINVBNDSTS));
+                    return;
+                }
                 on_submit(c, s, request);
                 return;
             default:
@@ -384,6 +403,12 @@ private:
         cv_.notify_all();
         requests_[index] = request;
         const submit_action act = policy ? policy(rec) : submit_action{};
+        if (act.what == submit_action::kind::answer && act.receipt_first &&
+            act.status == smpp::status::ESME_ROK) {
+            const auto id = next_carrier_id();
+            preassigned_[index] = id;
+            queue_receipt(id, opt_.receipt_stat);
+        }
         switch (act.what) {
             case submit_action::kind::answer:
                 if (act.delay.count() == 0) {
@@ -412,10 +437,14 @@ private:
         }
         auto resp = smpp::make_response(it->second, status);
         std::string id;
+        bool receipt_sent = false;
         if (status == smpp::status::ESME_ROK) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "-%06zu", ++next_id_);
-            id = opt_.id_prefix + buf;
+            if (auto pre = preassigned_.find(index); pre != preassigned_.end()) {
+                id = pre->second;
+                receipt_sent = true;
+            } else {
+                id = next_carrier_id();
+            }
             (void)std::get<smpp::submit_sm_resp>(resp.body).message_id.assign(id);
         }
         if (c->session->send_response(resp)) {
@@ -430,7 +459,7 @@ private:
             rec.answered = status;
             rec.carrier_id = id;
             want_receipt = status == smpp::status::ESME_ROK && opt_.auto_receipts &&
-                           (rec.registered_delivery & 0x03) != 0;
+                           !receipt_sent && (rec.registered_delivery & 0x03) != 0;
             stat = opt_.receipt_stat;
             delay = opt_.receipt_delay;
         }
@@ -439,6 +468,12 @@ private:
         if (want_receipt) {
             after(delay, [this, id, stat] { queue_receipt(id, stat); });
         }
+    }
+
+    std::string next_carrier_id() {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "-%06zu", ++next_id_);
+        return opt_.id_prefix + buf;
     }
 
     void queue_receipt(const std::string& carrier_id, const std::string& stat) {
@@ -604,7 +639,8 @@ private:
     std::size_t rr_ = 0;
     std::size_t next_id_ = 0;
     std::uint64_t next_cookie_ = 0;
-    std::map<std::size_t, smpp::pdu> requests_;  // unanswered submits by submits_ index
+    std::map<std::size_t, smpp::pdu> requests_;       // unanswered submits by submits_ index
+    std::map<std::size_t, std::string> preassigned_;  // receipt_first ids by submits_ index
     std::vector<held_submit> held_;
     std::deque<std::pair<smpp::pdu, std::size_t>> outgoing_;
     std::map<std::uint64_t, smpp::pdu> inflight_pdus_;

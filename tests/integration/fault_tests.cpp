@@ -386,3 +386,212 @@ TEST_CASE("restart mid-traffic with the carrier down: pending work resumes",
           "[integration][restart]") {
     restart_scenario(true);
 }
+
+TEST_CASE("deliveries unanswered when the receiver drops are delivered again",
+          "[integration][outbox]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme tx(gw.smpp_port());
+    bind_ok(tx, smpp::bind_type::transmitter);
+
+    constexpr unsigned n = 6;
+    const auto sent = submit_all(tx, tokened_texts("redo", n));
+    const auto ids = accepted_ids(sent);
+    REQUIRE(ids.size() == n);
+
+    {
+        // This receiver takes the receipts and never answers, then the link breaks.
+        test_esme silent(gw.smpp_port());
+        silent.answer_deliveries_with(test_esme::no_answer);
+        bind_ok(silent, smpp::bind_type::receiver);
+        REQUIRE(silent.wait_deliveries(n));
+        CHECK(keys(receipts_by_id(silent.deliveries())) == ids);
+        silent.drop();
+        REQUIRE(silent.wait_closed());
+    }
+    test_esme rx(gw.smpp_port());
+    bind_ok(rx, smpp::bind_type::receiver);
+    REQUIRE(rx.wait_deliveries(n));
+    CHECK(keys(receipts_by_id(rx.deliveries())) == ids);
+    CHECK(gw.wait_metric_at_least("smppgw_outbox_delivered_total",
+                                  {{"account", "demo"}, {"kind", "dlr"}}, n));
+}
+
+TEST_CASE("receipts in the outbox survive kill -9", "[integration][outbox][restart]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    constexpr unsigned n = 6;
+    std::set<std::string> ids;
+    {
+        test_esme tx(gw.smpp_port());
+        bind_ok(tx, smpp::bind_type::transmitter);
+        ids = accepted_ids(submit_all(tx, tokened_texts("okill", n)));
+        REQUIRE(ids.size() == n);
+        REQUIRE(tx.unbind());
+    }
+    // Acknowledged to the carrier means journaled in the outbox.
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == n; }));
+    gw.kill_hard();
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    test_esme rx(gw.smpp_port());
+    bind_ok(rx, smpp::bind_type::receiver);
+    REQUIRE(rx.wait_deliveries(n));
+    CHECK(keys(receipts_by_id(rx.deliveries())) == ids);
+}
+
+TEST_CASE("SIGTERM mid-traffic: a graceful stop and restart lose nothing",
+          "[integration][restart]") {
+    fake_smsc carrier;
+    auto seen = std::make_shared<std::atomic<unsigned>>(0);
+    carrier.set_policy([seen](const carrier_submit&) {
+        if (++*seen <= 5) {
+            return submit_action{};
+        }
+        return submit_action{submit_action::kind::hold};
+    });
+    auto spec = one_carrier_spec(carrier);
+    spec.carriers[0].window = 8;
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    constexpr unsigned n = 20;
+    std::vector<submitted> sent;
+    {
+        test_esme esme(gw.smpp_port());
+        bind_ok(esme, smpp::bind_type::transceiver);
+        sent = submit_all(esme, tokened_texts("term", n));
+        REQUIRE(carrier.wait([](auto v) { return v.submits().size() >= 8; }));
+        // The daemon unbinds its sessions and stops within its shutdown grace (2 s here).
+        CHECK(gw.terminate());
+        CHECK(esme.wait_closed());
+    }
+    const auto want = accepted_tokens(sent);
+    REQUIRE(want.size() == n);
+    carrier.set_policy({});
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    CHECK(eventually([&] { return all_reached(want, {&carrier}); }, 30s));
+}
+
+TEST_CASE("work awaiting a stalled carrier is capped: ESME_RMSGQFUL beyond the limit",
+          "[integration][throttle]") {
+    fake_smsc carrier;
+    carrier.set_policy(
+        [](const carrier_submit&) { return submit_action{submit_action::kind::hold}; });
+    auto spec = one_carrier_spec(carrier);
+    spec.max_pending_messages = 5;
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    std::vector<std::uint32_t> statuses;
+    for (unsigned i = 0; i < 8; ++i) {
+        statuses.push_back(esme.call(make_submit(account_number, handset(i), "held")).status());
+    }
+    const std::vector<std::uint32_t> expected{0,
+                                              0,
+                                              0,
+                                              0,
+                                              0,
+                                              smpp::status::ESME_RMSGQFUL,
+                                              smpp::status::ESME_RMSGQFUL,
+                                              smpp::status::ESME_RMSGQFUL};
+    CHECK(statuses == expected);
+
+    // The carrier answers: the backlog clears and submits are accepted again.
+    REQUIRE(carrier.wait([](auto v) { return v.submits().size() == 5; }));
+    carrier.set_policy({});
+    carrier.release_held();
+    CHECK(eventually([&] {
+        return esme.call(make_submit(account_number, handset(9), "again")).status() ==
+               smpp::status::ESME_ROK;
+    }));
+    CHECK(gw.metric("smppgw_messages_total", {{"account", "demo"}, {"outcome", "throttled"}}) >= 3);
+}
+
+TEST_CASE("receipts after a restart are correlated from the journal and parts aggregated once",
+          "[integration][restart][receipt]") {
+    fake_smsc carrier;
+    carrier.set_auto_receipts(false);
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    // One single-part message and one long one (GSM, 3 parts), both acknowledged by the carrier.
+    std::string long_text;
+    while (long_text.size() < 400) {
+        long_text += "A long message that needs three parts. ";
+    }
+    long_text.resize(400);
+    std::string short_id;
+    std::string long_id;
+    {
+        test_esme esme(gw.smpp_port());
+        bind_ok(esme, smpp::bind_type::transmitter);
+        const auto a = esme.call(make_submit(account_number, handset(1), "short one"));
+        REQUIRE(a.status() == smpp::status::ESME_ROK);
+        short_id = a.message_id();
+        auto p = make_submit(account_number, handset(2), "");
+        std::get<smpp::submit_sm>(p.body).short_message.clear();
+        p.tlvs.set<smpp::tlv::message_payload>(std::span<const std::uint8_t>(
+            reinterpret_cast<const std::uint8_t*>(long_text.data()), long_text.size()));
+        const auto b = esme.call(p);
+        REQUIRE(b.status() == smpp::status::ESME_ROK);
+        long_id = b.message_id();
+        REQUIRE(carrier.wait([](auto v) { return v.answered_ok() == 4; }));
+        REQUIRE(esme.unbind());
+    }
+    // A clean stop: every carrier id mapping is journaled; the in-memory correlator is gone.
+    REQUIRE(gw.terminate());
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme rx(gw.smpp_port());
+    bind_ok(rx, smpp::bind_type::receiver);
+
+    // The carrier reports every part back to back.
+    for (const auto& s : carrier.submits()) {
+        carrier.send_receipt(s.carrier_id);
+    }
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == 4; }));
+    CHECK(rx.wait_delivery([&](const smpp::pdu& d) { return receipted_id_of(d) == short_id; }));
+    const bool aggregated =
+        rx.wait_delivery([&](const smpp::pdu& d) { return receipted_id_of(d) == long_id; }, 10s);
+    INFO("receipts upstream: " << rx.deliveries().size());
+    CHECK(aggregated);
+
+    // Barrier, then count: exactly one receipt per upstream submit.
+    {
+        test_esme tx(gw.smpp_port());
+        bind_ok(tx, smpp::bind_type::transmitter);
+        const auto m = tx.call(make_submit(account_number, handset(3), "marker"));
+        REQUIRE(m.status() == smpp::status::ESME_ROK);
+        REQUIRE(carrier.wait([](auto v) { return v.answered_ok() == 5; }));
+        carrier.send_receipt(carrier.submits().back().carrier_id);
+        REQUIRE(rx.wait_delivery(
+            [&](const smpp::pdu& d) { return receipted_id_of(d) == m.message_id(); }));
+        // Every part was delivered: so was the message.
+        const auto q = tx.call(make_query(long_id, account_number));
+        REQUIRE(q.pdu);
+        REQUIRE(q.pdu->command_status == smpp::status::ESME_ROK);
+        CHECK(std::get<smpp::query_sm_resp>(q.pdu->body).message_state == 2);
+    }
+    const auto got = receipts_by_id(rx.deliveries());
+    CHECK(got.count(short_id) == 1);
+    CHECK(got.count(long_id) == 1);
+    for (const auto& d : rx.deliveries()) {
+        if (receipted_id_of(d) == long_id) {
+            CHECK(text_of(d).find("sub:003 dlvrd:003") != std::string::npos);
+        }
+    }
+    CHECK(gw.metric("smppgw_receipt_match_failures_total") == 0);
+}

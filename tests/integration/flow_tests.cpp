@@ -186,6 +186,13 @@ TEST_CASE("MO STOP followed at once by a submit to that number is rejected", "[i
     }
     CHECK(to_stopper == 1);
     CHECK(gw.metric("smppgw_policy_decisions_total", {{"verdict", "reject"}}) >= 1);
+
+    // START lifts the opt-out as soon as the daemon has acknowledged it.
+    carrier.send_mo(stopper, account_number, "START");
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == 2; }));
+    const auto again = esme.call(make_submit(account_number, stopper, "Your code 5678"));
+    REQUIRE(again.pdu);
+    CHECK(again.pdu->command_status == smpp::status::ESME_ROK);
 }
 
 TEST_CASE("receipts wait in the outbox while unbound and are delivered on bind",
@@ -314,4 +321,214 @@ TEST_CASE("long UCS-2 message is split for the carrier and its receipts aggregat
     REQUIRE(q.pdu);
     REQUIRE(q.pdu->command_status == smpp::status::ESME_ROK);
     CHECK(std::get<smpp::query_sm_resp>(q.pdu->body).message_state == 2);
+}
+
+TEST_CASE("registered_delivery decides which receipts go upstream", "[integration][receipt]") {
+    fake_smsc carrier;
+    carrier.set_auto_receipts(false);
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    struct probe {
+        std::uint8_t registered_delivery;
+        const char* stat;
+        bool expect_receipt;
+    };
+    const std::vector<probe> probes{{0, "DELIVRD", false}, {1, "DELIVRD", true},
+                                    {2, "DELIVRD", false}, {2, "UNDELIV", true},
+                                    {1, "EXPIRED", true},  {0, "UNDELIV", false}};
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+        const auto r = esme.call(make_submit(account_number, handset(80 + static_cast<unsigned>(i)),
+                                             "probe", probes[i].registered_delivery));
+        REQUIRE(r.status() == smpp::status::ESME_ROK);
+        ids.push_back(r.message_id());
+    }
+    REQUIRE(carrier.wait([&](auto v) { return v.answered_ok() == probes.size(); }));
+    for (const auto& s : carrier.submits()) {
+        const auto i = std::stoul(s.destination.substr(7)) - 1080;
+        carrier.send_receipt(s.carrier_id, probes.at(i).stat);
+    }
+    REQUIRE(carrier.wait([&](auto v) { return v.deliveries_acked() == probes.size(); }));
+
+    // Barrier: the marker's receipt is journaled after all of the above.
+    const auto marker = esme.call(make_submit(account_number, handset(99), "marker"));
+    REQUIRE(marker.status() == smpp::status::ESME_ROK);
+    REQUIRE(carrier.wait([](auto v) { return v.answered_ok() == 7; }));
+    for (const auto& s : carrier.submits()) {
+        if (s.destination == handset(99)) {
+            carrier.send_receipt(s.carrier_id);
+        }
+    }
+    REQUIRE(esme.wait_delivery(
+        [&](const smpp::pdu& d) { return receipted_id_of(d) == marker.message_id(); }));
+
+    const auto got = receipts_by_id(esme.deliveries());
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+        INFO("registered_delivery " << int{probes[i].registered_delivery} << ", carrier stat "
+                                    << probes[i].stat);
+        CHECK(got.count(ids[i]) == (probes[i].expect_receipt ? 1U : 0U));
+    }
+    // The receipts that were wanted say what happened.
+    for (const auto& d : esme.deliveries()) {
+        if (receipted_id_of(d) == ids[4]) {
+            CHECK(text_of(d).find("stat:EXPIRED") != std::string::npos);
+        }
+        if (receipted_id_of(d) == ids[3]) {
+            CHECK(text_of(d).find("stat:UNDELIV") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("a receipt that overtakes its submit_sm_resp is relayed under our id",
+          "[integration][receipt]") {
+    fake_smsc carrier;
+    carrier.set_policy([](const carrier_submit&) {
+        submit_action a;
+        a.delay = 300ms;
+        a.receipt_first = true;
+        return a;
+    });
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    constexpr unsigned n = 5;
+    const auto sent = submit_all(esme, tokened_texts("early", n));
+    std::map<std::string, std::string> id_by_destination;
+    for (const auto& s : sent) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        id_by_destination[s.destination] = s.reply.message_id();
+    }
+    REQUIRE(esme.wait_deliveries(n));
+    for (const auto& d : esme.deliveries()) {
+        const auto& dm = std::get<smpp::deliver_sm>(d.body);
+        CHECK(receipted_id_of(d) == id_by_destination.at(std::string(dm.source_addr.view())));
+    }
+    CHECK(carrier.wait([](auto v) { return v.deliveries_acked() == n; }));
+    CHECK(gw.metric("smppgw_receipt_match_failures_total") == 0);
+}
+
+TEST_CASE("carrier bound as TX+RX: receipts and MOs arrive on the receiver bind",
+          "[integration][receipt][mo]") {
+    fake_smsc carrier;  // refuses submit_sm on a receiver bind, like a real SMSC
+    auto spec = one_carrier_spec(carrier);
+    spec.carriers[0].bind_mode = "tx+rx";
+    spec.carriers[0].sessions = 2;
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    REQUIRE(carrier.wait([](auto v) { return v.bound_now() == 4; }));
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    constexpr unsigned n = 10;
+    const auto sent = submit_all(esme, tokened_texts("txrx", n));
+    std::set<std::string> ids;
+    for (const auto& s : sent) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        ids.insert(s.reply.message_id());
+    }
+    REQUIRE(esme.wait_deliveries(n));
+    std::set<std::string> receipted;
+    for (const auto& [id, count] : receipts_by_id(esme.deliveries())) {
+        receipted.insert(id);
+    }
+    CHECK(receipted == ids);
+    for (const auto& s : carrier.submits()) {
+        CHECK(s.answered == std::optional<std::uint32_t>(smpp::status::ESME_ROK));
+    }
+
+    carrier.send_mo(handset(90), account_number, "Reply via RX");
+    CHECK(esme.wait_delivery([](const smpp::pdu& d) { return text_of(d) == "Reply via RX"; }));
+}
+
+TEST_CASE("a concatenated MO is reassembled and forwarded once", "[integration][mo]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::receiver);
+
+    // 200 GSM characters in two parts with an 8-bit concatenation UDH (reference 0x42), the
+    // second part sent first.
+    std::string text;
+    for (int i = 0; text.size() < 200; ++i) {
+        text += "Part of a long reply " + std::to_string(i) + ". ";
+    }
+    text.resize(200);
+    const std::vector<std::string> chunks{text.substr(0, 153), text.substr(153)};
+    for (const std::uint8_t seq : {std::uint8_t{2}, std::uint8_t{1}}) {
+        smpp::deliver_sm d;
+        d.source_addr_ton = 1;
+        d.source_addr_npi = 1;
+        (void)d.source_addr.assign(handset(95));
+        d.dest_addr_ton = 1;
+        d.dest_addr_npi = 1;
+        (void)d.destination_addr.assign(account_number);
+        d.esm_class = smpp::esm::udhi;
+        d.data_coding = 0;
+        std::vector<std::uint8_t> sm{0x05, 0x00, 0x03, 0x42, 0x02, seq};
+        const auto& chunk = chunks[seq - 1U];
+        sm.insert(sm.end(), chunk.begin(), chunk.end());
+        REQUIRE(d.short_message.assign(std::span<const std::uint8_t>(sm)));
+        smpp::pdu p;
+        p.body = d;
+        carrier.send_deliver(p, "mo part " + std::to_string(seq));
+    }
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == 2; }));
+    REQUIRE(esme.wait_deliveries(1));
+
+    // Barrier: a later MO leaves the outbox after the reassembled one.
+    carrier.send_mo(handset(96), account_number, "after");
+    REQUIRE(esme.wait_delivery([](const smpp::pdu& d) { return text_of(d) == "after"; }));
+    const auto got = esme.deliveries();
+    REQUIRE(got.size() == 2);
+    CHECK(text_of(got[0]) == text);
+    CHECK(std::get<smpp::deliver_sm>(got[0].body).source_addr.view() == handset(95));
+    CHECK(gw.metric("smppgw_mo_messages_total", {{"outcome", "received"}}) == 2);
+}
+
+TEST_CASE("a carrier's permanent refusal becomes a failure receipt upstream",
+          "[integration][receipt]") {
+    fake_smsc carrier;
+    carrier.set_policy([](const carrier_submit& s) {
+        submit_action a;
+        if (s.text.find("refuse") != std::string::npos) {
+            a.status = smpp::status::ESME_RINVDSTADR;
+        }
+        return a;
+    });
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    const auto refused = esme.call(make_submit(account_number, handset(97), "please refuse me"));
+    REQUIRE(refused.status() == smpp::status::ESME_ROK);  // accepted: the carrier decides later
+    const auto id = refused.message_id();
+    REQUIRE(esme.wait_delivery([&](const smpp::pdu& d) { return receipted_id_of(d) == id; }));
+    for (const auto& d : esme.deliveries()) {
+        if (receipted_id_of(d) == id) {
+            const auto t = text_of(d);
+            CHECK(t.find("stat:UNDELIV") != std::string::npos);
+            CHECK(t.find("err:011") != std::string::npos);  // ESME_RINVDSTADR
+            CHECK(d.tlvs.get<smpp::tlv::message_state>() == std::optional<std::uint8_t>(5));
+        }
+    }
+    const auto q = esme.call(make_query(id, account_number));
+    REQUIRE(q.pdu);
+    REQUIRE(q.pdu->command_status == smpp::status::ESME_ROK);
+    CHECK(std::get<smpp::query_sm_resp>(q.pdu->body).message_state == 5);
+    // A permanent error is not retried.
+    CHECK(carrier.submits().size() == 1);
+    CHECK(gw.metric("smppgw_carrier_submits_total",
+                    {{"carrier", "sim"}, {"outcome", "rejected"}}) == 1);
 }

@@ -56,6 +56,7 @@ struct gateway_spec {
     std::vector<carrier_spec> carriers;
     std::vector<route_spec> routes;  // empty: the default route over every carrier, in order
     std::string receipt_park_timeout = "2s";
+    unsigned max_pending_messages = 500000;
     std::string extra_toml;  // appended verbatim
 };
 
@@ -71,7 +72,8 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
                                  std::uint16_t admin_port, const std::filesystem::path& store) {
     std::string t;
     t += "[server]\nthreads = 2\nnode_id = 7\nshutdown_grace = \"2s\"\n";
-    t += fmt::format("receipt_park_timeout = \"{}\"\n\n", spec.receipt_park_timeout);
+    t += fmt::format("receipt_park_timeout = \"{}\"\nmax_pending_messages = {}\n\n",
+                     spec.receipt_park_timeout, spec.max_pending_messages);
     t += fmt::format(
         "[[listeners]]\nname = \"smpp\"\naddress = \"127.0.0.1:{}\"\n"
         "session_init_timeout = \"10s\"\ninactivity_timeout = \"5m\"\n\n",

@@ -165,3 +165,26 @@ TEST_CASE("PDUs in the wrong session state", "[integration][bind]") {
         CHECK(r->command_status == smpp::status::ESME_ROK);
     }
 }
+
+TEST_CASE("repeated bad binds lock the address out", "[integration][bind]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    // Five failures within the window lock out the source address (northbound bind_guard).
+    for (int i = 0; i < 5; ++i) {
+        test_esme esme(gw.smpp_port());
+        const auto r = esme.bind(smpp::bind_type::transceiver, "demo", "guess" + std::to_string(i));
+        REQUIRE(r.pdu);
+        CHECK(r.pdu->command_status == smpp::status::ESME_RINVPASWD);
+    }
+    // Now even the right password is refused, without revealing whether it was right.
+    test_esme esme(gw.smpp_port());
+    const auto r = esme.bind(smpp::bind_type::transceiver, "demo", demo_password);
+    REQUIRE(r.pdu);
+    CHECK(r.pdu->command_status == smpp::status::ESME_RBINDFAIL);
+    CHECK(esme.wait_closed());
+    CHECK(gw.wait_metric_at_least("smppgw_auth_lockouts_total", {}, 1));
+    CHECK(gw.metric("smppgw_bind_failures_total", {{"reason", "locked_out"}}) == 1);
+}

@@ -269,7 +269,8 @@ public:
         });
     }
 
-    // How to answer deliver_sm from now on (ESME_ROK by default).
+    // How to answer deliver_sm from now on (ESME_ROK by default; no_answer: never).
+    static constexpr std::uint32_t no_answer = 0xFFFFFFFFU;
     void answer_deliveries_with(std::uint32_t status) { delivery_status_ = status; }
 
 private:
@@ -284,7 +285,10 @@ private:
                     owner_.deliveries_.push_back(request);
                 }
                 owner_.cv_.notify_all();
-                (void)s.send_response(smpp::make_response(request, owner_.delivery_status_.load()));
+                const auto status = owner_.delivery_status_.load();
+                if (status != no_answer) {
+                    (void)s.send_response(smpp::make_response(request, status));
+                }
                 return;
             }
             (void)s.send_response(smpp::make_response(request, smpp::status::ESME_RINVCMDID));
