@@ -595,3 +595,94 @@ TEST_CASE("receipts after a restart are correlated from the journal and parts ag
     }
     CHECK(gw.metric("smppgw_receipt_match_failures_total") == 0);
 }
+
+TEST_CASE("a receiver's temporary refusal of deliver_sm is retried, not dropped",
+          "[integration][outbox]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    esme.answer_deliveries_with(smpp::status::ESME_RX_T_APPN);
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    const auto r = esme.call(make_submit(account_number, handset(1), "refused for a while"));
+    REQUIRE(r.status() == smpp::status::ESME_ROK);
+    REQUIRE(esme.wait_deliveries(2));  // refused once, offered again
+    std::this_thread::sleep_for(500ms);
+    const auto refused_attempts = esme.deliveries().size();
+    esme.answer_deliveries_with(smpp::status::ESME_ROK);
+    INFO("deliver_sm attempts while refusing for ~0.5 s: " << refused_attempts);
+    CHECK(eventually([&] {
+        return gw.metric("smppgw_outbox_delivered_total", {{"account", "demo"}, {"kind", "dlr"}}) ==
+               1;
+    }));
+    for (const auto& d : esme.deliveries()) {
+        CHECK(receipted_id_of(d) == r.message_id());
+    }
+    // Retrying is right; retrying without a pause floods a receiver that is already struggling.
+    CHECK(refused_attempts < 50);
+}
+
+TEST_CASE("a submit_sm the carrier never answers is sent again after the response timeout",
+          "[integration][disconnect]") {
+    fake_smsc carrier;
+    auto first_seen = std::make_shared<std::set<std::string>>();  // SMSC thread only
+    carrier.set_policy([first_seen](const carrier_submit& s) {
+        if (first_seen->insert(token_in(s.text)).second) {
+            return submit_action{submit_action::kind::ignore};
+        }
+        return submit_action{};
+    });
+    auto spec = one_carrier_spec(carrier);
+    spec.carriers[0].response_timeout = "500ms";
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    constexpr unsigned n = 4;
+    const auto sent = submit_all(esme, tokened_texts("tmo", n));
+    REQUIRE(accepted_tokens(sent).size() == n);
+    REQUIRE(carrier.wait([](auto v) { return v.answered_ok() == n; }));
+    const auto all = carrier.submits();
+    CHECK(all.size() == 2 * n);  // each one ignored once, then answered
+    CHECK(keys(carrier_accepted_tokens(all)) == accepted_tokens(sent));
+    REQUIRE(esme.wait_deliveries(n));
+    CHECK(keys(receipts_by_id(esme.deliveries())) == accepted_ids(sent));
+    CHECK(gw.metric("smppgw_carrier_submits_total",
+                    {{"carrier", "sim"}, {"outcome", "unknown_outcome"}}) == n);
+}
+
+TEST_CASE("a carrier that refuses the daemon's bind: not ready, work waits for a good bind",
+          "[integration][failover]") {
+    fake_smsc::options strict;
+    strict.system_id = "other";
+    strict.password = "nope";
+    auto refusing = std::make_unique<fake_smsc>(strict);
+    const auto port = refusing->port();
+    gateway_process gw(one_carrier_spec(*refusing));
+    gw.start();
+
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+    CHECK(http_get(gw.admin_port(), "/readyz").status == 503);
+    // Accepted and journaled even though no carrier is bound.
+    const auto sent = submit_all(esme, tokened_texts("nobind", 3));
+    const auto want = accepted_tokens(sent);
+    REQUIRE(want.size() == 3);
+    CHECK(refusing->binds_total() == 0);
+    CHECK(refusing->submits().empty());
+
+    // The carrier fixes its side (same address): the daemon binds and sends everything.
+    refusing.reset();
+    fake_smsc::options same_port;
+    same_port.port = port;
+    fake_smsc carrier(same_port);
+    REQUIRE(gw.wait_ready());
+    REQUIRE(carrier.wait([](auto v) { return v.answered_ok() == 3; }));
+    CHECK(keys(carrier_accepted_tokens(carrier.submits())) == want);
+    REQUIRE(esme.wait_deliveries(3));
+    CHECK(keys(receipts_by_id(esme.deliveries())) == accepted_ids(sent));
+}

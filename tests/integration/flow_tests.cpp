@@ -216,14 +216,23 @@ TEST_CASE("receipts wait in the outbox while unbound and are delivered on bind",
     }
     REQUIRE(ids.size() == n);
 
-    // Every carrier receipt acknowledged means every upstream receipt is journaled.
-    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == n; }));
-    CHECK(eventually([&] { return gw.metric("smppgw_outbox_depth", {{"account", "demo"}}) == n; }));
+    // An MO for the account while nobody is bound waits with the receipts.
+    carrier.send_mo(handset(40), account_number, "Are you there?");
+
+    // Every carrier delivery acknowledged means every upstream delivery is journaled.
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == n + 1; }));
+    CHECK(eventually([&] {
+        return gw.metric("smppgw_outbox_depth", {{"account", "demo"}}) == n + 1;
+    }));
 
     test_esme rx(gw.smpp_port());
     bind_ok(rx, smpp::bind_type::receiver);
-    REQUIRE(rx.wait_deliveries(n));
-    const auto got = receipts_by_id(rx.deliveries());
+    REQUIRE(rx.wait_deliveries(n + 1));
+    const auto all = rx.deliveries();
+    CHECK(std::count_if(all.begin(), all.end(), [](const smpp::pdu& d) {
+              return !smpp::is_receipt(d) && text_of(d) == "Are you there?";
+          }) == 1);
+    const auto got = receipts_by_id(all);
     std::set<std::string> receipted;
     for (const auto& [id, count] : got) {
         receipted.insert(id);
@@ -232,6 +241,8 @@ TEST_CASE("receipts wait in the outbox while unbound and are delivered on bind",
     CHECK(eventually([&] { return gw.metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0; }));
     CHECK(gw.wait_metric_at_least("smppgw_outbox_delivered_total",
                                   {{"account", "demo"}, {"kind", "dlr"}}, n));
+    CHECK(gw.wait_metric_at_least("smppgw_outbox_delivered_total",
+                                  {{"account", "demo"}, {"kind", "mo"}}, 1));
 }
 
 TEST_CASE("long UCS-2 message is split for the carrier and its receipts aggregated",
