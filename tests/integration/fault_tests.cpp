@@ -686,3 +686,88 @@ TEST_CASE("a carrier that refuses the daemon's bind: not ready, work waits for a
     REQUIRE(esme.wait_deliveries(3));
     CHECK(keys(receipts_by_id(esme.deliveries())) == accepted_ids(sent));
 }
+
+TEST_CASE("all carriers down, then only the backup comes back: queued work goes to it",
+          "[integration][failover]") {
+    // Two carrier addresses with nobody listening yet.
+    std::uint16_t port_a = 0;
+    std::uint16_t port_b = 0;
+    {
+        fake_smsc a;
+        fake_smsc b;
+        port_a = a.port();
+        port_b = b.port();
+    }
+    gateway_spec spec;
+    carrier_spec a;
+    a.name = "a";
+    a.port = port_a;
+    carrier_spec b;
+    b.name = "b";
+    b.port = port_b;
+    spec.carriers = {a, b};
+    gateway_process gw(spec);
+    gw.start();
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+    CHECK(http_get(gw.admin_port(), "/readyz").status == 503);
+
+    // Accepted while every carrier of the route is down: they wait for one.
+    const auto sent = submit_all(esme, tokened_texts("alldown", 3));
+    const auto want = accepted_tokens(sent);
+    REQUIRE(want.size() == 3);
+
+    // Only the backup comes back.
+    fake_smsc::options o;
+    o.port = port_b;
+    fake_smsc backup(o);
+    REQUIRE(gw.wait_ready());
+    const bool reached = backup.wait([](auto v) { return v.answered_ok() >= 3; }, 10s);
+    INFO("submits at the backup: " << backup.submits().size());
+    CHECK(reached);
+    CHECK(all_reached(want, {&backup}));
+
+    // New traffic goes there in any case (the primary is down).
+    const auto later = accepted_tokens(submit_all(esme, tokened_texts("alldown2", 2), 10));
+    REQUIRE(later.size() == 2);
+    CHECK(eventually([&] { return all_reached(later, {&backup}); }));
+}
+
+TEST_CASE("restart with the primary carrier gone: resumed work goes to the backup",
+          "[integration][failover][restart]") {
+    auto primary = std::make_unique<fake_smsc>();
+    primary->set_policy(
+        [](const carrier_submit&) { return submit_action{submit_action::kind::hold}; });
+    fake_smsc backup;
+    gateway_spec spec;
+    carrier_spec a;
+    a.name = "a";
+    a.port = primary->port();
+    carrier_spec b;
+    b.name = "b";
+    b.port = backup.port();
+    spec.carriers = {a, b};
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    REQUIRE(primary->wait([](auto v) { return v.bound_now() == 1; }));
+
+    std::set<std::string> want;
+    {
+        test_esme esme(gw.smpp_port());
+        bind_ok(esme, smpp::bind_type::transceiver);
+        want = accepted_tokens(submit_all(esme, tokened_texts("gone", 4)));
+        REQUIRE(want.size() == 4);
+        REQUIRE(primary->wait([](auto v) { return v.submits().size() == 4; }));
+    }
+    // The daemon dies with the messages unanswered in the primary's window; the primary is gone
+    // for good by the time it is back.
+    gw.kill_hard();
+    primary.reset();
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    const bool reached = backup.wait([](auto v) { return v.answered_ok() >= 4; }, 10s);
+    INFO("submits at the backup after the restart: " << backup.submits().size());
+    CHECK(reached);
+    CHECK(all_reached(want, {&backup}));
+}

@@ -57,6 +57,7 @@ struct gateway_spec {
     std::vector<route_spec> routes;  // empty: the default route over every carrier, in order
     std::string receipt_park_timeout = "2s";
     unsigned max_pending_messages = 500000;
+    std::string session_init_timeout = "10s";
     std::string extra_toml;  // appended verbatim
 };
 
@@ -76,8 +77,8 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
                      spec.receipt_park_timeout, spec.max_pending_messages);
     t += fmt::format(
         "[[listeners]]\nname = \"smpp\"\naddress = \"127.0.0.1:{}\"\n"
-        "session_init_timeout = \"10s\"\ninactivity_timeout = \"5m\"\n\n",
-        smpp_port);
+        "session_init_timeout = \"{}\"\ninactivity_timeout = \"5m\"\n\n",
+        smpp_port, spec.session_init_timeout);
     for (const auto& a : spec.accounts) {
         t += fmt::format(
             "[[accounts]]\nsystem_id = \"{}\"\npassword_hash = \"{}\"\nbrand = \"acme\"\n"

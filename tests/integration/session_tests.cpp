@@ -188,3 +188,25 @@ TEST_CASE("repeated bad binds lock the address out", "[integration][bind]") {
     CHECK(gw.wait_metric_at_least("smppgw_auth_lockouts_total", {}, 1));
     CHECK(gw.metric("smppgw_bind_failures_total", {{"reason", "locked_out"}}) == 1);
 }
+
+TEST_CASE("a connection that never binds is closed after session_init_timeout",
+          "[integration][bind]") {
+    fake_smsc carrier;
+    auto spec = one_carrier_spec(carrier);
+    spec.session_init_timeout = "300ms";
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    raw_client idle(gw.smpp_port());
+    REQUIRE(idle.connected());
+    CHECK(idle.wait_eof());
+
+    // A bound session is not subject to it.
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+    std::this_thread::sleep_for(600ms);
+    CHECK_FALSE(esme.closed());
+    const auto r = esme.call(make_submit(account_number, handset(1), "still here"));
+    CHECK(r.status() == smpp::status::ESME_ROK);
+}
