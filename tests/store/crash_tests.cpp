@@ -35,7 +35,8 @@ struct child_run {
     int exit_code = 0;
 };
 
-// Runs the child for about `run_for`, kills it, and returns every id it acknowledged.
+// Waits for the child's first acknowledgement (start-up time varies a lot, e.g. under a
+// sanitizer), lets it run for `run_for` more, kills it, and returns every id it acknowledged.
 child_run run_child(const std::filesystem::path& dir, std::chrono::milliseconds run_for) {
     int fds[2];
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
@@ -67,11 +68,14 @@ child_run run_child(const std::filesystem::path& dir, std::chrono::milliseconds 
         buf.append(chunk, static_cast<std::size_t>(n));
         return true;
     };
+    const auto startup_limit = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+    bool alive = true;
+    while (alive && buf.empty() && std::chrono::steady_clock::now() < startup_limit) {
+        alive = drain(5);
+    }
     const auto deadline = std::chrono::steady_clock::now() + run_for;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (!drain(5)) {
-            break;
-        }
+    while (alive && std::chrono::steady_clock::now() < deadline) {
+        alive = drain(5);
     }
     ::kill(pid, SIGKILL);
     int status = 0;
@@ -106,6 +110,7 @@ TEST_CASE("every acknowledged write survives SIGKILL (sync = batch)", "[crash]")
         const auto run = run_child(dir.path(), std::chrono::milliseconds{ms(rng)});
         REQUIRE(run.exit_code == 0);  // the child never failed on its own
         REQUIRE(run.exit_signal == SIGKILL);
+        REQUIRE_FALSE(run.acked.empty());  // the kill came after the child was writing
         total_acked += run.acked.size();
 
         auto o = test_options(dir.path(), system_clock());
