@@ -42,11 +42,14 @@ void deferred_response::send(smpp::command_status status) const {
     if (!s) {
         return;  // the carrier will redeliver; the work is idempotent
     }
-    asio::post(s->get_executor(), [s, seq = sequence, id = request, status] {
+    asio::post(s->get_executor(), [s, seq = sequence, id = request, status, m = stats] {
         smpp::pdu stub;
         stub.sequence_number = seq;
         (void)smpp::emplace_body(id, stub.body);
-        (void)s->send_response(smpp::make_response(stub, status));
+        const auto response = smpp::make_response(stub, status);
+        if (!s->send_response(response) && m != nullptr) {
+            m->pdu(face::carrier, direction::out, response.command_id(), status);
+        }
     });
 }
 
@@ -134,7 +137,13 @@ smpp::normalized_id carrier::normalize(std::string_view raw, smpp::id_source src
 
 void carrier::enqueue(work_item item, bool front) {
     {
-        std::lock_guard lock(queue_mutex_);
+        std::unique_lock lock(queue_mutex_);
+        if (reroute_) {
+            auto reroute = reroute_;
+            lock.unlock();
+            reroute(std::move(item));
+            return;
+        }
         if (front) {
             queue_.push_front(std::move(item));
         } else {
@@ -168,6 +177,19 @@ std::vector<work_item> carrier::drain() {
 std::size_t carrier::queued() const {
     std::lock_guard lock(queue_mutex_);
     return queue_.size();
+}
+
+void carrier::retire(std::function<void(work_item)> reroute) {
+    std::deque<work_item> queued;
+    {
+        std::lock_guard lock(queue_mutex_);
+        reroute_ = reroute;
+        queued.swap(queue_);
+    }
+    for (auto& item : queued) {
+        reroute(std::move(item));
+    }
+    stop();
 }
 
 void carrier::pause() {
@@ -321,7 +343,9 @@ void carrier_bind::send_bind() {
     }
     if (auto ec = session_->send_request(request, bind_cookie)) {
         session_->close(ec);
+        return;
     }
+    owner_.stats().pdu(face::carrier, direction::out, request.command_id(), 0);
 }
 
 void carrier_bind::schedule_reconnect() {
@@ -371,7 +395,7 @@ void carrier_bind::on_request(smpp::session& s, smpp::pdu& request) {
     }
     owner_.events().carrier_delivery(owner_, request,
                                      deferred_response{session_, request.sequence_number,
-                                                       request.command_id()});
+                                                       request.command_id(), &owner_.stats()});
 }
 
 std::uint64_t carrier_bind::remember(const outbound_ptr& msg, std::size_t part) {
@@ -390,6 +414,10 @@ std::uint64_t carrier_bind::remember(const outbound_ptr& msg, std::size_t part) 
 void carrier_bind::on_response(smpp::session& s, std::uint64_t cookie, const smpp::pdu* response,
                                std::error_code ec) {
     if (cookie == bind_cookie) {
+        if (response != nullptr) {
+            owner_.stats().pdu(face::carrier, direction::in, response->command_id(),
+                               response->command_status);
+        }
         if (response != nullptr && response->command_status == smpp::status::ESME_ROK &&
             response->command_id() != smpp::command_id::generic_nack) {
             bound();

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,6 +39,7 @@ struct deferred_response {
     std::weak_ptr<smpp::session> session;
     std::uint32_t sequence = 0;
     smpp::command_id request = smpp::command_id::deliver_sm;
+    metrics* stats = nullptr;  // counts the response PDU
 
     void send(smpp::command_status status) const;
 };
@@ -74,6 +76,9 @@ public:
     void reconfigure(const carrier_config& cfg);
 
     void enqueue(work_item item, bool front = false);
+    // The carrier left the config: hand everything queued, and everything its binds give back
+    // as they close, to `reroute`; then unbind.
+    void retire(std::function<void(work_item)> reroute);
     // Removes and returns everything queued (failover to another carrier).
     [[nodiscard]] std::vector<work_item> drain();
     [[nodiscard]] std::size_t queued() const;
@@ -114,6 +119,7 @@ private:
 
     mutable std::mutex queue_mutex_;
     std::deque<work_item> queue_;
+    std::function<void(work_item)> reroute_;  // set once retired
 
     std::vector<std::shared_ptr<carrier_bind>> binds_;
     std::atomic<int> bound_tx_{0};

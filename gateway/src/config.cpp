@@ -358,13 +358,25 @@ void read_log(toml_reader& r, log_config& l) {
     l.json = format == "json";
 }
 
+// Lines of the keys cross_check() may complain about, recorded while the TOML nodes exist.
+using key_lines = std::map<std::string, std::size_t, std::less<>>;
+
+std::size_t line_of(const key_lines& lines, const std::string& key) {
+    auto it = lines.find(key);
+    return it == lines.end() ? 0 : it->second;
+}
+
 // Relations between sections: names that must exist, uniqueness.
-void cross_check(const config& c, problems& out) {
+void cross_check(const config& c, const key_lines& lines, problems& out) {
+    auto add = [&](std::string key, std::string message) {
+        const auto line = line_of(lines, key);
+        out.push_back({std::move(key), line, std::move(message)});
+    };
     std::set<std::string, std::less<>> carriers;
     for (std::size_t i = 0; i < c.carriers.size(); ++i) {
         if (!carriers.insert(c.carriers[i].name).second) {
-            out.push_back({fmt::format("carriers[{}].name", i), 0,
-                           fmt::format("carrier \"{}\" is defined twice", c.carriers[i].name)});
+            add(fmt::format("carriers[{}].name", i),
+                fmt::format("carrier \"{}\" is defined twice", c.carriers[i].name));
         }
     }
     std::set<std::string, std::less<>> accounts;
@@ -372,15 +384,14 @@ void cross_check(const config& c, problems& out) {
     for (std::size_t i = 0; i < c.accounts.size(); ++i) {
         const auto& a = c.accounts[i];
         if (!accounts.insert(a.system_id).second) {
-            out.push_back({fmt::format("accounts[{}].system_id", i), 0,
-                           fmt::format("account \"{}\" is defined twice", a.system_id)});
+            add(fmt::format("accounts[{}].system_id", i),
+                fmt::format("account \"{}\" is defined twice", a.system_id));
         }
         for (const auto& n : a.mo_numbers) {
             auto [it, fresh] = mo_owner.emplace(n, a.system_id);
             if (!fresh) {
-                out.push_back({fmt::format("accounts[{}].mo_numbers", i), 0,
-                               fmt::format("number {} is already owned by account \"{}\"", n,
-                                           it->second)});
+                add(fmt::format("accounts[{}].mo_numbers", i),
+                    fmt::format("number {} is already owned by account \"{}\"", n, it->second));
             }
         }
     }
@@ -388,16 +399,15 @@ void cross_check(const config& c, problems& out) {
     for (std::size_t i = 0; i < c.routes.size(); ++i) {
         const auto& route = c.routes[i];
         if (!prefixes.insert(route.prefix).second) {
-            out.push_back({fmt::format("routes[{}].prefix", i), 0,
-                           fmt::format("prefix \"{}\" is routed twice", route.prefix)});
+            add(fmt::format("routes[{}].prefix", i),
+                fmt::format("prefix \"{}\" is routed twice", route.prefix));
         }
         if (route.carriers.empty()) {
-            out.push_back({fmt::format("routes[{}].carriers", i), 0, "lists no carrier"});
+            add(fmt::format("routes[{}].carriers", i), "lists no carrier");
         }
         for (const auto& name : route.carriers) {
             if (!carriers.contains(name)) {
-                out.push_back({fmt::format("routes[{}].carriers", i), 0,
-                               fmt::format("unknown carrier \"{}\"", name)});
+                add(fmt::format("routes[{}].carriers", i), fmt::format("unknown carrier \"{}\"", name));
             }
         }
     }
@@ -417,13 +427,22 @@ std::shared_ptr<const config> parse_table(const toml::table& root,
     r.tables("listeners", [&](toml_reader& t, std::size_t) {
         read_listener(t, c->listeners.emplace_back());
     });
+    key_lines lines;
+    auto remember = [&](toml_reader& t, std::string_view key) {
+        lines[t.key_path(key)] = t.line_of(key);
+    };
     r.tables("accounts", [&](toml_reader& t, std::size_t) {
         read_account(t, c->accounts.emplace_back());
+        remember(t, "system_id");
+        remember(t, "mo_numbers");
     });
     r.tables("carriers", [&](toml_reader& t, std::size_t) {
         read_carrier(t, c->carriers.emplace_back());
+        remember(t, "name");
     });
     r.tables("routes", [&](toml_reader& t, std::size_t) {
+        remember(t, "prefix");
+        remember(t, "carriers");
         auto& route = c->routes.emplace_back();
         t.get("prefix", route.prefix);
         for (char ch : route.prefix) {
@@ -444,7 +463,7 @@ std::shared_ptr<const config> parse_table(const toml::table& root,
     r.table("admin", [&](toml_reader& t) { read_admin(t, c->admin); });
     r.table("log", [&](toml_reader& t) { read_log(t, c->log); });
     r.finish();
-    cross_check(*c, out);
+    cross_check(*c, lines, out);
     if (!out.empty()) {
         throw config_error(std::move(out));
     }

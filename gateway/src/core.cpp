@@ -72,6 +72,7 @@ void core::start() {
     };
     store_ = store::store::open(so);
     const auto& rep = store_->recovery();
+    deferred_changed(static_cast<std::int64_t>(rep.deferred_total));
     log::info("store open at {}: {} pending, {} deferred, {} opt-outs, {} consents ({} ms)",
               c->store.path.string(), rep.pending_total, rep.deferred_total, rep.optouts,
               rep.consents, rep.duration.count());
@@ -154,6 +155,7 @@ bool core::reload(std::string& error) {
 }
 
 bool core::apply(std::shared_ptr<const config> next, std::string& error) {
+    std::lock_guard reload_lock(reload_mutex_);
     std::shared_ptr<const policy::engine> next_engine;
     try {
         // Build everything that can fail first: nothing changes unless all of it succeeds.
@@ -166,6 +168,14 @@ bool core::apply(std::shared_ptr<const config> next, std::string& error) {
         const auto current = cfg();
         if (next->store.path != current->store.path) {
             throw std::runtime_error("store.path cannot change without a restart");
+        }
+        if (next->admin.enabled != current->admin.enabled ||
+            next->admin.address != current->admin.address || next->admin.port != current->admin.port) {
+            throw std::runtime_error("the admin listener cannot change without a restart");
+        }
+        if (next->server.threads != current->server.threads ||
+            next->server.node_id != current->server.node_id) {
+            throw std::runtime_error("server.threads and server.node_id need a restart");
         }
         if (next->listeners.size() != current->listeners.size()) {
             throw std::runtime_error("listeners cannot be added or removed without a restart");
@@ -279,10 +289,9 @@ void core::rebuild_carriers(const config& c) {
         car->start();
     }
     for (auto& car : removed) {
-        car->stop();
-        for (auto& item : car->drain()) {
-            route(item.msg);  // to whatever route the new config gives it
-        }
+        // Everything it holds, now or later (work its binds hand back as they close), goes to
+        // whatever route the new config gives it.
+        car->retire([this](work_item item) { route(item.msg); });
     }
 }
 
@@ -370,6 +379,22 @@ void core::message_accepted() noexcept {
 
 void core::message_left() noexcept {
     metrics_.pending_messages.Set(static_cast<double>(--pending_));
+}
+
+void core::deferred_changed(std::int64_t delta) noexcept {
+    metrics_.deferred_messages.Set(static_cast<double>(deferred_ += delta));
+}
+
+void core::probe_io(std::function<void()> alive) {
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(io_->size());
+    auto done = std::make_shared<std::function<void()>>(std::move(alive));
+    for (std::size_t i = 0; i < io_->size(); ++i) {
+        asio::post(io_->at(i), [remaining, done] {
+            if (remaining->fetch_sub(1) == 1) {
+                (*done)();
+            }
+        });
+    }
 }
 
 std::shared_ptr<carrier> core::pick_carrier(const store::message_record& rec) const {
@@ -715,7 +740,12 @@ void core::release_deferred() {
         b.remove_deferred(entry.release, entry.id);
         if (!r || !*r || store::is_final((*r)->state)) {
             // Cancelled or gone (retention): only the index entry is left to remove.
-            store_->commit(std::move(b), [done](std::error_code) { done(); });
+            store_->commit(std::move(b), [this, done](std::error_code ec) {
+                done();
+                if (!ec) {
+                    deferred_changed(-1);
+                }
+            });
             continue;
         }
         auto msg = std::make_shared<outbound_message>();
@@ -763,7 +793,8 @@ void core::release_deferred() {
                     metrics_.store_errors("release").Increment();
                     return;  // the deferred entry is still there: retried next tick
                 }
-                route(msg);
+                deferred_changed(-1);
+                asio::post(io_->next(), [this, msg] { route(msg); });
             });
         } else if (decision.deferred()) {
             b.put_deferred(decision.until, rec.id);
@@ -772,7 +803,12 @@ void core::release_deferred() {
             b.set_state(rec.id, store::message_state::failed, now);
             final_without_carrier(rec, store::message_state::failed, decision.command_status, b);
             metrics_.messages(rec.account, "rejected_at_release").Increment();
-            store_->commit(std::move(b), [done](std::error_code) { done(); });
+            store_->commit(std::move(b), [this, done](std::error_code ec) {
+                done();
+                if (!ec) {
+                    deferred_changed(-1);
+                }
+            });
         }
     }
 }

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -109,6 +110,8 @@ public:
     void message_accepted() noexcept;
     // The message no longer waits for a carrier (acknowledged, failed, deferred, cancelled).
     void message_left() noexcept;
+    // Entries in the deferred index (+1 deferred, -1 released or dropped).
+    void deferred_changed(std::int64_t delta) noexcept;
     // Hands an accepted message to its carrier (longest prefix, first carrier that is up).
     void route(outbound_ptr msg);
     // cancel_sm / replace_sm on a message a bind has not taken yet.
@@ -126,6 +129,9 @@ public:
     [[nodiscard]] std::vector<std::shared_ptr<carrier>> carriers() const;
     [[nodiscard]] std::shared_ptr<carrier> find_carrier(std::string_view name) const;
     [[nodiscard]] bool ready() const noexcept;
+    // Runs `alive` once every I/O thread has run a task posted now: a liveness probe for the
+    // systemd watchdog (a stuck thread stops the pings).
+    void probe_io(std::function<void()> alive);
 
     // carrier_events
     void part_submitted(carrier& c, const outbound_ptr& msg, std::size_t part,
@@ -201,6 +207,8 @@ private:
     std::array<queued_shard, queued_shards> queued_;
 
     std::atomic<std::int64_t> pending_{0};
+    std::atomic<std::int64_t> deferred_{0};
+    std::mutex reload_mutex_;  // SIGHUP and the admin API may reload at the same time
     correlator correlator_;
 
     mutable std::mutex holds_mutex_;

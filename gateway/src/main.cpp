@@ -37,13 +37,14 @@ constexpr const char* usage =
     "       smppgw hash-password [PASSWORD]\n"
     "       smppgw --version\n";
 
-// Tells systemd we are alive at half the watchdog interval, if it asked.
-void arm_watchdog(asio::steady_timer& timer, std::chrono::microseconds interval) {
+// Tells systemd we are alive at half the watchdog interval, if it asked; "alive" means every
+// I/O thread ran a task posted for the probe, so a stuck thread gets the daemon restarted.
+void arm_watchdog(asio::steady_timer& timer, std::chrono::microseconds interval, core& gateway) {
     timer.expires_after(interval / 2);
-    timer.async_wait([&timer, interval](const boost::system::error_code& ec) {
+    timer.async_wait([&timer, interval, &gateway](const boost::system::error_code& ec) {
         if (!ec) {
-            sd_notify(0, "WATCHDOG=1");
-            arm_watchdog(timer, interval);
+            gateway.probe_io([] { sd_notify(0, "WATCHDOG=1"); });
+            arm_watchdog(timer, interval, gateway);
         }
     });
 }
@@ -94,7 +95,7 @@ int run(const std::string& config_path) {
     asio::steady_timer watchdog(main_ctx);
     std::uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
-        arm_watchdog(watchdog, std::chrono::microseconds(watchdog_usec));
+        arm_watchdog(watchdog, std::chrono::microseconds(watchdog_usec), gateway);
     }
     sd_notify(0, "READY=1");
     main_ctx.run();

@@ -27,11 +27,6 @@ const prometheus::Histogram::BucketBoundaries latency_buckets{
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
     0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
 
-// Counting the deferred index is a RocksDB range scan: at most this many entries are counted
-// (beyond it the gauge says "at least this many"), and not more often than every few seconds
-// however often Prometheus scrapes.
-constexpr std::size_t deferred_count_limit = 1'000'000;
-constexpr auto deferred_refresh = std::chrono::seconds(5);
 
 // Distinct hex labels for command_status values without a name; the rest become "other".
 constexpr std::size_t max_unnamed_statuses = 32;
@@ -489,32 +484,8 @@ std::vector<prometheus::MetricFamily> metrics::process_families() {
     return out;
 }
 
-void metrics::refresh_deferred(const store::store& db) {
-    const auto now = std::chrono::steady_clock::now();
-    if (deferred_read_ != std::chrono::steady_clock::time_point{} &&
-        now - deferred_read_ < deferred_refresh) {
-        return;
-    }
-    // Every entry, whatever its release time: "due by" a date far beyond any max_defer.
-    const auto horizon = db.now() + std::chrono::days(365 * 100);
-    auto entries = db.due_deferred(horizon, deferred_count_limit);
-    if (!entries) {
-        store_errors("count_deferred").Increment();
-        return;
-    }
-    deferred_value_ = static_cast<double>(entries->size());
-    deferred_read_ = now;
-    deferred_messages.Set(deferred_value_);
-}
-
 std::vector<prometheus::MetricFamily> metrics::collect(const store::store* db) {
     std::vector<prometheus::MetricFamily> extra;
-    {
-        std::lock_guard lock(scrape_mutex_);
-        if (db != nullptr) {
-            refresh_deferred(*db);
-        }
-    }
     if (db != nullptr) {
         extra = store_families(db->stats());
         auto disk = family("smppgw_store_disk_bytes", "Live SST plus WAL bytes",

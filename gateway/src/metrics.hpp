@@ -98,7 +98,8 @@ public:
     prometheus::Histogram& carrier_ack;        // accepted -> carrier submit_sm_resp
     prometheus::Histogram& submit_to_receipt;  // accepted -> receipt from the carrier
     prometheus::Histogram& policy_evaluation;  // one chain evaluation
-    // Set at scrape time from the store's deferred index (collect()).
+    // Kept by the core: seeded from the store's recovery report, moved as messages are deferred
+    // and released.
     prometheus::Gauge& deferred_messages;
     prometheus::Gauge& pending_messages;  // accepted, not yet acknowledged by a carrier
     prometheus::Gauge& ready;             // 1 when /readyz would say ready
@@ -107,7 +108,7 @@ public:
     prometheus::Counter& config_reloads_failed;
 
     // Everything /metrics serves: the registry plus the families read at scrape time from the
-    // store (commit latency and group size histograms, commit counters, deferred depth) when
+    // store (commit latency and group size histograms, commit counters) when
     // `db` is given, and the process (CPU, memory, descriptors). Called on the admin thread.
     [[nodiscard]] std::vector<prometheus::MetricFamily> collect(const store::store* db);
 
@@ -125,12 +126,6 @@ public:
     // Receipt outcomes from carrier text are bounded to the SMPP stat words.
     [[nodiscard]] static std::string receipt_outcome(std::string_view stat);
 
-private:
-    void refresh_deferred(const store::store& db);
-
-    std::mutex scrape_mutex_;  // two scrapes at once share the cached deferred count
-    std::chrono::steady_clock::time_point deferred_read_{};
-    double deferred_value_ = 0;
 };
 
 // Seconds since `start` as a double, for Observe().

@@ -613,6 +613,7 @@ void upstream_connection::handle_submit(smpp::pdu& request) {
             self->core_.stats().messages(account, deferred ? "deferred" : "accepted").Increment();
             if (deferred) {
                 self->core_.message_left();  // not awaiting a carrier yet
+                self->core_.deferred_changed(1);
             } else {
                 self->core_.route(msg);
             }
@@ -621,6 +622,7 @@ void upstream_connection::handle_submit(smpp::pdu& request) {
 }
 
 void upstream_connection::handle_submit_multi(smpp::pdu& request) {
+    const auto started = clock::now();
     const auto& m = std::get<smpp::submit_multi>(request.body);
     const auto acct_cfg = [&] {
         std::lock_guard lock(account_->mutex);
@@ -635,12 +637,14 @@ void upstream_connection::handle_submit_multi(smpp::pdu& request) {
     const time_point now = core_.db().now();
     const auto fields = check_submit_fields(request, *view, now);
     if (fields.status != smpp::status::ESME_ROK) {
+        core_.stats().messages(acct_cfg->system_id, "invalid").Increment();
         reply(smpp::make_response(request, fields.status));
         return;
     }
     const auto klass = message_class_of(*view, request.tlvs, acct_cfg->default_class);
     const auto engine = core_.engine();
     smpp::submit_multi_resp resp_body;
+    std::size_t deferred_count = 0;
     store::batch b;
     std::vector<outbound_ptr> accepted;
     std::string first_id;
@@ -662,6 +666,7 @@ void upstream_connection::handle_submit_multi(smpp::pdu& request) {
             .policy_decision(policy::to_string(decision.check), policy::to_string(decision.kind), false)
             .Increment();
         if (decision.rejected()) {
+            core_.stats().messages(acct_cfg->system_id, "rejected").Increment();
             b.put_audit(make_audit(decision, 0, *acct_cfg, d.destination_addr.view(), now));
             resp_body.unsuccess_smes.push_back(
                 {d.dest_addr_ton, d.dest_addr_npi, d.destination_addr, decision.command_status});
@@ -677,6 +682,7 @@ void upstream_connection::handle_submit_multi(smpp::pdu& request) {
             msg->rec.state = store::message_state::deferred;
             msg->rec.history.push_back({store::message_state::deferred, now});
             b.put_deferred(decision.until, msg->rec.id);
+            ++deferred_count;
         } else {
             accepted.push_back(msg);
         }
@@ -702,19 +708,32 @@ void upstream_connection::handle_submit_multi(smpp::pdu& request) {
     for (std::size_t i = 0; i < accepted.size(); ++i) {
         core_.message_accepted();
     }
-    core_.db().commit(std::move(b), [self = shared_from_this(), accepted,
+    core_.db().commit(std::move(b), [self = shared_from_this(), accepted, deferred_count, started,
                                      response = std::move(response)](std::error_code ec) mutable {
         auto session = self->session_;
-        asio::post(session->get_executor(), [self, accepted, ec, response = std::move(response)]() mutable {
+        asio::post(session->get_executor(), [self, accepted, deferred_count, started, ec,
+                                             response = std::move(response)]() mutable {
             --self->outstanding_submits_;
+            const auto& account = self->account_->system_id;
             if (ec) {
                 for (std::size_t i = 0; i < accepted.size(); ++i) {
                     self->core_.message_left();
                 }
-                self->reply(smpp::make_generic_nack(response.sequence_number, smpp::status::ESME_RSYSERR));
+                self->core_.stats().store_errors("accept").Increment();
+                self->core_.stats().messages(account, "failed").Increment(
+                    static_cast<double>(accepted.size() + deferred_count));
+                response.command_status = smpp::status::ESME_RSYSERR;
+                response.omit_body = true;
+                self->reply(response);
                 return;
             }
             self->reply(response);
+            self->core_.stats().submit_response.Observe(seconds_since(started));
+            self->core_.stats().messages(account, "accepted").Increment(static_cast<double>(accepted.size()));
+            if (deferred_count > 0) {
+                self->core_.stats().messages(account, "deferred").Increment(static_cast<double>(deferred_count));
+                self->core_.deferred_changed(static_cast<std::int64_t>(deferred_count));
+            }
             for (auto& msg : accepted) {
                 self->core_.route(msg);
             }

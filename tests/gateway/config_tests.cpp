@@ -178,10 +178,8 @@ TEST_CASE("cross-section checks name the key", "[config]") {
     }
 }
 
-// Known defect (reported to the lead): problems found by config.cpp's cross_check() carry line 0
-// because the check runs on the parsed structs, after the TOML nodes are gone. [!shouldfail]
-// keeps the suite green while it stands and turns red when it is fixed, so the tag gets removed.
-TEST_CASE("cross-section problems carry a line", "[config][!shouldfail]") {
+// Problems between sections (duplicates, unknown names) point at the line of the offending key.
+TEST_CASE("cross-section problems carry a line", "[config]") {
     const auto dup = problems_of(base_config +
                                  "\n[[carriers]]\nname = \"sim\"\naddress = \"h:1\"\n"
                                  "system_id = \"x\"\n");
