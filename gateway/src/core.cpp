@@ -1,6 +1,8 @@
 #include "core.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 
 #include <boost/asio/post.hpp>
 
@@ -67,6 +69,12 @@ void core::start() {
     routes_ = make_routes(*c);
 
     store::store_options so = c->store;
+    if (const char* f = std::getenv("SMPPGW_FAULT_INJECTION_FILE"); f != nullptr && *f != '\0') {
+        fault_file_ = f;
+        fault_ = std::make_shared<store::write_fault>();
+        so.fault = fault_;
+        log::warn("fault injection enabled: store writes fail while {} exists", fault_file_);
+    }
     so.on_outbox_append = [this](std::string_view account, std::uint64_t, store::outbox_kind) {
         outbox_appended(account);
     };
@@ -717,6 +725,14 @@ void core::schedule_tick() {
 }
 
 void core::release_deferred() {
+    if (fault_) {
+        std::error_code ec;
+        const bool armed = std::filesystem::exists(fault_file_, ec);
+        if (armed != fault_->armed()) {
+            armed ? fault_->arm() : fault_->disarm();
+            log::warn("fault injection {}", armed ? "armed: store writes fail" : "disarmed");
+        }
+    }
     const auto now = store_->now();
     auto due = store_->due_deferred(now, deferred_batch);
     if (!due) {

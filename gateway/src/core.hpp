@@ -35,6 +35,7 @@
 #include "smppgw/smpp/reassembly.hpp"
 #include "smppgw/smpp/receipt.hpp"
 #include "smppgw/store/store.hpp"
+#include "smppgw/store/testing.hpp"
 #include "token_bucket.hpp"
 
 namespace smppgw::gateway {
@@ -220,6 +221,11 @@ private:
     mutable std::mutex connections_mutex_;
     std::vector<std::weak_ptr<upstream_connection>> connections_;
     std::vector<std::shared_ptr<listener>> listeners_;
+
+    // Drills only: while the file named by SMPPGW_FAULT_INJECTION_FILE exists, every store write
+    // fails as on a full disk (store::write_fault). Unset in production.
+    std::shared_ptr<store::write_fault> fault_;
+    std::string fault_file_;
 
     std::unique_ptr<boost::asio::steady_timer> tick_timer_;
     std::mutex releasing_mutex_;

@@ -594,7 +594,15 @@ void upstream_connection::handle_submit(smpp::pdu& request) {
                 self->core_.stats().store_errors("accept").Increment();
                 self->core_.stats().messages(account, "failed").Increment();
                 self->core_.message_left();
-                log::error("journal write failed, refusing submit: {}", ec.message());
+                // One line per second at most: a full disk fails every submit.
+                static std::atomic<std::int64_t> last_logged{0};
+                const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                       clock::now().time_since_epoch())
+                                       .count();
+                if (last_logged.exchange(now_s) != now_s) {
+                    log::error("journal write failed, refusing submits with ESME_RSYSERR: {}",
+                               ec.message());
+                }
                 response.command_status = smpp::status::ESME_RSYSERR;
                 response.omit_body = true;
                 self->reply(response);
