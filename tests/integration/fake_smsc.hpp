@@ -248,6 +248,12 @@ public:
                 std::count_if(s.submits_.begin(), s.submits_.end(),
                               [](const auto& x) { return x.answered && *x.answered == 0; }));
         }
+        // An MO (or any delivery) with this text was answered ESME_ROK.
+        [[nodiscard]] bool acked(const std::string& text) const {
+            return std::any_of(s.deliveries_.begin(), s.deliveries_.end(), [&](const auto& d) {
+                return d.text == text && d.answered && *d.answered == 0;
+            });
+        }
         [[nodiscard]] std::size_t deliveries_acked() const {
             return static_cast<std::size_t>(
                 std::count_if(s.deliveries_.begin(), s.deliveries_.end(),
