@@ -8,8 +8,14 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libboost1.81-all-dev libboost-json1.81-dev librocksdb-dev libfmt-dev prometheus-cpp-dev catch2
   libtomlplusplus-dev libhowardhinnant-date-dev libicu-dev libssl-dev libsystemd-dev libcrypt-dev
-  tzdata openssl nodejs npm curl python3 procps
+  tzdata openssl curl python3 procps
 )
+
+# Node.js and npm drive the interoperability tests. Some machines carry a Node.js build that
+# bundles npm (NodeSource); Debian's separate npm package conflicts with it, so only ask apt for
+# what is really missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then
