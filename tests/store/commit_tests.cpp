@@ -189,7 +189,7 @@ TEST_CASE("sync modes: always syncs every batch, batch one per group, none never
     }
 }
 
-TEST_CASE("a failed write fails its whole group; the store recovers when the cause clears",
+TEST_CASE("a failed write fails its whole group and the store recovers when the cause clears",
           "[commit][fault]") {
     temp_dir dir;
     auto fault = std::make_shared<write_fault>();

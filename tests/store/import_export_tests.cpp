@@ -100,7 +100,7 @@ TEST_CASE("opt-outs and consents round-trip through JSONL and CSV", "[import]") 
     CHECK(events.str() == consents);  // one event per key here
 }
 
-TEST_CASE("JSONL import reports bad rows by line; lenient skips, strict aborts", "[import]") {
+TEST_CASE("JSONL import reports bad rows by line, lenient skips and strict aborts", "[import]") {
     temp_dir dir;
     auto st = store::open(test_options(dir.path()));
     const std::string file =

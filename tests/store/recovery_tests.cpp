@@ -108,7 +108,7 @@ TEST_CASE("recovery lists pending, deferred and outbox work after a restart", "[
     }
 }
 
-TEST_CASE("a new store is created; create_if_missing=false refuses", "[recovery][open]") {
+TEST_CASE("a new store is created, create_if_missing=false refuses", "[recovery][open]") {
     temp_dir dir;
     auto o = test_options(dir / "new" / "nested");
     o.create_if_missing = false;
