@@ -211,6 +211,7 @@ private:
     std::atomic<std::int64_t> deferred_{0};
     std::mutex reload_mutex_;  // SIGHUP and the admin API may reload at the same time
     correlator correlator_;
+    std::mutex store_fallback_mutex_;  // receipts whose mapping is read from the store
 
     mutable std::mutex holds_mutex_;
     std::map<std::string, policy::hold_record, std::less<>> holds_;

@@ -16,14 +16,14 @@ correlator::shard& correlator::shard_for(const std::string& full_key) {
 }
 
 void correlator::add(std::string_view carrier, std::string_view key,
-                     std::shared_ptr<receipt_context> ctx, std::uint16_t part) {
+                     std::shared_ptr<receipt_context> ctx, std::uint16_t part, bool durable) {
     auto k = make_key(carrier, key);
     auto& s = shard_for(k);
     std::lock_guard lock(s.mutex);
     auto& e = s.map[std::move(k)];
     e.ctx = std::move(ctx);
     e.part = part;
-    e.durable = false;
+    e.durable = durable;
     e.added = std::chrono::steady_clock::now();
 }
 

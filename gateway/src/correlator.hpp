@@ -58,9 +58,10 @@ public:
         std::chrono::steady_clock::time_point deadline;
     };
 
-    // The carrier acknowledged `part`; the store commit is still in flight.
+    // The carrier acknowledged `part`; the store commit is still in flight (or, with
+    // `durable`, the mapping was read back from the store).
     void add(std::string_view carrier, std::string_view key, std::shared_ptr<receipt_context> ctx,
-             std::uint16_t part);
+             std::uint16_t part, bool durable = false);
     // The store made the mapping durable: returns receipts parked on it.
     [[nodiscard]] std::vector<parked> made_durable(std::string_view carrier, std::string_view key);
     // The part reached a final state: the entry is no longer needed.

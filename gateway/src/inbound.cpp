@@ -86,6 +86,20 @@ void core::handle_receipt(carrier& c, smpp::pdu& request, deferred_response resp
             case correlator::lookup_result::unknown: break;
         }
         // Not in memory: the store knows every mapping it journaled (restarts, old messages).
+        // One loader at a time, and look again under the lock: the receipt of another part of
+        // the same message may have loaded its context while we waited.
+        std::unique_lock fallback(store_fallback_mutex_);
+        {
+            correlator::parked again{c.name(), key, request, respond, deadline};
+            switch (correlator_.lookup(c.name(), key, m, again)) {
+                case correlator::lookup_result::found:
+                    fallback.unlock();
+                    apply_receipt(c, key, m, *r, respond);
+                    return;
+                case correlator::lookup_result::parked_on_commit: return;
+                case correlator::lookup_result::unknown: break;
+            }
+        }
         auto mapping = store_->find_carrier_id(c.name(), key);
         if (!mapping) {
             metrics_.store_errors("find_carrier_id").Increment();
@@ -119,6 +133,17 @@ void core::handle_receipt(carrier& c, smpp::pdu& request, deferred_response resp
             ctx->parts[i] = (*rec)->parts[i].state;
         }
         ctx->final_sent = store::is_final((*rec)->state);
+        // Every part's mapping joins the correlator with this one context, so the receipts of
+        // the other parts (often right behind this one) fold into the same aggregate instead
+        // of each building its own from the store and never seeing all parts final.
+        for (std::size_t i = 0; i < (*rec)->parts.size(); ++i) {
+            const auto& part_id = (*rec)->parts[i].carrier_message_id;
+            if (!part_id.empty() && i != (*mapping)->part) {
+                correlator_.add(c.name(), part_id, ctx, static_cast<std::uint16_t>(i), true);
+            }
+        }
+        correlator_.add(c.name(), key, ctx, (*mapping)->part, true);
+        fallback.unlock();
         apply_receipt(c, key, {ctx, (*mapping)->part}, *r, respond);
         return;
     }
