@@ -884,6 +884,19 @@ void upstream_connection::pump_outbox() {
     if (!account_ || !session_ || session_->is_closed() || !smpp::can_receive(session_->state())) {
         return;
     }
+    const auto now = clock::now();
+    if (now < deliver_paused_until_) {
+        if (!deliver_timer_) {
+            deliver_timer_ = std::make_unique<asio::steady_timer>(session_->get_executor());
+        }
+        deliver_timer_->expires_at(deliver_paused_until_);
+        deliver_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) {
+                self->pump_outbox();
+            }
+        });
+        return;
+    }
     const std::size_t window = [&] {
         std::lock_guard lock(account_->mutex);
         return account_->cfg->deliver_window;
@@ -937,8 +950,15 @@ void upstream_connection::on_response(smpp::session&, std::uint64_t cookie,
                                                                : "refused")
             .Increment();
         core_.outbox_acked(*account_, entry.seq);
+        deliver_backoff_ = std::chrono::milliseconds(0);
     } else {
-        core_.outbox_returned(*account_, std::move(entry));  // timeout, throttled, temporary
+        // Timeout, throttled, temporary refusal: back in the queue, and this bind pauses.
+        core_.outbox_returned(*account_, std::move(entry));
+        if (!session_->is_closed()) {
+            deliver_backoff_ = std::clamp(deliver_backoff_ * 2, std::chrono::milliseconds(250),
+                                          std::chrono::milliseconds(30'000));
+            deliver_paused_until_ = clock::now() + deliver_backoff_;
+        }
     }
     pump_outbox();
 }

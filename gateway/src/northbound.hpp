@@ -150,6 +150,11 @@ private:
     // deliver_sm in flight: cookie -> the outbox entry, to return it if the session dies.
     std::map<std::uint64_t, store::outbox_entry> deliveries_;
     std::uint64_t next_delivery_cookie_ = 1;
+    // An application that refuses deliveries for now (ESME_RX_T_APPN, throttling, timeouts) is
+    // left alone for a growing pause instead of being retried in a loop.
+    std::chrono::steady_clock::time_point deliver_paused_until_{};
+    std::chrono::milliseconds deliver_backoff_{0};
+    std::unique_ptr<boost::asio::steady_timer> deliver_timer_;
 };
 
 }  // namespace smppgw::gateway
