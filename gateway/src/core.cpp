@@ -494,23 +494,36 @@ bool core::ready() const noexcept {
 
 void core::carrier_state_changed(carrier& c, bool up) {
     log::info("carrier {} is {}", c.name(), up ? "up" : "down");
-    if (up || stopping_) {
+    if (stopping_) {
         return;
     }
-    // Fail over what waits for this carrier to the next carrier of each message's route.
-    auto items = c.drain();
-    std::size_t moved = 0;
-    for (auto& item : items) {
-        auto target = pick_carrier(item.msg->rec);
-        if (target && target.get() != &c && target->up()) {
-            target->enqueue(std::move(item));
-            ++moved;
-        } else {
-            c.enqueue(std::move(item));
+    // Fail over what waits for carriers that are down to the first carrier of each message's
+    // route that is up. Checked both when a carrier goes down (its queue moves on) and when one
+    // comes up (work queued while every carrier was down, or resumed after a restart before
+    // any bind was up, finally has somewhere to go).
+    const auto move_from = [this](carrier& from) {
+        std::size_t moved = 0;
+        for (auto& item : from.drain()) {
+            auto target = pick_carrier(item.msg->rec);
+            if (target && target.get() != &from && target->up()) {
+                target->enqueue(std::move(item));
+                ++moved;
+            } else {
+                from.enqueue(std::move(item));
+            }
         }
+        if (moved > 0) {
+            log::info("failed over {} queued messages from carrier {}", moved, from.name());
+        }
+    };
+    if (!up) {
+        move_from(c);
+        return;
     }
-    if (moved > 0) {
-        log::info("failed over {} queued messages from carrier {}", moved, c.name());
+    for (auto& other : carriers()) {
+        if (other.get() != &c && !other->up() && other->queued() > 0) {
+            move_from(*other);
+        }
     }
 }
 
