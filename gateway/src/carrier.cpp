@@ -495,10 +495,13 @@ void carrier_bind::on_response(smpp::session& s, std::uint64_t cookie, const smp
 
 void carrier_bind::retry_later(const outbound_ptr& msg, std::size_t part, bool throttled) {
     local_.push_front({msg, static_cast<int>(part)});
-    if (throttled) {
+    const auto now = clock::now();
+    // One step per throttling episode: a whole window refused at once is one signal, not N
+    // (otherwise one burst would jump straight to the longest pause and a window of one).
+    if (throttled && now >= paused_until_) {
         window_limit_ = std::max<std::size_t>(1, window_limit_ / 2);
         throttle_backoff_ = std::clamp(throttle_backoff_ * 2, min_throttle_pause, max_throttle_pause);
-        paused_until_ = clock::now() + throttle_backoff_;
+        paused_until_ = now + throttle_backoff_;
     }
 }
 
