@@ -164,6 +164,11 @@ void core::apply_receipt(carrier& c, const std::string& key, const correlator::m
     store::message_state reported = state;
     std::uint32_t delivered_parts = 0;
     std::uint32_t parts_total = 0;
+    // What this receipt changes in memory, to undo if the journal refuses it: the carrier
+    // delivers it again, and that retry must not look like a repeat of a receipt we never kept.
+    store::message_state previous_state{};
+    std::uint32_t previous_error = 0;
+    bool previous_final_sent = false;
     {
         std::lock_guard lock(ctx.mutex);
         if (m.part >= ctx.parts.size()) {
@@ -171,6 +176,9 @@ void core::apply_receipt(carrier& c, const std::string& key, const correlator::m
             ctx.errors.resize(m.part + 1U, 0);
         }
         auto& current = ctx.parts[m.part];
+        previous_state = current;
+        previous_error = ctx.errors[m.part];
+        previous_final_sent = ctx.final_sent;
         // Final states are sticky: a late intermediate receipt does not undo a final one.
         if (!(store::is_final(current) && !store::is_final(state))) {
             current = state;
@@ -228,9 +236,18 @@ void core::apply_receipt(carrier& c, const std::string& key, const correlator::m
         metrics_.submit_to_receipt.Observe(seconds_since(ctx.accepted_at));
     }
     const bool final_part = store::is_final(state);
-    store_->commit(std::move(b), [this, respond, final_part, name = c.name(), key](std::error_code ec) {
+    store_->commit(std::move(b), [this, respond, final_part, name = c.name(), key, m,
+                                  previous_state, previous_error,
+                                  previous_final_sent](std::error_code ec) {
         if (ec) {
-            // Not journaled: refuse, and the carrier delivers the receipt again later.
+            // Not journaled: forget what it changed, refuse, and the carrier delivers the
+            // receipt again later.
+            {
+                std::lock_guard lock(m.ctx->mutex);
+                m.ctx->parts[m.part] = previous_state;
+                m.ctx->errors[m.part] = previous_error;
+                m.ctx->final_sent = previous_final_sent;
+            }
             metrics_.store_errors("receipt").Increment();
             respond.send(smpp::status::ESME_RX_T_APPN);
             return;
