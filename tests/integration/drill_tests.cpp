@@ -1,0 +1,429 @@
+// Drills: the real daemon on loopback under steady upstream load while something goes wrong,
+// checked against the durability contract (DESIGN.md) after the fact:
+//   * kill -9 twice mid-traffic: every ESME_ROK reaches the carrier, every acknowledged STOP is
+//     in force, every receipt reaches the application (duplicates counted and printed);
+//   * the carrier drops every connection every few seconds: no loss, time to recover printed;
+//   * the carrier answers only ESME_RTHROTTLED for a while: the daemon backs off, holds its
+//     queue within limits and pushes back upstream, then delivers everything once it may;
+//   * every store write fails (SMPPGW_FAULT_INJECTION_FILE): ESME_RSYSERR instead of ESME_ROK,
+//     said in the log and the metrics, and back to normal when the fault clears.
+// Each prints one summary line with its numbers; only the contract is asserted, plus generous
+// bounds where a recovery time or a rate is the point.
+
+#include <algorithm>
+#include <future>
+
+#include "daemon.hpp"
+#include "drill_smsc.hpp"
+#include "scenario.hpp"
+#include "upstream_load.hpp"
+
+using namespace smppgw::integration;
+namespace smpp = smppgw::smpp;
+
+namespace {
+
+std::string drill_toml(const daemon_ports& p, const std::filesystem::path& dir,
+                       std::uint16_t carrier_port, const carrier_timing& timing = {},
+                       const std::string& server_extra = {}) {
+    return fmt::format("[[listeners]]\nname = \"smpp\"\naddress = \"127.0.0.1:{}\"\n\n", p.smpp) +
+           account_toml("demo",
+                        fmt::format("mo_numbers = [\"{}\"]\nmax_binds = 8", account_number)) +
+           carrier_toml("sim", carrier_port, {}, timing) +
+           common_toml(p, dir, {"sim"}, "info", server_extra);
+}
+
+// How each upstream submit ended, and the join with what the carrier accepted.
+struct ledger {
+    std::size_t submitted = 0;
+    std::size_t ok = 0;
+    std::size_t unanswered = 0;
+    std::map<std::uint32_t, std::size_t> refused;  // status -> count
+    std::set<std::string> ok_tokens;
+    std::vector<std::string> ok_ids;             // those that asked for a receipt
+    std::map<std::string, unsigned> at_carrier;  // token -> times answered ESME_ROK
+
+    [[nodiscard]] std::size_t missing() const {
+        return static_cast<std::size_t>(
+            std::count_if(ok_tokens.begin(), ok_tokens.end(),
+                          [&](const std::string& t) { return !at_carrier.contains(t); }));
+    }
+    [[nodiscard]] std::size_t duplicates() const {
+        std::size_t d = 0;
+        for (const auto& t : ok_tokens) {
+            if (auto it = at_carrier.find(t); it != at_carrier.end() && it->second > 1) {
+                d += it->second - 1;
+            }
+        }
+        return d;
+    }
+    [[nodiscard]] std::string refused_text() const {
+        std::string out;
+        for (const auto& [status, n] : refused) {
+            out += fmt::format("{}{}x 0x{:02x}", out.empty() ? "" : ", ", n, status);
+        }
+        return out.empty() ? "none" : out;
+    }
+};
+
+ledger tally(const std::vector<upstream_submit>& sent, const std::vector<smsc_submit>& carrier) {
+    ledger l;
+    l.submitted = sent.size();
+    for (const auto& s : sent) {
+        if (s.status == smpp::status::ESME_ROK) {
+            ++l.ok;
+            l.ok_tokens.insert(s.token);
+            l.ok_ids.push_back(s.id);
+        } else if (s.status == no_reply) {
+            ++l.unanswered;
+        } else {
+            ++l.refused[s.status];
+        }
+    }
+    for (const auto& c : carrier) {
+        if (c.answered && *c.answered == smpp::status::ESME_ROK && !c.token.empty()) {
+            ++l.at_carrier[c.token];
+        }
+    }
+    return l;
+}
+
+// Waits (bounded) until every token acknowledged upstream has been accepted by the carrier.
+ledger settle(const upstream_load& load, const drill_smsc& carrier,
+              std::chrono::milliseconds timeout = 60s) {
+    ledger l;
+    eventually(
+        [&] {
+            l = tally(load.submits(), carrier.submits());
+            return l.missing() == 0;
+        },
+        timeout, 200ms);
+    return l;
+}
+
+std::size_t duplicate_receipts(const std::map<std::string, unsigned>& r) {
+    std::size_t d = 0;
+    for (const auto& [id, n] : r) {
+        d += n > 1 ? n - 1 : 0;
+    }
+    return d;
+}
+
+std::size_t missing_receipts(const std::vector<std::string>& ids,
+                             const std::map<std::string, unsigned>& got) {
+    return static_cast<std::size_t>(
+        std::count_if(ids.begin(), ids.end(), [&](const auto& id) { return !got.contains(id); }));
+}
+
+double ms_between(steady::time_point a, steady::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+TEST_CASE("drill: kill -9 twice under load - acknowledged work survives", "[drill]") {
+    drill_smsc::options so;
+    so.receipt_delay = 20ms;
+    drill_smsc carrier(so);
+    daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
+        return drill_toml(p, dir, carrier.port(), {.window = 32});
+    });
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    upstream_load load({.port = gw.smpp_port(), .tag = "k9", .rate = 300, .window = 64});
+    load.start();
+    // Handsets opting out all along: 1212555 6000+ (the load sends to 1000..4999).
+    std::atomic<bool> stopping{false};
+    std::vector<std::pair<std::string, std::size_t>> stops;  // number, delivery index
+    auto stop_sender = std::async(std::launch::async, [&] {
+        for (unsigned i = 0; !stopping; ++i) {
+            const auto number = fmt::format("1212555{:04}", 6000 + i);
+            stops.emplace_back(number, carrier.send_mo(number, account_number, "STOP"));
+            std::this_thread::sleep_for(40ms);
+        }
+    });
+
+    constexpr int kills = 2;
+    std::vector<double> restart_ms;
+    for (int k = 0; k < kills; ++k) {
+        std::this_thread::sleep_for(4s);
+        gw.kill_hard();
+        const auto t = steady::now();
+        gw.restart();
+        REQUIRE(gw.wait_ready());
+        restart_ms.push_back(ms_between(t, steady::now()));
+    }
+    std::this_thread::sleep_for(3s);
+    stopping = true;
+    stop_sender.get();
+    load.stop();
+
+    const auto l = settle(load, carrier);
+    CHECK(load.wait_receipts(l.ok_ids, 60s));
+    const auto receipts = load.receipts();
+
+    // Every STOP the daemon acknowledged to the carrier is in force: a submit is refused.
+    const auto deliveries = carrier.deliveries();
+    std::size_t acked_stops = 0;
+    std::size_t in_force = 0;
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transmitter);
+    for (const auto& [number, index] : stops) {
+        if (!deliveries[index].acked) {
+            continue;
+        }
+        ++acked_stops;
+        const auto r = esme.call(make_submit(account_number, number, "Deals for you", 0));
+        in_force += r.status() == 0x410 ? 1 : 0;  // opted_out
+    }
+
+    std::printf(
+        "kill -9 drill: %d kills (restart to ready %.0f / %.0f ms), %u binds; upstream %zu "
+        "submits: %zu ESME_ROK, %zu unanswered at the kills, refused %s; carrier: %zu of %zu "
+        "acknowledged reached it, %zu duplicate submits; receipts: %zu of %zu messages, %zu "
+        "duplicates; STOP: %zu sent, %zu acknowledged, %zu of those in force after restart\n",
+        kills, restart_ms[0], restart_ms[1], load.binds(), l.submitted, l.ok, l.unanswered,
+        l.refused_text().c_str(), l.ok - l.missing(), l.ok, l.duplicates(),
+        l.ok_ids.size() - missing_receipts(l.ok_ids, receipts), l.ok_ids.size(),
+        duplicate_receipts(receipts), stops.size(), acked_stops, in_force);
+    CHECK(l.ok > 500);
+    CHECK(l.missing() == 0);
+    CHECK(missing_receipts(l.ok_ids, receipts) == 0);
+    CHECK(acked_stops > 20);
+    CHECK(in_force == acked_stops);
+}
+
+TEST_CASE("drill: the carrier drops every connection every few seconds - no loss, quick recovery",
+          "[drill]") {
+    drill_smsc carrier;
+    daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
+        // The daemon's default reconnect timing (1 s doubling to 60 s) and two sessions.
+        return drill_toml(
+            p, dir, carrier.port(),
+            {.sessions = 2, .window = 32, .reconnect_min = "1s", .reconnect_max = "60s"});
+    });
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    upstream_load load({.port = gw.smpp_port(), .tag = "dc", .rate = 200, .window = 32});
+    load.start();
+
+    constexpr int outages = 4;
+    std::vector<steady::time_point> back;
+    for (int i = 0; i < outages; ++i) {
+        std::this_thread::sleep_for(3s);
+        carrier.stop_listening();  // every connection dropped, no unbind; connects refused
+        std::this_thread::sleep_for(300ms);
+        back.push_back(carrier.start_listening());
+    }
+    std::this_thread::sleep_for(3s);
+    load.stop();
+
+    const auto l = settle(load, carrier);
+    CHECK(load.wait_receipts(l.ok_ids, 60s));
+    const auto receipts = load.receipts();
+    // Recovery: from listening again to the first submit_sm that arrives afterwards.
+    const auto submits = carrier.submits();
+    std::vector<double> recovery_ms;
+    for (const auto t : back) {
+        const auto first = std::find_if(submits.begin(), submits.end(),
+                                        [&](const smsc_submit& s) { return s.at >= t; });
+        recovery_ms.push_back(first == submits.end() ? 1e9 : ms_between(t, first->at));
+    }
+    std::string rec;
+    for (const auto r : recovery_ms) {
+        rec += fmt::format("{}{:.0f}", rec.empty() ? "" : ", ", r);
+    }
+    std::printf(
+        "disconnect drill: %d outages of 300 ms; recovery (listening again -> first submit) %s "
+        "ms; upstream %zu submits, %zu ESME_ROK, refused %s; carrier: %zu of %zu reached it, %zu "
+        "duplicates, %zu binds; receipts %zu of %zu, %zu duplicates\n",
+        outages, rec.c_str(), l.submitted, l.ok, l.refused_text().c_str(), l.ok - l.missing(), l.ok,
+        l.duplicates(), carrier.binds_total(),
+        l.ok_ids.size() - missing_receipts(l.ok_ids, receipts), l.ok_ids.size(),
+        duplicate_receipts(receipts));
+    CHECK(l.ok > 1000);
+    CHECK(l.missing() == 0);
+    CHECK(missing_receipts(l.ok_ids, receipts) == 0);
+    for (const auto r : recovery_ms) {
+        CHECK(r < 5000.0);  // generous; the printed values are the result
+    }
+}
+
+TEST_CASE("drill: a carrier answering only ESME_RTHROTTLED - back-off, push-back, recovery",
+          "[drill]") {
+    auto throttling = std::make_shared<std::atomic<bool>>(false);
+    drill_smsc::options so;
+    so.auto_receipts = false;
+    drill_smsc carrier(so);
+    carrier.set_status([throttling](const smsc_submit&) {
+        return throttling->load() ? smpp::status::ESME_RTHROTTLED : smpp::status::ESME_ROK;
+    });
+    constexpr unsigned max_pending = 300;
+    daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
+        return drill_toml(p, dir, carrier.port(), {.window = 16},
+                          fmt::format("max_pending_messages = {}", max_pending));
+    });
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    upstream_load load(
+        {.port = gw.smpp_port(), .tag = "th", .rate = 200, .window = 32, .registered_delivery = 0});
+    load.start();
+
+    std::this_thread::sleep_for(2s);
+    const auto calm_start = carrier.submits().size();
+    *throttling = true;
+    const auto t_throttle = steady::now();
+    // While throttled: sample the daemon's queue of work awaiting the carrier.
+    double max_awaiting = 0;
+    double max_carrier_queue = 0;
+    const auto throttle_for = 8s;
+    while (steady::now() < t_throttle + throttle_for) {
+        const auto m = gw.metrics();
+        max_awaiting = std::max(
+            max_awaiting, metric_value(m, "smppgw_queue_depth", {{"queue", "awaiting_carrier"}}));
+        max_carrier_queue = std::max(
+            max_carrier_queue, metric_value(m, "smppgw_carrier_queue_depth", {{"carrier", "sim"}}));
+        std::this_thread::sleep_for(200ms);
+    }
+    *throttling = false;
+    const auto t_recover = steady::now();
+    std::this_thread::sleep_for(3s);
+    load.stop();
+    const auto l = settle(load, carrier);
+
+    const auto submits = carrier.submits();
+    const auto sent = load.submits();
+    std::size_t during = 0;
+    std::size_t throttled_answers = 0;
+    std::optional<steady::time_point> first_ok_after;
+    for (const auto& s : submits) {
+        if (s.at >= t_throttle && s.at < t_recover) {
+            ++during;
+        }
+        if (s.answered && *s.answered == smpp::status::ESME_RTHROTTLED) {
+            ++throttled_answers;
+        }
+        if (s.at >= t_recover && s.answered && *s.answered == smpp::status::ESME_ROK &&
+            !first_ok_after) {
+            first_ok_after = s.at;
+        }
+    }
+    std::size_t pushed_back = 0;
+    std::size_t offered_during = 0;
+    for (const auto& s : sent) {
+        if (s.sent_at >= t_throttle && s.sent_at < t_recover) {
+            ++offered_during;
+            pushed_back +=
+                s.status == smpp::status::ESME_RMSGQFUL || s.status == smpp::status::ESME_RTHROTTLED
+                    ? 1
+                    : 0;
+        }
+    }
+    const double throttle_s = std::chrono::duration<double>(t_recover - t_throttle).count();
+    const double carrier_rate = static_cast<double>(during) / throttle_s;
+    const double calm_rate = static_cast<double>(calm_start) / 2.0;
+    const double throttled_metric =
+        gw.metric("smppgw_carrier_throttled_total", {{"carrier", "sim"}});
+    std::printf(
+        "throttle drill: %.1f s of ESME_RTHROTTLED; carrier saw %.1f submit/s while throttled "
+        "(%.1f before; upstream offered %.1f/s); %zu throttled answers (metric %.0f); upstream "
+        "pushed back %zu of %zu offered meanwhile (refused: %s); awaiting carrier peaked at %.0f "
+        "(limit %u), carrier queue %.0f; first ESME_ROK %.0f ms after the carrier recovered; all "
+        "%zu accepted delivered: %s, %zu duplicates\n",
+        throttle_s, carrier_rate, calm_rate, static_cast<double>(offered_during) / throttle_s,
+        throttled_answers, throttled_metric, pushed_back, offered_during, l.refused_text().c_str(),
+        max_awaiting, max_pending, max_carrier_queue,
+        first_ok_after ? ms_between(t_recover, *first_ok_after) : -1.0, l.ok,
+        l.missing() == 0 ? "yes" : "NO", l.duplicates());
+    CHECK(throttled_answers > 0);
+    CHECK(throttled_metric == static_cast<double>(throttled_answers));
+    // Backed off: a small fraction of the offered load reaches the throttling carrier.
+    CHECK(carrier_rate < 20.0);
+    CHECK(pushed_back > 0);
+    CHECK(max_awaiting <= max_pending + 32);  // the limit, plus submits admitted concurrently
+    CHECK(first_ok_after.has_value());
+    CHECK(l.missing() == 0);
+}
+
+TEST_CASE("drill: store writes fail (disk full) - ESME_RSYSERR, said why, recovers", "[drill]") {
+    temp_dir fault_dir("smppgw-fault");
+    const auto fault_file = fault_dir / "store-writes-fail";
+    drill_smsc::options so;
+    so.receipt_delay = 20ms;
+    drill_smsc carrier(so);
+    daemon_process gw(
+        [&](const daemon_ports& p, const std::filesystem::path& dir) {
+            return drill_toml(p, dir, carrier.port());
+        },
+        {{"SMPPGW_FAULT_INJECTION_FILE", fault_file.string()}});
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    upstream_load load({.port = gw.smpp_port(), .tag = "df", .rate = 100, .window = 16});
+    load.start();
+
+    std::this_thread::sleep_for(2s);
+    write_file(fault_file, "full\n");
+    REQUIRE(eventually(
+        [&] { return gw.log_text().find("fault injection armed") != std::string::npos; }));
+    const auto t_armed = steady::now();
+    std::this_thread::sleep_for(3s);
+    std::filesystem::remove(fault_file);
+    REQUIRE(eventually(
+        [&] { return gw.log_text().find("fault injection disarmed") != std::string::npos; }));
+    const auto t_disarmed = steady::now();
+    std::this_thread::sleep_for(3s);
+    load.stop();
+
+    const auto sent = load.submits();
+    std::size_t during = 0;
+    std::size_t during_syserr = 0;
+    std::size_t during_ok = 0;
+    std::size_t after = 0;
+    std::size_t after_ok = 0;
+    std::size_t settled_after = 0;
+    std::size_t settled_after_ok = 0;
+    for (const auto& s : sent) {
+        if (s.sent_at >= t_armed && s.sent_at < t_disarmed - 300ms) {
+            ++during;
+            during_syserr += s.status == smpp::status::ESME_RSYSERR ? 1 : 0;
+            during_ok += s.status == smpp::status::ESME_ROK ? 1 : 0;
+        }
+        if (s.sent_at >= t_disarmed) {
+            ++after;
+            after_ok += s.status == smpp::status::ESME_ROK ? 1 : 0;
+            if (s.sent_at >= t_disarmed + 1s) {
+                ++settled_after;
+                settled_after_ok += s.status == smpp::status::ESME_ROK ? 1 : 0;
+            }
+        }
+    }
+    const auto l = settle(load, carrier);
+    const bool all_receipts = load.wait_receipts(l.ok_ids, 60s);
+    const auto receipts = load.receipts();
+    const auto m = gw.metrics();
+    const double accept_errors =
+        metric_value(m, "smppgw_store_errors_total", {{"operation", "accept"}});
+    const double write_errors = metric_value(m, "smppgw_store_write_errors_total");
+    const double all_store_errors = metric_value(m, "smppgw_store_errors_total");
+    const auto log = gw.log_text();
+    std::printf(
+        "disk-full drill: while failing %zu submits, %zu ESME_RSYSERR, %zu ESME_ROK; after the "
+        "fault cleared %zu of %zu ESME_ROK (%zu of %zu from 1 s on); store_errors_total "
+        "accept=%.0f all=%.0f, store_write_errors_total=%.0f; accepted %zu, %zu reached the "
+        "carrier, %zu duplicates; receipts %zu of %zu\n",
+        during, during_syserr, during_ok, after_ok, after, settled_after_ok, settled_after,
+        accept_errors, all_store_errors, write_errors, l.ok, l.ok - l.missing(), l.duplicates(),
+        l.ok_ids.size() - missing_receipts(l.ok_ids, receipts), l.ok_ids.size());
+    CHECK(during > 100);
+    CHECK(during_ok == 0);  // never ESME_ROK for something not journaled
+    CHECK(during_syserr == during);
+    CHECK(accept_errors >= static_cast<double>(during_syserr));
+    CHECK(write_errors > 0);
+    CHECK(log.find("journal write failed, refusing submits with ESME_RSYSERR") !=
+          std::string::npos);
+    CHECK(after_ok > 0);
+    CHECK(settled_after_ok == settled_after);
+    CHECK(l.missing() == 0);  // nothing acknowledged before (or after) is lost
+    CHECK(all_receipts);
+}
