@@ -522,10 +522,13 @@ void shard::pump(account& a) {
             ++idle;
             continue;
         }
-        idle = 0;
         const delivery d = a.queue.front();
         a.queue.pop_front();
-        if (!send_delivery(r, d)) {
+        // Only a delivery actually sent resets the count: receivers whose session is closing
+        // still say can_send() but refuse, and must not keep this loop spinning.
+        if (send_delivery(r, d)) {
+            idle = 0;
+        } else {
             a.queue.push_front(d);
             ++idle;
         }
