@@ -111,6 +111,10 @@ result run(const char* name, const char* hex, double seconds, std::uint64_t fixe
 int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
     const std::uint64_t fixed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 0;
+    if (argc > 3 || !(seconds > 0)) {
+        std::fprintf(stderr, "usage: codec_bench [seconds-per-case > 0] [fixed-iterations]\n");
+        return 2;
+    }
     const result results[] = {
         run("submit_sm decode+encode", submit_sm_hex, seconds, fixed),
         run("deliver_sm receipt (4 TLVs) decode+encode", receipt_hex, seconds, fixed),
