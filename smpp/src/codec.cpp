@@ -441,6 +441,11 @@ decode_result decode(std::span<const std::uint8_t> in, pdu& out, const decode_op
         }
     }
     // A tail shorter than a TLV header is tolerated and dropped (SMPP.md §1.3 rule 6).
+    if (response && reader.position() == body && out.tlvs.empty()) {
+        // A response without fields whose only body was such a tail is a header-only response,
+        // the same PDU as when it arrives with no body at all (found by fuzz_pdu_decoder).
+        out.omit_body = true;
+    }
     return r;
 }
 

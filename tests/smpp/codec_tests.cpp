@@ -166,6 +166,19 @@ TEST_CASE("body errors are recoverable and name the status to answer", "[codec][
         CHECK(std::get<smpp::submit_sm>(p.body).short_message.chars() == "Hello from smppgw");
         CHECK(p.tlvs.empty());
     }
+    SECTION("a fieldless response with a stray tail is the header-only response") {
+        // generic_nack, status 5, with one byte after the header: decodes, and re-encoding
+        // gives the same PDU the 16-octet form decodes to.
+        const auto bytes = hex("0000001180000000000000050000002a00");
+        REQUIRE(smpp::decode(bytes, p).ok());
+        CHECK(p.omit_body);
+        std::vector<std::uint8_t> again_bytes;
+        REQUIRE_FALSE(smpp::encode(p, again_bytes, {.strict = false}));
+        CHECK(again_bytes == hex("0000001080000000000000050000002a"));
+        smpp::pdu again;
+        REQUIRE(smpp::decode(again_bytes, again).ok());
+        CHECK(again == p);
+    }
     SECTION("the stream goes on after a recoverable error") {
         std::vector<std::uint8_t> stream = hex("0000001000000110000000000a342ee7");  // unknown id
         stream.insert(stream.end(), good.begin(), good.end());
