@@ -467,7 +467,12 @@ std::optional<std::chrono::sys_seconds> parse_receipt_date(std::string_view digi
     const year_month_day date{std::chrono::year{year},
                               std::chrono::month{static_cast<unsigned>(month)},
                               std::chrono::day{static_cast<unsigned>(day)}};
-    if (!date.ok() || hour > 23 || minute > 59 || second > 59) {
+    // Years a carrier can mean: this also keeps every date representable as a nanosecond
+    // time_point (±292 years around 1970), which callers convert to (found by fuzzing).
+    constexpr int first_year = 1970;
+    constexpr int last_year = 2199;
+    if (!date.ok() || year < first_year || year > last_year || hour > 23 || minute > 59 ||
+        second > 59) {
         return std::nullopt;
     }
     return sys_days{date} + hours{hour} + minutes{minute} + seconds{second};

@@ -529,6 +529,9 @@ TEST_CASE("receipt dates: 10, 12 and 14 digits", "[receipt]") {
     CHECK_FALSE(parse_receipt_date("1002301730").has_value());    // 30 February
     CHECK_FALSE(parse_receipt_date("1002102430").has_value());    // hour 24
     CHECK_FALSE(parse_receipt_date("100210173060").has_value());  // second 60
+    CHECK_FALSE(parse_receipt_date("09110210173059").has_value());  // year 911
+    CHECK_FALSE(parse_receipt_date("22000101000000").has_value());  // year 2200
+    CHECK(parse_receipt_date("21991231235959") == at(2199, 12, 31, 23, 59, 59));
 
     const receipt r = must_parse("id:1 submit date:20240229120000 done date:240229120105");
     CHECK(r.submit_date == at(2024, 2, 29, 12, 0));

@@ -151,7 +151,8 @@ struct outbound_receipt {
 // written as 999 (strict parsers such as cloudhopper reject wider err).
 [[nodiscard]] std::string format_receipt_text(const outbound_receipt& fields);
 
-// Receipt dates: 10 (YYMMDDhhmm), 12 (YYMMDDhhmmss) or 14 (YYYYMMDDhhmmss) digits.
+// Receipt dates: 10 (YYMMDDhhmm), 12 (YYMMDDhhmmss) or 14 (YYYYMMDDhhmmss) digits; a 4-digit
+// year outside 1970..2199 is refused.
 [[nodiscard]] std::optional<std::chrono::sys_seconds> parse_receipt_date(
     std::string_view digits) noexcept;
 
