@@ -36,6 +36,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "common/store_load.hpp"
 #include "smppgw/store/batch.hpp"
 #include "smppgw/store/store.hpp"
 
@@ -319,40 +320,6 @@ void bench_lifecycle(const config& c) {
     fmt::print("  db size {}\n", human_bytes(st->disk_usage()));
 }
 
-// --- loading ----------------------------------------------------------------------------------
-
-template <typename Add>
-double load(store& st, std::size_t n, Add add) {
-    const auto t0 = steady::now();
-    constexpr std::size_t chunk = 10'000;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::size_t in_flight = 0;
-    for (std::size_t i = 0; i < n;) {
-        batch b;
-        for (std::size_t j = 0; j < chunk && i < n; ++j, ++i) {
-            add(b, i);
-        }
-        {
-            std::unique_lock lk(mu);
-            cv.wait(lk, [&] { return in_flight < 4; });
-            ++in_flight;
-        }
-        st.commit(std::move(b), [&](std::error_code ec) {
-            if (ec) {
-                fmt::print(stderr, "load: commit failed: {}\n", ec.message());
-                std::exit(1);
-            }
-            std::lock_guard lk(mu);
-            --in_flight;
-            cv.notify_one();
-        });
-    }
-    std::unique_lock lk(mu);
-    cv.wait(lk, [&] { return in_flight == 0; });
-    return seconds_since(t0);
-}
-
 // --- opt-outs ---------------------------------------------------------------------------------
 
 void bench_optout(const config& c) {
@@ -364,7 +331,7 @@ void bench_optout(const config& c) {
     {
         auto st = store::open(o);
         const auto t = st->now();
-        load_s = load(*st, c.optouts, [&](batch& b, std::size_t i) {
+        load_s = smppgw::bench::load_in_batches(*st, c.optouts, [&](batch& b, std::size_t i) {
             b.put_optout({i % 10 == 0 ? std::string{pol::all_brands} : std::string{"acme"},
                           msisdn_of(i * 2), t, "STOP", pol::record_source::import, "bench"});
         });
@@ -439,13 +406,14 @@ void bench_consent(const config& c) {
     {
         auto st = store::open(o);
         const auto t = st->now();
-        const auto secs = load(*st, c.consents, [&](batch& b, std::size_t i) {
-            b.put_consent(bench_consent(i, t));
-            if (i % 100 == 0) {  // some opt-outs and send history too
-                b.put_optout({"acme", msisdn_of(i / 2), t, "STOP", pol::record_source::mo, ""});
-                b.record_send("acme", msisdn_of(i / 2), t);
-            }
-        });
+        const auto secs =
+            smppgw::bench::load_in_batches(*st, c.consents, [&](batch& b, std::size_t i) {
+                b.put_consent(bench_consent(i, t));
+                if (i % 100 == 0) {  // some opt-outs and send history too
+                    b.put_optout({"acme", msisdn_of(i / 2), t, "STOP", pol::record_source::mo, ""});
+                    b.record_send("acme", msisdn_of(i / 2), t);
+                }
+            });
         (void)st->flush();
         fmt::print("consent: loaded {} consents in {:.1f}s ({:.0f}/s), db size {} after flush\n",
                    c.consents, secs, static_cast<double>(c.consents) / secs,
