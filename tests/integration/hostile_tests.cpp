@@ -7,6 +7,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <array>
 #include <future>
 #include <numeric>
 
@@ -247,23 +248,12 @@ TEST_CASE(
         }
         std::vector<std::uint8_t> chunk;
         for (std::uint32_t seq = 1; seq <= 4096; ++seq) {
-            const std::uint8_t pdu[16] = {0,
-                                          0,
-                                          0,
-                                          16,
-                                          0,
-                                          0,
-                                          0,
-                                          0x15,
-                                          0,
-                                          0,
-                                          0,
-                                          0,
-                                          static_cast<std::uint8_t>(seq >> 24),
-                                          static_cast<std::uint8_t>(seq >> 16),
-                                          static_cast<std::uint8_t>(seq >> 8),
-                                          static_cast<std::uint8_t>(seq)};
-            chunk.insert(chunk.end(), pdu, pdu + 16);
+            // enquire_link: command_length 16, command_id 0x15, status 0, then the sequence.
+            std::array<std::uint8_t, 16> pdu{0, 0, 0, 16, 0, 0, 0, 0x15};
+            for (unsigned i = 0; i < 4; ++i) {
+                pdu[12 + i] = static_cast<std::uint8_t>(seq >> (24U - 8U * i));
+            }
+            chunk.insert(chunk.end(), pdu.begin(), pdu.end());
         }
         std::size_t offset = 0;
         const auto deadline = steady::now() + 60s;
