@@ -81,7 +81,9 @@ public:
         if (bytes.size() > capacity) {
             return false;
         }
-        std::memcpy(data_.data(), bytes.data(), bytes.size());
+        if (!bytes.empty()) {  // an empty span may carry a null pointer, which memcpy forbids
+            std::memcpy(data_.data(), bytes.data(), bytes.size());
+        }
         size_ = static_cast<std::uint8_t>(bytes.size());
         return true;
     }
