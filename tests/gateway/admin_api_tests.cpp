@@ -295,7 +295,13 @@ TEST_CASE("admin API: a large consent import streams in bounded memory",
     const auto growth = peak > rss_before ? peak - rss_before : 0;
     INFO("body " << body_bytes << " bytes, RSS before " << rss_before << ", peak " << peak);
     CHECK(body_bytes > 200'000'000);
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan's quarantine, redzones and shadow memory grow the RSS by more than the body itself
+    // (measured: 590 MB); the bound is only meaningful in ordinary builds.
+    WARN("RSS bound not checked under AddressSanitizer; growth " << growth);
+#else
     CHECK(growth < body_bytes / 2);
+#endif
 
     // Spot checks: the first and last good rows are there, the bad ones are not.
     CHECK(admin.get(fmt::format("/v1/consents/acme/1{:010}/promotional", 3'000'000'000ULL + 1))
