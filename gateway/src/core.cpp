@@ -871,14 +871,8 @@ void core::resume_pending() {
 
 void core::sweep() {
     const auto now = clock::now();
-    // Receipts nobody could match yet: try again until their deadline.
+    // Receipts nobody could match yet: try again; handle_receipt gives up at the deadline.
     for (auto& p : correlator_.take_unknown()) {
-        if (now >= p.deadline) {
-            metrics_.receipt_match_failure("unknown_id").Increment();
-            log::warn("receipt for unknown carrier id {} from {} given up", p.key, p.carrier);
-            p.respond.send(smpp::status::ESME_ROK);
-            continue;
-        }
         auto c = find_carrier(p.carrier);
         if (!c) {
             p.respond.send(smpp::status::ESME_ROK);

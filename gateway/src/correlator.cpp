@@ -73,6 +73,20 @@ void correlator::park_unknown(parked p) {
     unknown_.push_back(std::move(p));
 }
 
+std::chrono::steady_clock::time_point correlator::first_deadline(
+    std::string_view carrier, std::string_view key,
+    std::chrono::steady_clock::time_point proposed) {
+    std::lock_guard lock(unknown_mutex_);
+    auto k = make_key(carrier, key);
+    if (auto it = unknown_deadlines_.find(k); it != unknown_deadlines_.end()) {
+        return it->second;
+    }
+    if (unknown_deadlines_.size() < max_unknown_deadlines) {
+        unknown_deadlines_.emplace(std::move(k), proposed);
+    }
+    return proposed;
+}
+
 std::vector<correlator::parked> correlator::take_unknown() {
     std::lock_guard lock(unknown_mutex_);
     return std::exchange(unknown_, {});
@@ -81,6 +95,12 @@ std::vector<correlator::parked> correlator::take_unknown() {
 std::size_t correlator::expire(std::chrono::steady_clock::time_point now,
                                std::chrono::seconds max_age) {
     std::size_t removed = 0;
+    {
+        // A given-up id is remembered for max_age after its deadline, so that redeliveries in
+        // that time are answered at once instead of parked again.
+        std::lock_guard lock(unknown_mutex_);
+        std::erase_if(unknown_deadlines_, [&](const auto& e) { return now - e.second > max_age; });
+    }
     for (auto& s : shards_) {
         std::lock_guard lock(s.mutex);
         for (auto it = s.map.begin(); it != s.map.end();) {

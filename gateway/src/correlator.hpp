@@ -75,6 +75,12 @@ public:
 
     // Receipts whose id nobody knows yet: retried on every sweep until their deadline.
     void park_unknown(parked p);
+    // The deadline of an unknown id is fixed when it is first seen: a carrier that redelivers
+    // the receipt (its link dropped before our answer arrived) must not restart the wait, or an
+    // id we can never match is parked and redelivered forever. Returns the first deadline.
+    [[nodiscard]] std::chrono::steady_clock::time_point first_deadline(
+        std::string_view carrier, std::string_view key,
+        std::chrono::steady_clock::time_point proposed);
     [[nodiscard]] std::vector<parked> take_unknown();
     // Entries older than `max_age` leave memory (the store still has them).
     std::size_t expire(std::chrono::steady_clock::time_point now, std::chrono::seconds max_age);
@@ -101,6 +107,9 @@ private:
     std::array<shard, shard_count> shards_;
     mutable std::mutex unknown_mutex_;
     std::vector<parked> unknown_;
+    // carrier + id -> deadline of unknown ids; bounded, and pruned by expire().
+    static constexpr std::size_t max_unknown_deadlines = 100'000;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> unknown_deadlines_;
 };
 
 }  // namespace smppgw::gateway

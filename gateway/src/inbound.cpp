@@ -148,8 +148,16 @@ void core::handle_receipt(carrier& c, smpp::pdu& request, deferred_response resp
         return;
     }
     // Nobody knows this id yet: our own submit_sm_resp may still be on its way on another
-    // session. Park it and look again on every sweep until the deadline.
-    correlator_.park_unknown({c.name(), candidates.front().first, request, respond, deadline});
+    // session. Park it and look again on every sweep until the deadline of its first arrival.
+    const auto& key = candidates.front().first;
+    deadline = correlator_.first_deadline(c.name(), key, deadline);
+    if (clock::now() >= deadline) {
+        metrics_.receipt_match_failure("unknown_id").Increment();
+        log::warn("receipt for unknown carrier id {} from {} given up", key, c.name());
+        respond.send(smpp::status::ESME_ROK);
+        return;
+    }
+    correlator_.park_unknown({c.name(), key, request, respond, deadline});
 }
 
 void core::apply_receipt(carrier& c, const std::string& key, const correlator::match& m,

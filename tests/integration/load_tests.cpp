@@ -176,6 +176,7 @@ void load_scenario(const std::vector<std::string>& sim_faults, unsigned count,
     CHECK(lost.empty());
 
     // The bench matched a final receipt to every message by the id we gave it.
+    INFO("gateway log:\n" << gw.log_text());
     const auto report = boost::json::parse(read_file(work / "bench.json")).as_object();
     const auto& counts = report.at("counts").as_object();
     CHECK(counts.at("errors").to_number<double>() == 0);
