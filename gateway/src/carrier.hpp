@@ -83,7 +83,9 @@ public:
     [[nodiscard]] std::vector<work_item> drain();
     [[nodiscard]] std::size_t queued() const;
     [[nodiscard]] bool up() const noexcept { return bound_tx_.load() > 0 && !paused_.load(); }
-    [[nodiscard]] std::size_t bound_sessions() const noexcept { return bound_.load(); }
+    [[nodiscard]] std::size_t bound_sessions() const noexcept {
+        return static_cast<std::size_t>(bound_.load());
+    }
     [[nodiscard]] bool paused() const noexcept { return paused_.load(); }
     // submit_sm sent and not yet answered, over all binds (shutdown waits for zero).
     [[nodiscard]] std::int64_t in_flight() const noexcept { return in_flight_.load(); }
