@@ -14,7 +14,7 @@
 #include <future>
 
 #include "daemon.hpp"
-#include "drill_smsc.hpp"
+#include "fake_smsc.hpp"
 #include "scenario.hpp"
 #include "upstream_load.hpp"
 
@@ -66,7 +66,7 @@ struct ledger {
     }
 };
 
-ledger tally(const std::vector<upstream_submit>& sent, const std::vector<smsc_submit>& carrier) {
+ledger tally(const std::vector<upstream_submit>& sent, const std::vector<carrier_submit>& carrier) {
     ledger l;
     l.submitted = sent.size();
     for (const auto& s : sent) {
@@ -81,15 +81,17 @@ ledger tally(const std::vector<upstream_submit>& sent, const std::vector<smsc_su
         }
     }
     for (const auto& c : carrier) {
-        if (c.answered && *c.answered == smpp::status::ESME_ROK && !c.token.empty()) {
-            ++l.at_carrier[c.token];
+        if (c.answered && *c.answered == smpp::status::ESME_ROK) {
+            if (const auto t = token_in(c.text); !t.empty()) {
+                ++l.at_carrier[t];
+            }
         }
     }
     return l;
 }
 
 // Waits (bounded) until every token acknowledged upstream has been accepted by the carrier.
-ledger settle(const upstream_load& load, const drill_smsc& carrier,
+ledger settle(const upstream_load& load, const fake_smsc& carrier,
               std::chrono::milliseconds timeout = 60s) {
     ledger l;
     eventually(
@@ -119,12 +121,19 @@ double ms_between(steady::time_point a, steady::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
+// The drills' carrier sends a deliver_sm again 5 s after the daemon left it unanswered.
+fake_smsc::options drill_carrier_options() {
+    fake_smsc::options o;
+    o.response_timeout = 5s;
+    return o;
+}
+
 }  // namespace
 
 TEST_CASE("drill: kill -9 twice under load - acknowledged work survives", "[drill]") {
-    drill_smsc::options so;
+    auto so = drill_carrier_options();
     so.receipt_delay = 20ms;
-    drill_smsc carrier(so);
+    fake_smsc carrier(so);
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return drill_toml(p, dir, carrier.port(), {.window = 32});
     });
@@ -196,7 +205,7 @@ TEST_CASE("drill: kill -9 twice under load - acknowledged work survives", "[dril
 
 TEST_CASE("drill: the carrier drops every connection every few seconds - no loss, quick recovery",
           "[drill]") {
-    drill_smsc carrier;
+    fake_smsc carrier(drill_carrier_options());
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         // The daemon's default reconnect timing (1 s doubling to 60 s) and two sessions.
         return drill_toml(
@@ -227,7 +236,7 @@ TEST_CASE("drill: the carrier drops every connection every few seconds - no loss
     std::vector<double> recovery_ms;
     for (const auto t : back) {
         const auto first = std::find_if(submits.begin(), submits.end(),
-                                        [&](const smsc_submit& s) { return s.at >= t; });
+                                        [&](const carrier_submit& s) { return s.at >= t; });
         recovery_ms.push_back(first == submits.end() ? 1e9 : ms_between(t, first->at));
     }
     std::string rec;
@@ -253,11 +262,12 @@ TEST_CASE("drill: the carrier drops every connection every few seconds - no loss
 TEST_CASE("drill: a carrier answering only ESME_RTHROTTLED - back-off, push-back, recovery",
           "[drill]") {
     auto throttling = std::make_shared<std::atomic<bool>>(false);
-    drill_smsc::options so;
+    auto so = drill_carrier_options();
     so.auto_receipts = false;
-    drill_smsc carrier(so);
-    carrier.set_status([throttling](const smsc_submit&) {
-        return throttling->load() ? smpp::status::ESME_RTHROTTLED : smpp::status::ESME_ROK;
+    fake_smsc carrier(so);
+    carrier.set_policy([throttling](const carrier_submit&) {
+        return submit_action{.status = throttling->load() ? smpp::status::ESME_RTHROTTLED
+                                                          : smpp::status::ESME_ROK};
     });
     constexpr unsigned max_pending = 300;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
@@ -349,9 +359,9 @@ TEST_CASE("drill: a carrier answering only ESME_RTHROTTLED - back-off, push-back
 TEST_CASE("drill: store writes fail (disk full) - ESME_RSYSERR, said why, recovers", "[drill]") {
     temp_dir fault_dir("smppgw-fault");
     const auto fault_file = fault_dir / "store-writes-fail";
-    drill_smsc::options so;
+    auto so = drill_carrier_options();
     so.receipt_delay = 20ms;
-    drill_smsc carrier(so);
+    fake_smsc carrier(so);
     daemon_process gw(
         [&](const daemon_ports& p, const std::filesystem::path& dir) {
             return drill_toml(p, dir, carrier.port());

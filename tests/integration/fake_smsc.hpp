@@ -1,10 +1,16 @@
 #pragma once
 // A carrier SMSC inside the test, on smppgw::smpp::session, for precise fault control: it
-// records every submit_sm the daemon sends, answers each as the test's policy says (at once,
-// after a delay, later on demand, with an error, or by dropping the connection), sends receipts
-// with its own ids and MOs when asked, and counts the daemon's deliver_sm_resp.
+// records every submit_sm the daemon sends (with the steady-clock time it arrived), answers each
+// as the test's policy says (at once, after a delay, later on demand, with an error, or by
+// dropping the connection), sends receipts with its own ids and MOs when asked, and records how
+// the daemon answered each of those (what the durability contract is about). It can speak TLS on
+// the accept side (smpp::stream wraps the ssl::stream; optional client-certificate check) and
+// stop and resume listening on the same port (carrier outages in the drills).
 //
 // All session work happens on its io_thread; the test thread reads snapshots under a mutex.
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,11 +28,14 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "io_thread.hpp"
 #include "process.hpp"
 #include "smppgw/smpp/message_view.hpp"
+#include "smppgw/smpp/receipt.hpp"
 #include "smppgw/smpp/segmentation.hpp"
 #include "smppgw/smpp/session.hpp"
 
@@ -34,6 +43,7 @@ namespace smppgw::integration {
 
 // One submit_sm as the carrier saw it.
 struct carrier_submit {
+    steady::time_point at;       // when it arrived
     std::size_t connection = 0;  // which TCP connection (1-based, in accept order)
     std::uint32_t sequence = 0;
     std::string source;
@@ -69,14 +79,16 @@ struct carrier_delivery {
     bool receipt = false;
     std::string carrier_id;  // receipts: the id receipted
     std::string text;
-    std::optional<std::uint32_t> answered;  // deliver_sm_resp status
+    std::optional<std::uint32_t> answered;  // deliver_sm_resp status (the last one)
     std::size_t attempts = 0;
+    bool acked = false;  // ESME_ROK seen at least once
 };
 
 class fake_smsc {
 public:
     struct options {
-        std::uint16_t port = 0;  // 0: any free port
+        std::uint16_t port = 0;  // 0: any free port (kept by start_listening())
+        std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain TCP
         // Carrier ids look like CX3-000001, never like ours; empty: "CX<instance>", so a carrier
         // restarted within a test never reuses an id.
         std::string id_prefix;
@@ -85,24 +97,16 @@ public:
         bool auto_receipts = true;  // a receipt for each ESME_ROK'd submit that asks for one
         std::chrono::milliseconds receipt_delay{10};
         std::string receipt_stat = "DELIVRD";
+        // How long a deliver_sm waits for the daemon's deliver_sm_resp before it goes out again.
+        std::chrono::milliseconds response_timeout{10'000};
     };
 
-    explicit fake_smsc(options o) : opt_(std::move(o)) {
+    explicit fake_smsc(options o) : opt_(std::move(o)), port_(opt_.port) {
         if (opt_.id_prefix.empty()) {
             static std::atomic<int> instances{0};
             opt_.id_prefix = "CX" + std::to_string(++instances);
         }
-        io_.call([this] {
-            acceptor_ = std::make_unique<boost::asio::ip::tcp::acceptor>(io_.context());
-            const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"),
-                                                    opt_.port);
-            acceptor_->open(ep.protocol());
-            acceptor_->set_option(boost::asio::socket_base::reuse_address(true));
-            acceptor_->bind(ep);
-            acceptor_->listen();
-            port_ = acceptor_->local_endpoint().port();
-            accept();
-        });
+        io_.call([this] { open_acceptor(); });
     }
     fake_smsc() : fake_smsc(options{}) {}
     ~fake_smsc() {
@@ -138,31 +142,34 @@ public:
         });
     }
 
-    // Closes every connection at once, as a crashing SMSC or a broken link would; keeps listening.
+    // Closes every connection at once (no unbind), as a crashing SMSC or a broken link would;
+    // keeps listening.
     void drop_connections() {
+        io_.call([this] { drop_all(); });
+    }
+
+    // Carrier outage: stops accepting (connects are refused) and drops every connection. Receipts
+    // still due go out once the daemon is bound again.
+    void stop_listening() {
         io_.call([this] {
-            const auto conns = conns_;  // close() calls on_closed, which edits conns_
-            for (const auto& c : conns) {
-                if (c->session && !c->session->is_closed()) {
-                    c->session->close();
-                }
-            }
+            close_acceptor();
+            drop_all();
+        });
+    }
+    // Back: listening again on the same port. Returns the moment it was.
+    steady::time_point start_listening() {
+        return io_.call([this] {
+            open_acceptor();
+            return steady::now();
         });
     }
 
-    // The carrier goes away: stops listening (connects are refused) and drops every connection.
+    // The carrier goes away for good: as stop_listening(), and nothing still due (delayed
+    // answers and receipts) goes out.
     void stop() {
         io_.call([this] {
-            if (acceptor_ && acceptor_->is_open()) {
-                boost::system::error_code ignored;
-                acceptor_->close(ignored);
-            }
-            const auto conns = conns_;
-            for (const auto& c : conns) {
-                if (c->session && !c->session->is_closed()) {
-                    c->session->close();
-                }
-            }
+            close_acceptor();
+            drop_all();
             for (auto& t : timers_) {
                 t->cancel();
             }
@@ -170,8 +177,9 @@ public:
         });
     }
 
-    // Queues an MO for the daemon (sent on a bound RX/TRX connection as soon as there is one).
-    void send_mo(const std::string& from, const std::string& to, const std::string& text) {
+    // Queues an MO for the daemon, sent on a bound RX/TRX connection as soon as there is one and
+    // again until the daemon answers it ESME_ROK. Returns its index in deliveries().
+    std::size_t send_mo(const std::string& from, const std::string& to, const std::string& text) {
         smpp::deliver_sm d;
         d.source_addr_ton = 1;
         d.source_addr_npi = 1;
@@ -187,7 +195,9 @@ public:
         carrier_delivery rec;
         rec.receipt = false;
         rec.text = text;
-        io_.post([this, p, rec]() mutable { queue_delivery(std::move(p), std::move(rec)); });
+        const std::size_t index = record_delivery(std::move(rec));
+        io_.post([this, p = std::move(p), index]() mutable { queue_delivery(std::move(p), index); });
+        return index;
     }
 
     // Queues a receipt for one of our ids, as the carrier would send it.
@@ -200,9 +210,8 @@ public:
         carrier_delivery rec;
         rec.receipt = smpp::is_receipt(p);
         rec.text = note;
-        io_.post([this, p = std::move(p), rec]() mutable {
-            queue_delivery(std::move(p), std::move(rec));
-        });
+        const std::size_t index = record_delivery(std::move(rec));
+        io_.post([this, p = std::move(p), index]() mutable { queue_delivery(std::move(p), index); });
     }
 
     // ---- observation (snapshots) -------------------------------------------------------------
@@ -226,6 +235,15 @@ public:
     [[nodiscard]] std::size_t held_count() {
         return io_.call([this] { return held_.size(); });
     }
+    [[nodiscard]] std::size_t tls_failures() const {
+        std::lock_guard lock(mutex_);
+        return tls_failures_;
+    }
+    // Subject CN of the client certificate on the latest TLS connection ("" without one).
+    [[nodiscard]] std::string last_client_cn() const {
+        std::lock_guard lock(mutex_);
+        return last_client_cn_;
+    }
 
     // Waits until `pred(*this)` holds; pred runs under the lock on snapshots' fields.
     template <typename Pred>
@@ -243,11 +261,9 @@ public:
         }
         [[nodiscard]] std::size_t bound_now() const { return s.bound_now_; }
         [[nodiscard]] std::size_t binds_total() const { return s.binds_total_; }
-        [[nodiscard]] std::size_t answered_ok() const {
-            return static_cast<std::size_t>(
-                std::count_if(s.submits_.begin(), s.submits_.end(),
-                              [](const auto& x) { return x.answered && *x.answered == 0; }));
-        }
+        [[nodiscard]] std::size_t tls_failures() const { return s.tls_failures_; }
+        // Counted as they happen: the drills wait on it with thousands of submits recorded.
+        [[nodiscard]] std::size_t answered_ok() const { return s.answered_ok_; }
         // An MO (or any delivery) with this text was answered ESME_ROK.
         [[nodiscard]] bool acked(const std::string& text) const {
             return std::any_of(s.deliveries_.begin(), s.deliveries_.end(), [&](const auto& d) {
@@ -294,25 +310,109 @@ private:
         std::size_t index = 0;  // into submits_
     };
 
+    void open_acceptor() {
+        acceptor_ = std::make_unique<boost::asio::ip::tcp::acceptor>(io_.context());
+        const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port_);
+        acceptor_->open(ep.protocol());
+        acceptor_->set_option(boost::asio::socket_base::reuse_address(true));
+        acceptor_->bind(ep);
+        acceptor_->listen();
+        port_ = acceptor_->local_endpoint().port();
+        accept();
+    }
+
+    void close_acceptor() {
+        if (acceptor_ && acceptor_->is_open()) {
+            boost::system::error_code ignored;
+            acceptor_->close(ignored);
+        }
+    }
+
+    void drop_all() {
+        const auto conns = conns_;  // close() calls on_closed, which edits conns_
+        for (const auto& c : conns) {
+            if (c->session && !c->session->is_closed()) {
+                c->session->close();
+            }
+        }
+        for (const auto& tls : handshakes_) {
+            boost::system::error_code ignored;
+            tls->next_layer().close(ignored);
+        }
+        handshakes_.clear();
+    }
+
     void accept() {
         acceptor_->async_accept(
             [this](boost::system::error_code ec, boost::asio::ip::tcp::socket sock) {
                 if (ec) {
-                    return;  // closed by stop()
+                    return;  // closed by stop() or stop_listening()
                 }
                 sock.set_option(boost::asio::ip::tcp::no_delay(true), ec);
-                auto c = std::make_shared<connection>();
-                c->index = ++connections_;
-                smpp::session_config sc;
-                sc.window = 256;
-                sc.response_timeout = std::chrono::milliseconds(10'000);
-                sc.tick = std::chrono::milliseconds(20);
-                c->session = smpp::session::create(smpp::stream(std::move(sock)), sc,
-                                                   std::make_shared<handler>(*this, c));
-                conns_.push_back(c);
-                c->session->start();
+                if (opt_.tls) {
+                    start_tls(std::move(sock));
+                } else {
+                    start_session(smpp::stream(std::move(sock)));
+                }
                 accept();
             });
+    }
+
+    void start_tls(boost::asio::ip::tcp::socket sock) {
+        auto tls = std::make_shared<smpp::tls_stream>(std::move(sock), *opt_.tls);
+        handshakes_.insert(tls);
+        auto timer = std::make_shared<boost::asio::steady_timer>(io_.context(), 5s);
+        timer->async_wait([tls](boost::system::error_code ec) {
+            if (!ec) {
+                boost::system::error_code ignored;
+                tls->next_layer().close(ignored);
+            }
+        });
+        tls->async_handshake(
+            boost::asio::ssl::stream_base::server,
+            [this, tls, timer](const boost::system::error_code& ec) {
+                timer->cancel();
+                handshakes_.erase(tls);
+                if (ec) {
+                    {
+                        std::lock_guard lock(mutex_);
+                        ++tls_failures_;
+                    }
+                    cv_.notify_all();
+                    return;
+                }
+                const std::string cn = peer_common_name(*tls);
+                {
+                    std::lock_guard lock(mutex_);
+                    last_client_cn_ = cn;
+                }
+                start_session(smpp::stream(std::move(*tls)));
+            });
+    }
+
+    static std::string peer_common_name(smpp::tls_stream& tls) {
+        X509* cert = SSL_get1_peer_certificate(tls.native_handle());
+        if (cert == nullptr) {
+            return {};
+        }
+        char buf[256] = {};
+        const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf,
+                                                sizeof buf);
+        X509_free(cert);
+        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    }
+
+    void start_session(smpp::stream stream) {
+        auto c = std::make_shared<connection>();
+        c->index = ++connections_;
+        smpp::session_config sc;
+        sc.window = 256;
+        sc.response_timeout = opt_.response_timeout;
+        sc.tick = std::chrono::milliseconds(20);
+        c->session =
+            smpp::session::create(std::move(stream), sc, std::make_shared<handler>(*this, c));
+        conns_.push_back(c);
+        c->session->start();
     }
 
     void on_request(const std::shared_ptr<connection>& c, smpp::session& s, smpp::pdu& request) {
@@ -383,6 +483,7 @@ private:
     void on_submit(const std::shared_ptr<connection>& c, smpp::session& s, smpp::pdu& request) {
         const auto& sm = std::get<smpp::submit_sm>(request.body);
         carrier_submit rec;
+        rec.at = steady::now();
         rec.connection = c->index;
         rec.sequence = request.sequence_number;
         rec.source = std::string(sm.source_addr.view());
@@ -439,7 +540,7 @@ private:
     void answer(const std::shared_ptr<connection>& c, std::size_t index, std::uint32_t status) {
         auto it = requests_.find(index);
         if (!c || !c->session || c->session->is_closed() || it == requests_.end()) {
-            return;
+            return;  // the daemon never sees an answer: an unknown outcome on its side
         }
         auto resp = smpp::make_response(it->second, status);
         std::string id;
@@ -464,6 +565,9 @@ private:
             auto& rec = submits_[index];
             rec.answered = status;
             rec.carrier_id = id;
+            if (status == smpp::status::ESME_ROK) {
+                ++answered_ok_;
+            }
             want_receipt = status == smpp::status::ESME_ROK && opt_.auto_receipts &&
                            !receipt_sent && (rec.registered_delivery & 0x03) != 0;
             stat = opt_.receipt_stat;
@@ -507,16 +611,17 @@ private:
         rec.receipt = true;
         rec.carrier_id = carrier_id;
         rec.text = text;
-        queue_delivery(std::move(p), std::move(rec));
+        queue_delivery(std::move(p), record_delivery(std::move(rec)));
     }
 
-    void queue_delivery(smpp::pdu p, carrier_delivery rec) {
-        std::size_t index = 0;
-        {
-            std::lock_guard lock(mutex_);
-            deliveries_.push_back(std::move(rec));
-            index = deliveries_.size() - 1;
-        }
+    // Any thread; returns the index into deliveries_.
+    std::size_t record_delivery(carrier_delivery rec) {
+        std::lock_guard lock(mutex_);
+        deliveries_.push_back(std::move(rec));
+        return deliveries_.size() - 1;
+    }
+
+    void queue_delivery(smpp::pdu p, std::size_t index) {
         outgoing_.push_back({std::move(p), index});
         pump_deliveries();
     }
@@ -566,12 +671,18 @@ private:
         }
         const std::size_t index = it->second;
         c->inflight.erase(it);
-        auto p = std::move(inflight_pdus_[cookie]);
-        inflight_pdus_.erase(cookie);
+        auto node = inflight_pdus_.extract(cookie);
+        if (node.empty()) {
+            return;
+        }
+        auto p = std::move(node.mapped());
         if (response != nullptr) {
             {
                 std::lock_guard lock(mutex_);
                 deliveries_[index].answered = response->command_status;
+                if (response->command_status == smpp::status::ESME_ROK) {
+                    deliveries_[index].acked = true;
+                }
             }
             cv_.notify_all();
             if (response->command_status != smpp::status::ESME_ROK) {
@@ -611,7 +722,8 @@ private:
             return !hc || hc == c;
         });
         std::erase(conns_, c);
-        c->session.reset();
+        // The session is released once its own handlers have run (we are inside one now).
+        boost::asio::post(io_.context(), [c] { c->session.reset(); });
         pump_deliveries();
     }
 
@@ -636,11 +748,15 @@ private:
     std::vector<carrier_delivery> deliveries_;
     std::size_t bound_now_ = 0;
     std::size_t binds_total_ = 0;
+    std::size_t answered_ok_ = 0;
+    std::size_t tls_failures_ = 0;
+    std::string last_client_cn_;
     std::function<submit_action(const carrier_submit&)> policy_;
 
     // SMSC thread only.
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
     std::vector<std::shared_ptr<connection>> conns_;
+    std::set<std::shared_ptr<smpp::tls_stream>> handshakes_;
     std::size_t connections_ = 0;
     std::size_t rr_ = 0;
     std::size_t next_id_ = 0;

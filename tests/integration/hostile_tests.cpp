@@ -12,7 +12,7 @@
 #include <numeric>
 
 #include "daemon.hpp"
-#include "drill_smsc.hpp"
+#include "fake_smsc.hpp"
 #include "hostile_peers.hpp"
 #include "scenario.hpp"
 #include "tls_pki.hpp"
@@ -80,7 +80,7 @@ latency_stats stats_of(std::vector<double> ms) {
 
 TEST_CASE("hostile: connections per address are capped at accept - closing frees the slot",
           "[hostile][integration]") {
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return gateway_toml(p, dir, carrier.port(),
                             "max_connections_per_ip = 4\naccept_rate_per_ip = 1000\n"
@@ -132,7 +132,7 @@ TEST_CASE("hostile: connections per address are capped at accept - closing frees
 }
 
 TEST_CASE("hostile: new connections per address are rate limited", "[hostile][integration]") {
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return gateway_toml(p, dir, carrier.port(),
                             "max_connections_per_ip = 1000\naccept_rate_per_ip = 5\n"
@@ -175,7 +175,7 @@ TEST_CASE("hostile: new connections per address are rate limited", "[hostile][in
 
 TEST_CASE("hostile: repeated bad binds lock out the system_id and the address",
           "[hostile][integration][bind]") {
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return gateway_toml(p, dir, carrier.port(), "",
                             account_toml("demo") + account_toml("other"));
@@ -216,7 +216,7 @@ TEST_CASE("hostile: repeated bad binds lock out the system_id and the address",
 TEST_CASE(
     "hostile: slow readers hit the write-queue bound and are disconnected - RSS stays bounded",
     "[hostile][integration][memory]") {
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return gateway_toml(p, dir, carrier.port(),
                             "max_connections_per_ip = 500\naccept_rate_per_ip = 1000\n"
@@ -322,7 +322,7 @@ TEST_CASE(
 
 TEST_CASE("hostile: slow writers are dropped: half-sent PDUs time out, bound or not",
           "[hostile][integration][memory]") {
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return gateway_toml(p, dir, carrier.port(),
                             "max_connections_per_ip = 500\naccept_rate_per_ip = 1000\n"
@@ -400,7 +400,7 @@ TEST_CASE("hostile: slow writers are dropped: half-sent PDUs time out, bound or 
 
 TEST_CASE("hostile: oversized and malformed PDUs are answered as SMPP.md says",
           "[hostile][integration][malformed]") {
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return gateway_toml(p, dir, carrier.port(), "max_command_length = 66048",
                             account_toml("demo"));
@@ -526,15 +526,15 @@ TEST_CASE("hostile: oversized and malformed PDUs are answered as SMPP.md says",
         CHECK(p.wait_eof(5s));
     }
     // Nothing malformed reached the carrier; what was accepted did.
-    CHECK(carrier.wait([&](const drill_smsc::view& v) { return v.answered_ok() >= n; }));
+    CHECK(carrier.wait([&](const fake_smsc::state_view& v) { return v.answered_ok() >= n; }));
     for (const auto& s : carrier.submits()) {
-        CHECK(s.token.rfind("#mal-", 0) == 0);
+        CHECK(token_in(s.text).rfind("#mal-", 0) == 0);
     }
 }
 
 TEST_CASE("hostile: a flood of garbage connections leaves a bound session unaffected",
           "[hostile][integration][flood]") {
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         // The default per-address limits (64 connections, 50/s); unbound sockets live 2 s.
         return gateway_toml(p, dir, carrier.port(), "session_init_timeout = \"2s\"",
@@ -621,7 +621,7 @@ TEST_CASE("hostile: a flood of garbage connections leaves a bound session unaffe
     CHECK(s.p99 < 1000.0);
     // Everything accepted reached the carrier.
     CHECK(carrier.wait(
-        [&](const drill_smsc::view& v) { return v.answered_ok() >= accepted.size(); }));
+        [&](const fake_smsc::state_view& v) { return v.answered_ok() >= accepted.size(); }));
     // The flood's sockets are all gone again once the session-init time has passed.
     CHECK(eventually([&] { return gw.open_fds() <= fds_before + 4; }, 15s, 200ms));
 }
@@ -638,7 +638,7 @@ TEST_CASE("hostile: passwords never reach the log, even at trace level",
     hash.erase(hash.find_last_not_of("\r\n") + 1);
     REQUIRE(hash.rfind("$y$", 0) == 0);
 
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return plain_listener(p.smpp) + account_toml("secret", "", hash) +
                carrier_toml("sim", carrier.port()) + common_toml(p, dir, {"sim"}, "trace");

@@ -4,7 +4,7 @@
 // verification, client certificate), and listener certificates reloaded with the config.
 
 #include "daemon.hpp"
-#include "drill_smsc.hpp"
+#include "fake_smsc.hpp"
 #include "scenario.hpp"
 #include "tls_client.hpp"
 #include "tls_pki.hpp"
@@ -39,10 +39,10 @@ std::uint32_t tls_submit(tls_client& c, const std::string& text, unsigned i) {
     return r ? r->command_status : 0xFFFFFFFFU;
 }
 
-bool carrier_got(drill_smsc& carrier, const std::string& token) {
-    return carrier.wait([&](const drill_smsc::view& v) {
+bool carrier_got(fake_smsc& carrier, const std::string& token) {
+    return carrier.wait([&](const fake_smsc::state_view& v) {
         return std::any_of(v.submits().begin(), v.submits().end(),
-                           [&](const smsc_submit& s) { return s.token == token; });
+                           [&](const carrier_submit& s) { return token_in(s.text) == token; });
     });
 }
 
@@ -52,7 +52,7 @@ TEST_CASE("TLS listener: binds over TLS 1.2 and 1.3, messages flow", "[tls][inte
     temp_dir certs("smppgw-certs");
     test_pki pki(certs.path(), "server");
     const auto server = pki.issue("gw", "smppgw.test", {"localhost"}, {"127.0.0.1"});
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return listener_toml(p.smpp, server, "min_version = \"1.2\"") + account_toml("demo") +
                carrier_toml("sim", carrier.port()) + common_toml(p, dir, {"sim"});
@@ -83,7 +83,7 @@ TEST_CASE("TLS listener: plain TCP fails cleanly and is closed", "[tls][integrat
     temp_dir certs("smppgw-certs");
     test_pki pki(certs.path(), "server");
     const auto server = pki.issue("gw", "smppgw.test", {"localhost"});
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         // A short session-init time: it bounds the TLS handshake too.
         return listener_toml(p.smpp, server, "", "smpp", "1s") + account_toml("demo") +
@@ -136,7 +136,7 @@ TEST_CASE("TLS listener: TLS 1.1 is refused - min_version 1.3 refuses TLS 1.2",
     temp_dir certs("smppgw-certs");
     test_pki pki(certs.path(), "server");
     const auto server = pki.issue("gw", "smppgw.test", {"localhost"});
-    drill_smsc carrier;
+    fake_smsc carrier;
     const std::uint16_t strict_port = free_port();
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return listener_toml(p.smpp, server, "") +
@@ -197,7 +197,7 @@ TEST_CASE("TLS listener: accounts that require a client certificate check it and
     const auto good = clients.issue("esme-good", "esme-good");
     const auto wrong_cn = clients.issue("esme-other", "esme-other");
     const auto untrusted = rogue.issue("esme-rogue", "esme-good");  // right CN, wrong issuer
-    drill_smsc carrier;
+    fake_smsc carrier;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return listener_toml(p.smpp, server,
                              fmt::format("client_ca = \"{}\"", clients.ca().certificate.string())) +
@@ -285,9 +285,9 @@ TEST_CASE("carrier TLS: CA bundle, hostname verification and a client certificat
     ctx->load_verify_file(node_pki.ca().certificate.string());
     ctx->set_verify_mode(boost::asio::ssl::verify_peer |
                          boost::asio::ssl::verify_fail_if_no_peer_cert);
-    drill_smsc::options so;
+    fake_smsc::options so;
     so.tls = ctx;
-    drill_smsc carrier(so);
+    fake_smsc carrier(so);
 
     auto tls_block = [&](const std::string& server_name, bool with_ca, bool with_cert) {
         std::string t = "[carriers.tls]\n";
@@ -336,7 +336,7 @@ TEST_CASE("carrier TLS: CA bundle, hostname verification and a client certificat
         });
         gw.start();
         // Several connection attempts, each one ended by the daemon during the handshake.
-        CHECK(carrier.wait([](const drill_smsc::view& v) { return v.tls_failures() >= 2; }));
+        CHECK(carrier.wait([](const fake_smsc::state_view& v) { return v.tls_failures() >= 2; }));
         CHECK(gw.wait_metric_at_least("smppgw_carrier_reconnects_total", {{"carrier", "sim"}}, 2));
         CHECK(carrier.binds_total() == 0);
         CHECK(http_get(gw.admin_port(), "/readyz").status != 200);
@@ -351,7 +351,7 @@ TEST_CASE("carrier TLS: CA bundle, hostname verification and a client certificat
                    common_toml(p, dir, {"sim"});
         });
         gw.start();
-        CHECK(carrier.wait([](const drill_smsc::view& v) { return v.tls_failures() >= 2; }));
+        CHECK(carrier.wait([](const fake_smsc::state_view& v) { return v.tls_failures() >= 2; }));
         CHECK(carrier.binds_total() == 0);
         CHECK(gw.log_text().find("TLS handshake failed") != std::string::npos);
     }
@@ -362,7 +362,7 @@ TEST_CASE("carrier TLS: CA bundle, hostname verification and a client certificat
                    common_toml(p, dir, {"sim"});
         });
         gw.start();
-        CHECK(carrier.wait([](const drill_smsc::view& v) { return v.tls_failures() >= 2; }));
+        CHECK(carrier.wait([](const fake_smsc::state_view& v) { return v.tls_failures() >= 2; }));
         CHECK(carrier.binds_total() == 0);
         CHECK(http_get(gw.admin_port(), "/readyz").status != 200);
     }
@@ -375,7 +375,7 @@ TEST_CASE("TLS listener: a reloaded certificate is served to the next connection
     const auto first = pki.issue("gw-one", "gw-one", {"localhost"});
     const auto second = pki.issue("gw-two", "gw-two", {"localhost"});
     key_pair broken{certs / "missing.pem", certs / "missing.key"};
-    drill_smsc carrier;
+    fake_smsc carrier;
     const key_pair* current = &first;
     daemon_process gw([&](const daemon_ports& p, const std::filesystem::path& dir) {
         return listener_toml(p.smpp, *current, "") + account_toml("demo") +
