@@ -196,7 +196,8 @@ public:
         rec.receipt = false;
         rec.text = text;
         const std::size_t index = record_delivery(std::move(rec));
-        io_.post([this, p = std::move(p), index]() mutable { queue_delivery(std::move(p), index); });
+        io_.post(
+            [this, p = std::move(p), index]() mutable { queue_delivery(std::move(p), index); });
         return index;
     }
 
@@ -211,7 +212,8 @@ public:
         rec.receipt = smpp::is_receipt(p);
         rec.text = note;
         const std::size_t index = record_delivery(std::move(rec));
-        io_.post([this, p = std::move(p), index]() mutable { queue_delivery(std::move(p), index); });
+        io_.post(
+            [this, p = std::move(p), index]() mutable { queue_delivery(std::move(p), index); });
     }
 
     // ---- observation (snapshots) -------------------------------------------------------------
@@ -368,26 +370,25 @@ private:
                 tls->next_layer().close(ignored);
             }
         });
-        tls->async_handshake(
-            boost::asio::ssl::stream_base::server,
-            [this, tls, timer](const boost::system::error_code& ec) {
-                timer->cancel();
-                handshakes_.erase(tls);
-                if (ec) {
-                    {
-                        std::lock_guard lock(mutex_);
-                        ++tls_failures_;
-                    }
-                    cv_.notify_all();
-                    return;
-                }
-                const std::string cn = peer_common_name(*tls);
-                {
-                    std::lock_guard lock(mutex_);
-                    last_client_cn_ = cn;
-                }
-                start_session(smpp::stream(std::move(*tls)));
-            });
+        tls->async_handshake(boost::asio::ssl::stream_base::server,
+                             [this, tls, timer](const boost::system::error_code& ec) {
+                                 timer->cancel();
+                                 handshakes_.erase(tls);
+                                 if (ec) {
+                                     {
+                                         std::lock_guard lock(mutex_);
+                                         ++tls_failures_;
+                                     }
+                                     cv_.notify_all();
+                                     return;
+                                 }
+                                 const std::string cn = peer_common_name(*tls);
+                                 {
+                                     std::lock_guard lock(mutex_);
+                                     last_client_cn_ = cn;
+                                 }
+                                 start_session(smpp::stream(std::move(*tls)));
+                             });
     }
 
     static std::string peer_common_name(smpp::tls_stream& tls) {
@@ -396,8 +397,8 @@ private:
             return {};
         }
         char buf[256] = {};
-        const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf,
-                                                sizeof buf);
+        const int n =
+            X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
         X509_free(cert);
         return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
     }
