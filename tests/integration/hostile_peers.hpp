@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "pdu_reader.hpp"
 #include "process.hpp"
 #include "smppgw/smpp/codec.hpp"
 
@@ -28,14 +29,15 @@ namespace smppgw::integration {
 // A blocking TCP client from `local` (any 127.x.y.z) with bounded reads.
 class raw_peer {
 public:
-    raw_peer(std::uint16_t port, const std::string& local = "127.0.0.1", int receive_buffer = 0) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd_ < 0) {
+    raw_peer(std::uint16_t port, const std::string& local = "127.0.0.1", int receive_buffer = 0)
+        : socket_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        const int fd = socket_.fd();
+        if (fd < 0) {
             return;
         }
         if (receive_buffer > 0) {
             // Before connect: the window the daemon sees is negotiated from it.
-            ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
         }
         sockaddr_in from{};
         from.sin_family = AF_INET;
@@ -44,27 +46,18 @@ public:
         to.sin_family = AF_INET;
         to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         to.sin_port = htons(port);
-        connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
-                     ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+        connected_ = ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
+                     ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
     }
-    ~raw_peer() { close(); }
     raw_peer(const raw_peer&) = delete;
     raw_peer& operator=(const raw_peer&) = delete;
 
     [[nodiscard]] bool connected() const noexcept { return connected_; }
-    [[nodiscard]] int fd() const noexcept { return fd_; }
+    [[nodiscard]] int fd() const noexcept { return socket_.fd(); }
 
-    void close() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
+    void close() { socket_.close(); }
 
-    bool send_bytes(const std::vector<std::uint8_t>& bytes) {
-        return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-               static_cast<ssize_t>(bytes.size());
-    }
+    bool send_bytes(const std::vector<std::uint8_t>& bytes) { return socket_.send_bytes(bytes); }
     bool send_pdu(smpp::pdu p, std::uint32_t sequence = 0) {
         if (sequence != 0) {
             p.sequence_number = sequence;
@@ -80,24 +73,7 @@ public:
 
     // The next PDU; nullopt on EOF, error or timeout.
     std::optional<smpp::pdu> read_pdu(std::chrono::milliseconds timeout = default_wait) {
-        const auto deadline = steady::now() + timeout;
-        for (;;) {
-            if (buf_.size() >= 4) {
-                const std::size_t len = smpp::peek_command_length(buf_);
-                if (len >= 16 && buf_.size() >= len) {
-                    smpp::pdu p;
-                    const auto r = smpp::decode(std::span(buf_.data(), len), p);
-                    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(len));
-                    if (r.ok()) {
-                        return p;
-                    }
-                    continue;
-                }
-            }
-            if (!fill(deadline)) {
-                return std::nullopt;
-            }
-        }
+        return reader_.read(timeout);
     }
 
     // Sends `request` and returns the first response with its sequence number.
@@ -124,59 +100,25 @@ public:
 
     // Reads whatever is there without waiting; true if the daemon has closed the connection.
     bool closed_now() {
-        while (!eof_ && fd_ >= 0) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 0) <= 0) {
-                break;
-            }
-            std::uint8_t chunk[8192];
-            const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
-            if (n <= 0) {
-                eof_ = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-                break;
-            }
-            buf_.insert(buf_.end(), chunk, chunk + n);
-        }
-        return eof_;
+        std::vector<std::uint8_t> ready;
+        const bool closed = socket_.read_ready(ready);
+        reader_.append(ready);
+        return closed;
     }
 
     // True once the daemon has closed the connection (FIN or RST), waiting up to `timeout`.
     bool wait_eof(std::chrono::milliseconds timeout = default_wait) {
         const auto deadline = steady::now() + timeout;
-        while (!eof_) {
-            if (!fill(deadline)) {
-                break;
-            }
+        while (!socket_.eof() && reader_.read_more(deadline)) {
         }
-        return eof_;
+        return socket_.eof();
     }
 
 private:
-    bool fill(steady::time_point deadline) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-        if (left.count() <= 0 || eof_ || fd_ < 0) {
-            return false;
-        }
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-            return false;
-        }
-        std::uint8_t chunk[8192];
-        const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-        if (n <= 0) {
-            eof_ = true;
-            return false;
-        }
-        buf_.insert(buf_.end(), chunk, chunk + n);
-        return true;
-    }
-
-    int fd_ = -1;
+    socket_stream socket_;
+    pdu_reader<socket_stream> reader_{socket_};
     bool connected_ = false;
-    bool eof_ = false;
     std::uint32_t next_sequence_ = 0;
-    std::vector<std::uint8_t> buf_;
 };
 
 // Background connections of four kinds from a set of loopback addresses, reopened as the daemon

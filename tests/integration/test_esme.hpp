@@ -4,9 +4,7 @@
 // raw socket client for PDUs a well-behaved session would never send.
 
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -25,6 +23,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "io_thread.hpp"
+#include "pdu_reader.hpp"
 #include "process.hpp"
 #include "smppgw/smpp/codec.hpp"
 #include "smppgw/smpp/message_view.hpp"
@@ -341,18 +340,14 @@ private:
 // send, unknown command ids, and seeing the peer close.
 class raw_client {
 public:
-    explicit raw_client(std::uint16_t port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    explicit raw_client(std::uint16_t port)
+        : socket_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         a.sin_port = htons(port);
-        connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    }
-    ~raw_client() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
+        connected_ = socket_.fd() >= 0 &&
+                     ::connect(socket_.fd(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     }
     raw_client(const raw_client&) = delete;
     raw_client& operator=(const raw_client&) = delete;
@@ -366,69 +361,25 @@ public:
         }
         return send_bytes(bytes);
     }
-    bool send_bytes(const std::vector<std::uint8_t>& bytes) {
-        return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-               static_cast<ssize_t>(bytes.size());
-    }
+    bool send_bytes(const std::vector<std::uint8_t>& bytes) { return socket_.send_bytes(bytes); }
 
-    // The next PDU from the peer; nullopt on EOF, error or timeout (see eof()).
+    // The next PDU from the peer; nullopt on EOF, error or timeout (see wait_eof()).
     std::optional<smpp::pdu> read_pdu(std::chrono::milliseconds timeout = default_wait) {
-        const auto deadline = steady::now() + timeout;
-        for (;;) {
-            if (buf_.size() >= 4) {
-                const std::size_t len = smpp::peek_command_length(buf_);
-                if (len >= 16 && buf_.size() >= len) {
-                    smpp::pdu p;
-                    const auto r = smpp::decode(std::span(buf_.data(), len), p);
-                    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(len));
-                    if (r.ok()) {
-                        return p;
-                    }
-                    continue;
-                }
-            }
-            if (!fill(deadline)) {
-                return std::nullopt;
-            }
-        }
+        return reader_.read(timeout);
     }
 
     // True once the peer has closed the connection (waits for it up to `timeout`).
     bool wait_eof(std::chrono::milliseconds timeout = default_wait) {
         const auto deadline = steady::now() + timeout;
-        while (!eof_) {
-            if (!fill(deadline)) {
-                break;
-            }
+        while (!socket_.eof() && reader_.read_more(deadline)) {
         }
-        return eof_;
+        return socket_.eof();
     }
 
 private:
-    bool fill(steady::time_point deadline) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-        if (left.count() <= 0 || eof_) {
-            return false;
-        }
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-            return false;
-        }
-        std::uint8_t chunk[4096];
-        const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-        if (n <= 0) {
-            eof_ = true;
-            return false;
-        }
-        buf_.insert(buf_.end(), chunk, chunk + n);
-        return true;
-    }
-
-    int fd_ = -1;
+    socket_stream socket_;
+    pdu_reader<socket_stream> reader_{socket_};
     bool connected_ = false;
-    bool eof_ = false;
-    std::vector<std::uint8_t> buf_;
 };
 
 }  // namespace smppgw::integration

@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
+#include "pdu_reader.hpp"
 #include "process.hpp"
 #include "smppgw/smpp/codec.hpp"
 #include "smppgw/smpp/stream.hpp"
@@ -122,44 +124,7 @@ public:
 
     // The next PDU; nullopt on EOF, error or timeout (last_error() says which).
     std::optional<smpp::pdu> read_pdu(std::chrono::milliseconds timeout = default_wait) {
-        const auto deadline = steady::now() + timeout;
-        for (;;) {
-            if (buf_.size() >= 16) {
-                const std::size_t len = smpp::peek_command_length(buf_);
-                if (len >= 16 && buf_.size() >= len) {
-                    smpp::pdu p;
-                    const auto r = smpp::decode(std::span(buf_.data(), len), p);
-                    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(len));
-                    if (r.ok()) {
-                        return p;
-                    }
-                    continue;
-                }
-            }
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-            if (left.count() <= 0) {
-                last_error_ = boost::asio::error::timed_out;
-                return std::nullopt;
-            }
-            std::array<std::uint8_t, 4096> chunk{};
-            std::size_t got = 0;
-            last_error_ = step(
-                [&](auto done) {
-                    stream_->async_read_some(
-                        boost::asio::buffer(chunk),
-                        [done, &got](const boost::system::error_code& e, std::size_t n) {
-                            got = n;
-                            done(e);
-                        });
-                },
-                left);
-            buf_.insert(buf_.end(), chunk.begin(),
-                        chunk.begin() + static_cast<std::ptrdiff_t>(got));
-            if (last_error_ && got == 0) {
-                return std::nullopt;
-            }
-        }
+        return reader_.read(timeout);
     }
 
     // The response to a request we sent: skips requests from the daemon (none are expected on a
@@ -224,6 +189,33 @@ public:
     }
 
 private:
+    friend class pdu_reader<tls_client>;
+
+    // One read for pdu_reader; an error that still brought bytes counts as a read (the next one
+    // reports it).
+    bool read_some(std::vector<std::uint8_t>& into, steady::time_point deadline) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+        if (left.count() <= 0) {
+            last_error_ = boost::asio::error::timed_out;
+            return false;
+        }
+        std::array<std::uint8_t, 4096> chunk{};
+        std::size_t got = 0;
+        last_error_ = step(
+            [&](auto done) {
+                stream_->async_read_some(
+                    boost::asio::buffer(chunk),
+                    [done, &got](const boost::system::error_code& e, std::size_t n) {
+                        got = n;
+                        done(e);
+                    });
+            },
+            left);
+        into.insert(into.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+        return !last_error_ || got > 0;
+    }
+
     // Runs one asynchronous operation to completion or to the deadline.
     template <typename Start>
     boost::system::error_code step(Start start, std::chrono::milliseconds timeout) {
@@ -249,7 +241,7 @@ private:
     std::uint16_t port_;
     std::string local_;
     std::unique_ptr<smpp::tls_stream> stream_;
-    std::vector<std::uint8_t> buf_;
+    pdu_reader<tls_client> reader_{*this};
     boost::system::error_code last_error_;
     std::uint32_t next_sequence_ = 0;
 };
