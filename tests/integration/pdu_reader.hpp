@@ -43,6 +43,15 @@ public:
     // One more read_some() into the buffer, so that what it brings is still there for read().
     bool read_more(steady::time_point deadline) { return stream_.read_some(buffer_, deadline); }
 
+    // True once the stream has seen EOF (Stream::eof()), reading up to `timeout` for it; what
+    // arrives meanwhile stays for read().
+    bool wait_eof(std::chrono::milliseconds timeout) {
+        const auto deadline = steady::now() + timeout;
+        while (!stream_.eof() && read_more(deadline)) {
+        }
+        return stream_.eof();
+    }
+
     // Bytes read some other way (e.g. without waiting), for read() to see.
     void append(std::span<const std::uint8_t> bytes) {
         buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());

@@ -370,10 +370,7 @@ public:
 
     // True once the peer has closed the connection (waits for it up to `timeout`).
     bool wait_eof(std::chrono::milliseconds timeout = default_wait) {
-        const auto deadline = steady::now() + timeout;
-        while (!socket_.eof() && reader_.read_more(deadline)) {
-        }
-        return socket_.eof();
+        return reader_.wait_eof(timeout);
     }
 
 private:
