@@ -29,21 +29,6 @@ std::string media_type(std::string_view content_type) {
     return out;
 }
 
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) {
-        return false;
-    }
-    int v = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    out = v;
-    return true;
-}
-
 json::value opt_time(const std::optional<time_point>& t) {
     return t ? json::value(format_time(*t)) : json::value(nullptr);
 }
@@ -53,72 +38,6 @@ json::object address(const store::sme_address& a) {
 }
 
 }  // namespace
-
-std::string format_time(time_point t) {
-    using namespace std::chrono;
-    const auto day = floor<days>(t);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{t - day};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                       hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
-                       hms.subseconds().count());
-}
-
-std::optional<time_point> parse_time(std::string_view s) {
-    using namespace std::chrono;
-    int y = 0;
-    int mo = 0;
-    int d = 0;
-    int h = 0;
-    int mi = 0;
-    int sec = 0;
-    if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-        s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') ||
-        !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-        !digits(s, 17, 2, sec)) {
-        return std::nullopt;
-    }
-    std::size_t pos = 19;
-    int millis = 0;
-    if (pos < s.size() && s[pos] == '.') {
-        ++pos;
-        int scale = 100;
-        const auto start = pos;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-            millis += (s[pos] - '0') * scale;  // digits beyond milliseconds are dropped
-            scale /= 10;
-            ++pos;
-        }
-        if (pos == start) {
-            return std::nullopt;
-        }
-    }
-    minutes offset{0};
-    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-        ++pos;
-    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-        int oh = 0;
-        int om = 0;
-        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-            !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
-            return std::nullopt;
-        }
-        offset = minutes(oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
-        pos += 6;
-    } else {
-        return std::nullopt;
-    }
-    if (pos != s.size() || h > 23 || mi > 59 || sec > 60) {
-        return std::nullopt;
-    }
-    const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)),
-                             day(static_cast<unsigned>(d))};
-    if (!ymd.ok()) {
-        return std::nullopt;
-    }
-    return sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + milliseconds(millis) - offset;
-}
 
 void check_msisdn(std::string_view what, std::string_view msisdn) {
     const bool ok =

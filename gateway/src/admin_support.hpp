@@ -16,6 +16,7 @@
 
 #include "admin_routes.hpp"
 #include "smppgw/policy/records.hpp"
+#include "smppgw/policy/rfc3339.hpp"
 #include "smppgw/store/import_export.hpp"
 #include "smppgw/store/message_record.hpp"
 #include "smppgw/store/records.hpp"
@@ -24,10 +25,8 @@ namespace smppgw::gateway::admin {
 
 using time_point = policy::time_point;
 
-// "2024-05-01T12:00:00.000Z".
-[[nodiscard]] std::string format_time(time_point t);
-// YYYY-MM-DDTHH:MM:SS, optional fraction (milliseconds kept), then Z or +HH:MM / -HH:MM.
-[[nodiscard]] std::optional<time_point> parse_time(std::string_view s);
+using policy::format_time;  // RFC 3339, smppgw/policy/rfc3339.hpp
+using policy::parse_time;
 
 // Throw api_error(400) naming the parameter when the value is not valid.
 void check_msisdn(std::string_view what, std::string_view msisdn);

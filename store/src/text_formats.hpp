@@ -9,14 +9,12 @@
 #include <vector>
 
 #include "smppgw/policy/records.hpp"
+#include "smppgw/policy/rfc3339.hpp"
 
 namespace smppgw::store::detail {
 
-// "2024-05-01T12:00:00.000Z".
-[[nodiscard]] std::string format_time(policy::time_point t);
-// Accepts YYYY-MM-DDTHH:MM:SS, an optional fraction (digits beyond milliseconds are
-// truncated) and a zone of Z, +HH:MM or -HH:MM. Nothing else (no leading/trailing spaces).
-[[nodiscard]] std::optional<policy::time_point> parse_time(std::string_view s) noexcept;
+using policy::format_time;
+using policy::parse_time;
 
 // Reads one CSV record at a time; a quoted field may span lines. Lines end in LF or CRLF.
 class csv_reader {
