@@ -2,9 +2,9 @@
 // The daemon's shared state and message logic. Sessions (northbound.cpp, carrier.cpp) call in;
 // the store, the policy engine and the carrier pool are reached from here.
 //
-// Threads: N I/O threads (one io_context each, sessions pinned), the store's committer thread
-// (commit callbacks, which post back to a session's executor before touching it), one small
-// pool for password hashing. Shared state is either immutable snapshots (config, policy engine,
+// Threads: N I/O threads (one io_context each, sessions pinned), the store's two committer
+// threads (a writer, and a completion thread that runs the commit callbacks, which post back
+// to a session's executor before touching it), one small pool for password hashing. Shared state is either immutable snapshots (config, policy engine,
 // routes; swapped whole on reload) or guarded per account / per carrier / per shard: no global
 // lock on the per-message path.
 

@@ -45,12 +45,25 @@ committer::committer(database& db, const store_options& opts, commit_hooks& hook
       max_bytes_(std::max<std::size_t>(1, opts.group_max_bytes)),
       max_queued_(std::max<std::size_t>(1, opts.max_queued_commits)),
       resume_min_free_(opts.resume_min_free_bytes) {
-    thread_ = std::thread([this] { run(); });
-    thread_id_ = thread_.get_id();
+    completer_ = std::thread([this] { complete_loop(); });
+    completer_id_ = completer_.get_id();
+    writer_ = std::thread([this] { write_loop(); });
+    writer_id_ = writer_.get_id();
 }
 
 committer::~committer() {
     stop();
+}
+
+void committer::group::reset() {
+    items.clear();
+    results.clear();
+    ops.clear();
+    arena.clear();
+    fx.clear();
+    last_seq.clear();
+    ec.clear();
+    wants_sync = false;
 }
 
 void committer::submit(batch&& b, commit_callback cb) {
@@ -81,12 +94,12 @@ void committer::submit(batch&& b, commit_callback cb) {
     queued_bytes_ += size;
     const auto n = queue_.size();
     queue_depth_.store(n, std::memory_order_relaxed);
-    // The committer waits for the first batch, then (batch/none) for the group to fill or its
+    // The writer waits for the first batch, then (batch/none) for the group to fill or its
     // deadline; only those two moments need a wake-up.
     const bool wake = n == 1 || n == max_commits_ || queued_bytes_ >= max_bytes_;
     lk.unlock();
     if (wake) {
-        cv_.notify_one();
+        writer_cv_.notify_one();
     }
 }
 
@@ -109,55 +122,108 @@ void committer::stop() {
         stopped_ = true;
         stopping_ = true;
     }
-    cv_.notify_one();
-    if (thread_.joinable()) {
-        thread_.join();
+    writer_cv_.notify_one();
+    if (writer_.joinable()) {
+        writer_.join();  // drains the queue, then tells the completion thread it is done
+    }
+    if (completer_.joinable()) {
+        completer_.join();
     }
 }
 
-void committer::run() {
+void committer::write_loop() {
     pthread_setname_np(pthread_self(), "smppgw-commit");
-    std::vector<item> group;
     std::unique_lock lk(mu_);
     for (;;) {
-        cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+        writer_cv_.wait(lk, [&] {
+            return (!queue_.empty() && in_flight_ < max_in_flight) ||
+                   (stopping_ && queue_.empty());
+        });
         if (queue_.empty()) {
             break;  // stopping and drained
         }
         if (mode_ != sync_mode::always && max_delay_.count() > 0) {
             const auto deadline = queue_.front().enqueued + max_delay_;
             while (!stopping_ && queue_.size() < max_commits_ && queued_bytes_ < max_bytes_) {
-                if (cv_.wait_until(lk, deadline) == std::cv_status::timeout) {
+                if (writer_cv_.wait_until(lk, deadline) == std::cv_status::timeout) {
                     break;
                 }
             }
         }
-        take(group);
+        std::unique_ptr<group> g;
+        if (spare_.empty()) {
+            g = std::make_unique<group>();
+        } else {
+            g = std::move(spare_.back());
+            spare_.pop_back();
+        }
+        take(g->items);
+        ++in_flight_;
         lk.unlock();
-        process(group);
-        group.clear();
+        write_group(*g);
         lk.lock();
+        written_.push_back(std::move(g));
+        completer_cv_.notify_one();
+    }
+    writer_done_ = true;
+    completer_cv_.notify_one();
+}
+
+void committer::complete_loop() {
+    pthread_setname_np(pthread_self(), "smppgw-sync");
+    std::vector<std::unique_ptr<group>> ready;
+    std::unique_lock lk(mu_);
+    for (;;) {
+        completer_cv_.wait(lk, [&] { return !written_.empty() || writer_done_; });
+        if (written_.empty()) {
+            break;  // the writer is done and everything it wrote is completed
+        }
+        while (!written_.empty()) {
+            ready.push_back(std::move(written_.front()));
+            written_.pop_front();
+        }
+        lk.unlock();
+        // One sync covers every group written so far, the ones taken here included.
+        const bool wants_sync = std::any_of(ready.begin(), ready.end(), [](const auto& g) {
+            return !g->ec && g->wants_sync;
+        });
+        const auto sync_ec = wants_sync ? sync_wal() : std::error_code{};
+        for (auto& g : ready) {
+            if (!g->ec && g->wants_sync) {
+                g->ec = sync_ec;
+            }
+            complete(*g);
+            g->reset();
+        }
+        lk.lock();
+        in_flight_ -= ready.size();
+        for (auto& g : ready) {
+            spare_.push_back(std::move(g));
+        }
+        ready.clear();
+        writer_cv_.notify_one();
     }
 }
 
-void committer::take(std::vector<item>& group) {
+void committer::take(std::vector<item>& into) {
     std::size_t n = 0;
     std::size_t bytes = 0;
-    const std::size_t limit = mode_ == sync_mode::always ? queue_.size() : max_commits_;
+    // `always` syncs each batch on its own: one batch per group.
+    const std::size_t limit = mode_ == sync_mode::always ? 1 : max_commits_;
     while (n < queue_.size() && n < limit) {
         const auto sz = queue_[n].b.byte_size();
-        if (n > 0 && mode_ != sync_mode::always && bytes + sz > max_bytes_) {
+        if (n > 0 && bytes + sz > max_bytes_) {
             break;
         }
         bytes += sz;
         ++n;
     }
     if (n == queue_.size()) {
-        group.swap(queue_);
+        into.swap(queue_);
     } else {
-        group.reserve(n);
+        into.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
-            group.push_back(std::move(queue_[i]));
+            into.push_back(std::move(queue_[i]));
         }
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
@@ -165,27 +231,27 @@ void committer::take(std::vector<item>& group) {
     queue_depth_.store(queue_.size(), std::memory_order_relaxed);
 }
 
-bool committer::translate(const item& it) {
+bool committer::translate(group& g, const item& it) {
     op_reader r{batch_access::log(it.b)};
     op o;
     while (r.next(o)) {
         switch (o.kind) {
             case op_kind::put:
-                ops_.push_back(o);
+                g.ops.push_back(o);
                 if (o.cf == column_family::optouts && o.key.front() == optout_active_tag) {
-                    fx_.optouts.push_back({o.key, o.value, true});
+                    g.fx.optouts.push_back({o.key, o.value, true});
                 }
                 break;
             case op_kind::merge:
-                ops_.push_back(o);
+                g.ops.push_back(o);
                 if (o.cf == column_family::consents && o.key.front() == consent_state_tag) {
-                    fx_.consents.push_back({o.key, o.value});
+                    g.fx.consents.push_back({o.key, o.value});
                 }
                 break;
             case op_kind::del:
-                ops_.push_back(o);
+                g.ops.push_back(o);
                 if (o.cf == column_family::optouts && o.key.front() == optout_active_tag) {
-                    fx_.optouts.push_back({o.key, {}, false});
+                    g.fx.optouts.push_back({o.key, {}, false});
                 }
                 break;
             case op_kind::outbox_append: {
@@ -194,13 +260,13 @@ bool committer::translate(const item& it) {
                     return false;
                 }
                 const auto seq = hooks_.assign_outbox_seq(o.key);
-                outbox_key(arena_.emplace_back(), o.key, seq);
-                ops_.push_back(op{column_family::outbox, op_kind::put, arena_.back(), o.value});
-                fx_.appends.push_back({o.key, seq, *kind});
-                auto last = std::find_if(last_seq_.begin(), last_seq_.end(),
+                outbox_key(g.arena.emplace_back(), o.key, seq);
+                g.ops.push_back(op{column_family::outbox, op_kind::put, g.arena.back(), o.value});
+                g.fx.appends.push_back({o.key, seq, *kind});
+                auto last = std::find_if(g.last_seq.begin(), g.last_seq.end(),
                                          [&](const auto& p) { return p.first == o.key; });
-                if (last == last_seq_.end()) {
-                    last_seq_.emplace_back(o.key, seq);
+                if (last == g.last_seq.end()) {
+                    g.last_seq.emplace_back(o.key, seq);
                 } else {
                     last->second = seq;
                 }
@@ -211,9 +277,9 @@ bool committer::translate(const item& it) {
                     return false;
                 }
                 const auto seq = get_be64(o.value.data());
-                outbox_key(arena_.emplace_back(), o.key, seq);
-                ops_.push_back(op{column_family::outbox, op_kind::del, arena_.back(), {}});
-                fx_.acks.push_back({o.key, seq});
+                outbox_key(g.arena.emplace_back(), o.key, seq);
+                g.ops.push_back(op{column_family::outbox, op_kind::del, g.arena.back(), {}});
+                g.fx.acks.push_back({o.key, seq});
                 break;
             }
         }
@@ -221,15 +287,8 @@ bool committer::translate(const item& it) {
     return r.ok();
 }
 
-void committer::reset_group() {
-    ops_.clear();
-    arena_.clear();
-    fx_.clear();
-    last_seq_.clear();
-}
-
-std::error_code committer::write(bool sync) {
-    if (needs_resume_) {
+std::error_code committer::write(group& g, bool sync) {
+    if (needs_resume_.load(std::memory_order_acquire)) {
         if (const auto free = db_.free_space(); free && *free < resume_min_free_) {
             write_errors_.fetch_add(1, std::memory_order_relaxed);
             return make_error_code(store_errc::no_space);
@@ -239,31 +298,32 @@ std::error_code committer::write(bool sync) {
             write_errors_.fetch_add(1, std::memory_order_relaxed);
             return to_error(rs);
         }
-        needs_resume_ = false;
+        needs_resume_.store(false, std::memory_order_release);
         resumes_.fetch_add(1, std::memory_order_relaxed);
     }
     // Each account's highest sequence assigned in this group.
-    for (const auto& [account, seq] : last_seq_) {
-        outbox_seq_key(arena_.emplace_back(), account);
-        auto& value = arena_.emplace_back();
+    for (const auto& [account, seq] : g.last_seq) {
+        outbox_seq_key(g.arena.emplace_back(), account);
+        auto& value = g.arena.emplace_back();
         put_be64(value, seq);
-        ops_.push_back(op{column_family::outbox, op_kind::put, arena_[arena_.size() - 2], value});
+        g.ops.push_back(
+            op{column_family::outbox, op_kind::put, g.arena[g.arena.size() - 2], value});
     }
-    if (ops_.empty()) {
+    if (g.ops.empty()) {
         return {};
     }
     // The group is applied atomically whatever the order of its operations, so they are
     // written sorted by (family, key): each memtable then sees ascending keys and its skiplist
     // insert reuses the previous position instead of searching from the top. The sort is
     // stable, which keeps the order of operations on the same key (put before merge, ...).
-    std::stable_sort(ops_.begin(), ops_.end(), [](const op& a, const op& b) {
+    std::stable_sort(g.ops.begin(), g.ops.end(), [](const op& a, const op& b) {
         if (a.cf != b.cf) {
             return a.cf < b.cf;
         }
         return a.key < b.key;
     });
     wb_.Clear();
-    for (const auto& o : ops_) {
+    for (const auto& o : g.ops) {
         auto* h = db_.cf(o.cf);
         rocksdb::Status s;
         switch (o.kind) {
@@ -292,7 +352,7 @@ std::error_code committer::write(bool sync) {
     }
     if (!s.ok()) {
         write_errors_.fetch_add(1, std::memory_order_relaxed);
-        needs_resume_ = true;
+        needs_resume_.store(true, std::memory_order_release);
         return to_error(s);
     }
     operations_.fetch_add(wb_.Count(), std::memory_order_relaxed);
@@ -300,44 +360,46 @@ std::error_code committer::write(bool sync) {
     return {};
 }
 
-void committer::process(std::vector<item>& group) {
-    const auto bad_log = make_error_code(store_errc::internal);
-    if (mode_ == sync_mode::always) {
-        for (auto& it : group) {
-            reset_group();
-            std::error_code ec;
-            if (!translate(it)) {
-                ec = bad_log;
-            } else {
-                ec = write(true);
-                hooks_.applied(fx_, !ec);
-            }
-            group_size_.observe(1);
-            finish(it, ec, steady::now());
-        }
-        return;
+std::error_code committer::sync_wal() {
+    const auto t0 = steady::now();
+    const auto s = db_.db().SyncWAL();
+    sync_latency_.observe(micros(steady::now() - t0));
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (!s.ok()) {
+        write_errors_.fetch_add(1, std::memory_order_relaxed);
+        needs_resume_.store(true, std::memory_order_release);
+        return to_error(s);
     }
+    return {};
+}
 
-    reset_group();
-    std::vector<bool> bad(group.size(), false);
-    for (std::size_t i = 0; i < group.size(); ++i) {
-        const auto sizes = std::array{ops_.size(), fx_.optouts.size(), fx_.consents.size(),
-                                      fx_.appends.size(), fx_.acks.size()};
-        if (!translate(group[i])) {
-            ops_.resize(sizes[0]);
-            fx_.optouts.resize(sizes[1]);
-            fx_.consents.resize(sizes[2]);
-            fx_.appends.resize(sizes[3]);
-            fx_.acks.resize(sizes[4]);
-            bad[i] = true;
+void committer::write_group(group& g) {
+    const auto bad_log = make_error_code(store_errc::internal);
+    g.results.assign(g.items.size(), std::error_code{});
+    for (std::size_t i = 0; i < g.items.size(); ++i) {
+        const auto sizes = std::array{g.ops.size(), g.fx.optouts.size(), g.fx.consents.size(),
+                                      g.fx.appends.size(), g.fx.acks.size()};
+        if (!translate(g, g.items[i])) {
+            g.ops.resize(sizes[0]);
+            g.fx.optouts.resize(sizes[1]);
+            g.fx.consents.resize(sizes[2]);
+            g.fx.appends.resize(sizes[3]);
+            g.fx.acks.resize(sizes[4]);
+            g.results[i] = bad_log;
         }
     }
-    const auto ec = write(mode_ == sync_mode::batch);
-    hooks_.applied(fx_, !ec);
-    group_size_.observe(group.size());
+    // `always` syncs in the write itself, one batch per group; `batch` leaves the sync to the
+    // completion thread, which overlaps it with the next group's write.
+    g.ec = write(g, mode_ == sync_mode::always);
+    g.wants_sync = mode_ == sync_mode::batch && !g.ops.empty();
+    group_size_.observe(g.items.size());
+}
+
+void committer::complete(group& g) {
+    hooks_.applied(g.fx, !g.ec);
     const auto now = steady::now();
-    for (std::size_t i = 0; i < group.size(); ++i) {
-        finish(group[i], bad[i] ? bad_log : ec, now);
+    for (std::size_t i = 0; i < g.items.size(); ++i) {
+        finish(g.items[i], g.results[i] ? g.results[i] : g.ec, now);
     }
 }
 
@@ -362,6 +424,7 @@ void committer::fill(commit_stats& s) const {
     s.group_size = group_size_.snapshot();
     s.commit_latency_us = commit_latency_.snapshot();
     s.write_latency_us = write_latency_.snapshot();
+    s.sync_latency_us = sync_latency_.snapshot();
 }
 
 }  // namespace smppgw::store::detail

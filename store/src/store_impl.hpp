@@ -27,7 +27,7 @@ struct store::impl final : detail::commit_hooks {
     explicit impl(store_options o);
     ~impl() override;
 
-    // detail::commit_hooks (committer thread)
+    // detail::commit_hooks (assign_outbox_seq: writer thread; applied: completion thread)
     [[nodiscard]] std::uint64_t assign_outbox_seq(std::string_view account) override;
     void applied(const detail::group_effects& fx, bool durable) override;
 

@@ -1,6 +1,6 @@
 #pragma once
 // An open-addressing hash table from 64-bit key hashes to `Words` 64-bit words, built for the
-// policy lookups: one writer (the committer thread, or open() before anyone reads) and any
+// policy lookups: one writer (the committer's completion thread, or open() before anyone reads) and any
 // number of lock-free readers.
 //
 // Invariants:

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -40,8 +41,9 @@ private:
     std::size_t count_ = 0;
 };
 
-// Parks the committer thread inside a callback until released, so later commits queue up
-// deterministically behind it.
+// Stops the committer's pipeline until released, so later commits queue up deterministically:
+// parks the completion thread inside a callback, then lets the writer take one more (empty)
+// group, which fills its last in-flight slot; from then on nothing leaves the queue.
 struct gate {
     std::promise<void> entered;
     std::promise<void> release;
@@ -52,6 +54,10 @@ struct gate {
             released.wait();
         });
         entered.get_future().wait();
+        st.commit(batch{}, [](std::error_code) {});
+        while (st.stats().queue_depth != 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
     }
 };
 
@@ -174,7 +180,9 @@ TEST_CASE("sync modes: always syncs every batch, batch one per group, none never
                 CHECK(s.syncs == n);
                 break;
             case sync_mode::batch:
-                CHECK(s.syncs == s.groups);
+                // One sync per group, or one for two pipelined groups.
+                CHECK(s.syncs >= (s.groups + 1) / 2);
+                CHECK(s.syncs <= s.groups);
                 CHECK(s.groups >= 1);
                 CHECK(s.groups <= n);
                 break;

@@ -22,6 +22,7 @@ class write_fault;  // testing.hpp
 //   always: every committed batch is its own RocksDB write followed by an fsync of the WAL.
 //   batch:  the committer merges queued batches into one write and one fsync; a group closes
 //           after group_max_delay from its first batch or after group_max_commits batches.
+//           The fsync of one group overlaps the write of the next (commit_queue.hpp).
 //   none:   grouped like `batch` but the WAL is never fsynced: a callback means the write reached
 //           the OS (survives kill -9 of the daemon, not a power loss).
 enum class sync_mode : std::uint8_t { always = 0, batch = 1, none = 2 };
@@ -86,7 +87,7 @@ struct store_options {
     // are always exact and the gateway pages on with list_pending / due_deferred.
     std::size_t recovery_list_limit = 1U << 20U;
 
-    // Called on the committer thread, after the write is durable and before the callbacks of
+    // Called on the committer's completion thread, after the write is durable and before the callbacks of
     // that group, for every outbox append: lets the gateway wake the account's deliverer.
     // Must not block or call store::commit_sync.
     std::function<void(std::string_view account, std::uint64_t seq, outbox_kind kind)>

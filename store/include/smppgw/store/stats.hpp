@@ -23,7 +23,8 @@ struct commit_stats {
     std::uint64_t failed = 0;              // batches whose callback reported an error
     std::uint64_t rejected = 0;            // of those, refused before a write (closed, queue_full)
     std::uint64_t groups = 0;              // RocksDB writes issued by the committer
-    std::uint64_t syncs = 0;               // WAL fsyncs (one per group, or per batch with `always`)
+    std::uint64_t syncs = 0;               // WAL fsyncs (at most one per group: one sync may
+                                           // cover two pipelined groups; per batch with `always`)
     std::uint64_t write_errors = 0;        // RocksDB writes that failed
     std::uint64_t resumes = 0;             // successful DB::Resume() after a write error
     std::uint64_t operations = 0;          // key operations written
@@ -32,7 +33,8 @@ struct commit_stats {
     std::uint64_t lookup_errors = 0;       // policy lookups that failed and answered fail-safe
     histogram_snapshot group_size;         // batches per group
     histogram_snapshot commit_latency_us;  // commit() to callback, microseconds
-    histogram_snapshot write_latency_us;   // one RocksDB write (+ sync), microseconds
+    histogram_snapshot write_latency_us;   // one RocksDB group write (+ sync with `always`), us
+    histogram_snapshot sync_latency_us;    // one WAL sync of `batch` mode, microseconds
 };
 
 }  // namespace smppgw::store

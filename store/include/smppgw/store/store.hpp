@@ -2,8 +2,8 @@
 // smppgw::store::store — the gateway's durable state in RocksDB.
 //
 // Threading: every method is thread-safe. commit() never blocks (beyond a short mutex) and runs
-// the callback on the committer thread; reads run on the caller's thread against RocksDB (block
-// cache) or the in-memory indexes. The policy lookups (find_optout, find_consent,
+// the callback on the committer's completion thread; reads run on the caller's thread against
+// RocksDB (block cache) or the in-memory indexes. The policy lookups (find_optout, find_consent,
 // recent_sends) answer from memory where they can and never throw.
 
 #include <cstddef>
@@ -28,9 +28,10 @@
 
 namespace smppgw::store {
 
-// Runs exactly once per commit(): on the committer thread after the batch is durable (per the
-// sync mode) or failed, or inline before commit() returns when the batch is refused (closed,
-// queue_full, invalid_argument). Must not block; post to your own executor.
+// Runs exactly once per commit(): on the committer's completion thread ("smppgw-sync") after the
+// batch is durable (per the sync mode) or failed, or inline before commit() returns when the
+// batch is refused (closed, queue_full, invalid_argument). Must not block; post to your own
+// executor.
 using commit_callback = std::function<void(std::error_code)>;
 
 class store final : public policy::optout_lookup,
