@@ -166,66 +166,76 @@ void listener::accept() {
             return;
         }
         self->accept();
-        boost::system::error_code pec;
-        const auto peer = socket.remote_endpoint(pec);
-        if (pec) {
-            return;
-        }
-        const std::string ip = peer.address().to_string();
-        if (!self->admit(ip)) {
-            self->core_.stats().bind_failures("connection_limit").Increment();
-            boost::system::error_code ignored;
-            socket.close(ignored);
-            return;
-        }
-        socket.set_option(asio::ip::tcp::no_delay(true));
-        const auto cfg = self->config();
-        smpp::session_config sc;
-        sc.decode.max_command_length = cfg->max_command_length;
-        sc.session_init_timeout = cfg->session_init_timeout;
-        sc.inactivity_timeout = cfg->inactivity_timeout;
-        sc.enquire_link_interval = cfg->enquire_link_interval;
-        sc.max_write_queue_bytes = cfg->max_write_queue_bytes;
-        sc.window = 1024;  // deliver_sm window is enforced per account by the connection
-
-        auto start_session = [self, ip, sc](smpp::stream stream, std::string cn) {
-            auto conn = std::make_shared<upstream_connection>(self->core_, self, ip, std::move(cn));
-            auto session = smpp::session::create(std::move(stream), sc, conn);
-            conn->attach(session);
-            self->core_.connection_opened(conn);
-            session->start();
-        };
-        std::shared_ptr<asio::ssl::context> tls;
-        {
-            std::lock_guard lock(self->mutex_);
-            tls = self->tls_;
-        }
-        if (!tls) {
-            start_session(smpp::stream(std::move(socket)), {});
-            return;
-        }
-        auto stream = std::make_shared<smpp::tls_stream>(std::move(socket), *tls);
-        // The handshake must finish within the session-init time, like a bind.
-        auto timer = std::make_shared<asio::steady_timer>(target, cfg->session_init_timeout);
-        timer->async_wait([stream](const boost::system::error_code& tec) {
-            if (!tec) {
-                boost::system::error_code ignored;
-                stream->next_layer().close(ignored);
-            }
+        // The handler runs on the acceptor's thread, the socket belongs to `target`: everything
+        // that touches it from here on (the handshake and its timeout above all) runs there,
+        // since an Asio socket must not be used from two threads at once.
+        asio::post(target, [self, &target, socket = std::move(socket)]() mutable {
+            self->open_connection(target, std::move(socket));
         });
-        stream->async_handshake(
-            asio::ssl::stream_base::server,
-            [self, stream, timer, tls, ip, start_session](const boost::system::error_code& hec) {
-                timer->cancel();
-                if (hec) {
-                    self->released(ip);
-                    self->core_.stats().bind_failures("tls_handshake").Increment();
-                    return;
-                }
-                std::string cn = peer_common_name(*stream);
-                start_session(smpp::stream(std::move(*stream)), std::move(cn));
-            });
     });
+}
+
+void listener::open_connection(asio::io_context& target, asio::ip::tcp::socket socket) {
+    auto self = shared_from_this();
+    boost::system::error_code pec;
+    const auto peer = socket.remote_endpoint(pec);
+    if (pec) {
+        return;
+    }
+    const std::string ip = peer.address().to_string();
+    if (!admit(ip)) {
+        core_.stats().bind_failures("connection_limit").Increment();
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    socket.set_option(asio::ip::tcp::no_delay(true));
+    const auto cfg = config();
+    smpp::session_config sc;
+    sc.decode.max_command_length = cfg->max_command_length;
+    sc.session_init_timeout = cfg->session_init_timeout;
+    sc.inactivity_timeout = cfg->inactivity_timeout;
+    sc.enquire_link_interval = cfg->enquire_link_interval;
+    sc.max_write_queue_bytes = cfg->max_write_queue_bytes;
+    sc.window = 1024;  // deliver_sm window is enforced per account by the connection
+
+    auto start_session = [self, ip, sc](smpp::stream stream, std::string cn) {
+        auto conn = std::make_shared<upstream_connection>(self->core_, self, ip, std::move(cn));
+        auto session = smpp::session::create(std::move(stream), sc, conn);
+        conn->attach(session);
+        self->core_.connection_opened(conn);
+        session->start();
+    };
+    std::shared_ptr<asio::ssl::context> tls;
+    {
+        std::lock_guard lock(mutex_);
+        tls = tls_;
+    }
+    if (!tls) {
+        start_session(smpp::stream(std::move(socket)), {});
+        return;
+    }
+    auto stream = std::make_shared<smpp::tls_stream>(std::move(socket), *tls);
+    // The handshake must finish within the session-init time, like a bind.
+    auto timer = std::make_shared<asio::steady_timer>(target, cfg->session_init_timeout);
+    timer->async_wait([stream](const boost::system::error_code& tec) {
+        if (!tec) {
+            boost::system::error_code ignored;
+            stream->next_layer().close(ignored);
+        }
+    });
+    stream->async_handshake(
+        asio::ssl::stream_base::server,
+        [self, stream, timer, tls, ip, start_session](const boost::system::error_code& hec) {
+            timer->cancel();
+            if (hec) {
+                self->released(ip);
+                self->core_.stats().bind_failures("tls_handshake").Increment();
+                return;
+            }
+            std::string cn = peer_common_name(*stream);
+            start_session(smpp::stream(std::move(*stream)), std::move(cn));
+        });
 }
 
 // ---- bind_guard -------------------------------------------------------------------------------

@@ -41,6 +41,9 @@ public:
 
 private:
     void accept();
+    // Admission, TLS handshake and session start of one accepted socket, on the thread of the
+    // io_context the socket belongs to.
+    void open_connection(boost::asio::io_context& target, boost::asio::ip::tcp::socket socket);
     bool admit(const std::string& ip);
 
     core& core_;
