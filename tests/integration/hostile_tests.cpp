@@ -309,9 +309,16 @@ TEST_CASE(
     CHECK(bound == readers);
     CHECK(closed == readers);
     // Memory must not follow what the readers refuse to take: 16 sessions x 64 KiB queues plus
-    // buffers are a few MiB; allow generously for allocator and sanitizer overhead.
+    // buffers are a few MiB; allow generously for allocator and ASan overhead.
+#if defined(__SANITIZE_THREAD__)
+    // TSan keeps a shadow of all memory touched and up to 32 MiB of access history per thread
+    // (history_size=7 in the tsan preset): measured +67 MiB here, which says nothing about the
+    // write queues. The functional checks stay.
+    WARN("RSS bound not checked under ThreadSanitizer; growth " << growth_kib << " KiB");
+#else
     CHECK(growth_kib < 64 * 1024);
     CHECK(static_cast<double>(growth_kib) * 1024.0 < static_cast<double>(sent) / 2.0);
+#endif
     CHECK(eventually([&] { return gw.log_text().find("write queue full") != std::string::npos; }));
     // The daemon serves others afterwards.
     test_esme esme(gw.smpp_port());
