@@ -44,7 +44,8 @@ committer::committer(database& db, const store_options& opts, commit_hooks& hook
       max_commits_(std::max<std::size_t>(1, opts.group_max_commits)),
       max_bytes_(std::max<std::size_t>(1, opts.group_max_bytes)),
       max_queued_(std::max<std::size_t>(1, opts.max_queued_commits)),
-      resume_min_free_(opts.resume_min_free_bytes) {
+      resume_min_free_(opts.resume_min_free_bytes),
+      max_in_flight_(std::max<std::size_t>(2, opts.commit_pipeline_depth)) {
     completer_ = std::thread([this] { complete_loop(); });
     completer_id_ = completer_.get_id();
     writer_ = std::thread([this] { write_loop(); });
@@ -136,7 +137,7 @@ void committer::write_loop() {
     std::unique_lock lk(mu_);
     for (;;) {
         writer_cv_.wait(lk, [&] {
-            return (!queue_.empty() && in_flight_ < max_in_flight) ||
+            return (!queue_.empty() && in_flight_ < max_in_flight_) ||
                    (stopping_ && queue_.empty());
         });
         if (queue_.empty()) {

@@ -10,8 +10,9 @@
 //   writer     ("smppgw-commit"): take a group, translate, sort, RocksDB Write without sync;
 //   completion ("smppgw-sync"):   one SyncWAL for every group written so far, then the index
 //                                  updates and the callbacks of each group, in order.
-// At most two groups are in flight (one being written, one being completed); the writer takes
-// the next group only when a slot is free, so under load groups grow instead of piling up.
+// At most store_options::commit_pipeline_depth groups are in flight (taken and not yet
+// completed); the writer takes the next group only when a slot is free, so under load groups
+// grow instead of piling up. One sync covers every group written while the previous sync ran.
 //
 // Invariants:
 // - Each accepted submit() gets exactly one callback; a refused one (closed, queue_full,
@@ -139,7 +140,6 @@ private:
         bool wants_sync = false;               // written without sync, durable after SyncWAL
         void reset();
     };
-    static constexpr std::size_t max_in_flight = 2;
 
     void write_loop();
     void complete_loop();
@@ -162,6 +162,7 @@ private:
     const std::size_t max_bytes_;
     const std::size_t max_queued_;
     const std::uint64_t resume_min_free_;
+    const std::size_t max_in_flight_;
 
     // Guards the queue, the hand-off between the two threads and the spare groups.
     mutable std::mutex mu_;

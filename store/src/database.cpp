@@ -117,6 +117,12 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
         env_ = make_fault_env(opts.fault);
         db_options_.env = env_.get();
     }
+    // Compactions are background work with a lot of slack; flushes and the commit path are not.
+    // On a busy machine the scheduler should prefer the threads a submit waits for, so the
+    // compaction pool runs at a lower CPU priority (nice). Flushes keep the normal one: a
+    // flush that falls behind stalls writes. Where the Env cannot do it, priorities stay equal.
+    auto* env = db_options_.env != nullptr ? db_options_.env : rocksdb::Env::Default();
+    (void)env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow);
     cache_ = rocksdb::NewLRUCache(opts.block_cache_bytes);
     write_buffers_ = std::make_shared<rocksdb::WriteBufferManager>(opts.write_buffer_total_bytes);
 

@@ -42,8 +42,8 @@ private:
 };
 
 // Stops the committer's pipeline until released, so later commits queue up deterministically:
-// parks the completion thread inside a callback, then lets the writer take one more (empty)
-// group, which fills its last in-flight slot; from then on nothing leaves the queue.
+// parks the completion thread inside a callback, then lets the writer take (empty) groups
+// until every in-flight slot is taken; from then on nothing leaves the queue.
 struct gate {
     std::promise<void> entered;
     std::promise<void> release;
@@ -54,9 +54,11 @@ struct gate {
             released.wait();
         });
         entered.get_future().wait();
-        st.commit(batch{}, [](std::error_code) {});
-        while (st.stats().queue_depth != 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        for (std::size_t i = 1; i < st.options().commit_pipeline_depth; ++i) {
+            st.commit(batch{}, [](std::error_code) {});
+            while (st.stats().queue_depth != 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
         }
     }
 };
@@ -180,8 +182,8 @@ TEST_CASE("sync modes: always syncs every batch, batch one per group, none never
                 CHECK(s.syncs == n);
                 break;
             case sync_mode::batch:
-                // One sync per group, or one for two pipelined groups.
-                CHECK(s.syncs >= (s.groups + 1) / 2);
+                // One sync per group at most; one sync may cover several pipelined groups.
+                CHECK(s.syncs >= 1);
                 CHECK(s.syncs <= s.groups);
                 CHECK(s.groups >= 1);
                 CHECK(s.groups <= n);

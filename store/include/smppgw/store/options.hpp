@@ -58,9 +58,15 @@ struct store_options {
     bool create_if_missing = true;
 
     sync_mode sync = sync_mode::batch;
-    std::chrono::microseconds group_max_delay{1000};
+    // How long the writer lets a group fill after its first batch. Short, because with the
+    // pipeline groups also grow while the previous one syncs.
+    std::chrono::microseconds group_max_delay{250};
     std::size_t group_max_commits = 8192;
     std::size_t group_max_bytes = 32U << 20U;
+    // Groups the committer keeps in flight (written or being written, not yet synced and
+    // completed); at least 2. More lets one WAL sync cover the groups written while the
+    // previous sync ran, instead of the writer waiting for a slot.
+    std::size_t commit_pipeline_depth = 4;
     // commit() fails a batch with store_errc::queue_full beyond this many queued batches.
     std::size_t max_queued_commits = 1U << 20U;
 

@@ -24,7 +24,8 @@ struct commit_stats {
     std::uint64_t rejected = 0;            // of those, refused before a write (closed, queue_full)
     std::uint64_t groups = 0;              // RocksDB writes issued by the committer
     std::uint64_t syncs = 0;               // WAL fsyncs (at most one per group: one sync may
-                                           // cover two pipelined groups; per batch with `always`)
+                                           // cover several pipelined groups; per batch with
+                                           // `always`)
     std::uint64_t write_errors = 0;        // RocksDB writes that failed
     std::uint64_t resumes = 0;             // successful DB::Resume() after a write error
     std::uint64_t operations = 0;          // key operations written
