@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libboost1.81-all-dev libboost-json1.81-dev librocksdb-dev libfmt-dev prometheus-cpp-dev catch2
   libtomlplusplus-dev libhowardhinnant-date-dev libicu-dev libssl-dev libsystemd-dev libcrypt-dev
+  libjemalloc-dev
   tzdata openssl curl python3 procps
 )
 
