@@ -116,6 +116,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/smppgw-e2e.XXXXXX")
 sim_pid=
 GW_PID=
 GW_PORT=
+GW_ADMIN=
 cleanup() {
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; fi
   if [ -n "$GW_PID" ]; then kill "$GW_PID" 2>/dev/null || true; fi
@@ -245,6 +246,7 @@ start_gateway() {
     admin=$(sed -n 's/.*metrics on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/gateway.log" | head -n 1)
     if [ -n "$port" ] && [ -n "$admin" ] && curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null; then
       GW_PORT=$port
+      GW_ADMIN=$admin
       return 0
     fi
     sleep 0.05
@@ -253,9 +255,36 @@ start_gateway() {
   return 1
 }
 
+# Prints p50/p99 (histogram bucket upper bounds, ms) of the gateway's store commit and WAL sync
+# latency from its /metrics: where a submit's time goes before its ESME_ROK.
+store_latency_summary() {
+  python3 - "$1" <<'PY'
+import re, sys
+buckets = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'(smppgw_store_\w+_latency_seconds)_bucket\{le="([^"]+)"\} (\S+)', line)
+    if m:
+        buckets.setdefault(m.group(1), []).append((float(m.group(2)), float(m.group(3))))
+def quantile(b, q):
+    total = b[-1][1]
+    for le, n in b:
+        if total and n >= q * total:
+            return le * 1e3
+    return float("nan")
+for name in ("smppgw_store_commit_latency_seconds", "smppgw_store_sync_latency_seconds"):
+    b = sorted(buckets.get(name, []))
+    if b and b[-1][1] > 0:
+        print(f"  {name}: p50 <= {quantile(b, 0.5):g} ms, p99 <= {quantile(b, 0.99):g} ms "
+              f"({b[-1][1]:.0f} samples)")
+PY
+}
+
 stop_gateway() {
   gw_cpu=$(proc_cpu_seconds "$GW_PID")
   gw_rss=$(proc_peak_rss_kib "$GW_PID")
+  if curl -sf "http://127.0.0.1:$GW_ADMIN/metrics" >"$work/gateway-metrics.txt"; then
+    store_latency_summary "$work/gateway-metrics.txt"
+  fi
   kill -TERM "$GW_PID"
   wait "$GW_PID" || true
   GW_PID=
