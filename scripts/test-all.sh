@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the Catch2 suites and integration tests through ctest, then each
-# libFuzzer target for a bounded time over its checked-in corpus. CI runs exactly this.
+# libFuzzer target for a bounded time over its checked-in corpus, then the SMPP and store suites
+# under ThreadSanitizer (the group-commit pipeline and the session code are where threads
+# meet; scripts/sanitize.sh has the longer runs). CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +22,10 @@ for fuzzer in "${fuzzers[@]/#/build/fuzz/tests/fuzz/}"; do
   "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" "$corpus" 2>&1 | tail -n 12
   rm -rf "$work"
 done
+
+# ThreadSanitizer over the suites whose code hands work between threads (tests/tsan.supp
+# says what it ignores inside Debian's uninstrumented libraries, and why).
+echo "== ThreadSanitizer: smpp_tests, store_tests"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan --target smpp_tests store_tests
+ctest --preset tsan -R '^(smpp_tests|store_tests):'
