@@ -1,9 +1,14 @@
 #pragma once
 // The real smppgw daemon as a child process: a config written into a temporary directory (store,
 // log and config live there), free loopback ports, readiness from the admin API, metrics, and
-// kill -9 / restart on the same store.
+// kill -9 / restart on the same store. daemon_process takes any config; gateway_process renders
+// one from a gateway_spec.
+
+#include <signal.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -117,49 +122,85 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
     return t;
 }
 
-class gateway_process {
+struct daemon_ports {
+    std::uint16_t smpp = 0;
+    std::uint16_t admin = 0;
+};
+
+// The real daemon as a child process with a config the test renders for its ports: picks free
+// ports, writes the config, waits for /healthz; restarts after kill -9 on the same ports and
+// store; SIGHUP reloads; metrics, log, RSS and open descriptors for the assertions.
+class daemon_process {
 public:
-    explicit gateway_process(gateway_spec spec) : spec_(std::move(spec)) {}
+    // Renders the whole config for the given ports; `dir` holds store, config and log.
+    using render_fn = std::function<std::string(const daemon_ports&, const std::filesystem::path&)>;
 
-    [[nodiscard]] gateway_spec& spec() noexcept { return spec_; }
+    explicit daemon_process(render_fn render, std::map<std::string, std::string> env = {},
+                            const char* dir_prefix = "smppgw-daemon")
+        : render_(std::move(render)), env_(std::move(env)), dir_(dir_prefix) {}
+    ~daemon_process() { kill_hard(); }
+    daemon_process(const daemon_process&) = delete;
+    daemon_process& operator=(const daemon_process&) = delete;
+
     [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_.path(); }
+    [[nodiscard]] std::filesystem::path config_path() const { return dir_ / "smppgw.toml"; }
 
-    // Writes the config and starts the daemon; returns once its admin API answers /healthz.
-    // Retries with fresh ports when a port turned out to be taken (parallel tests).
+    // First start: picks free ports (retrying on collisions), writes the config, waits for
+    // /healthz. Throws with the daemon's log when it does not come up.
     void start() {
         for (int attempt = 0; attempt < 5; ++attempt) {
-            smpp_port_ = free_port();
-            admin_port_ = free_port();
-            if (admin_port_ == smpp_port_) {
+            ports_.smpp = free_port();
+            ports_.admin = free_port();
+            if (ports_.smpp == ports_.admin) {
                 continue;
             }
-            const auto config = dir_ / "smppgw.toml";
-            write_file(config, render_config(spec_, smpp_port_, admin_port_, dir_ / "store"));
-            ++starts_;
-            proc_ = std::make_unique<child_process>(
-                std::vector<std::string>{SMPPGW_BINARY, "run", "--config", config.string()},
-                dir_ / "smppgw.log");
-            const bool up = eventually(
-                [&] {
-                    return !proc_->running() ||
-                           http_get(admin_port_, "/healthz", {}, 1s).status == 200;
-                },
-                default_wait, 25ms);
-            if (up && proc_->running()) {
+            if (launch()) {
                 return;
             }
-            proc_->kill_hard();
-            const auto log = log_text();
-            if (log.find("in use") == std::string::npos) {
-                throw std::runtime_error("smppgw did not start:\n" + log);
+            if (log_text().find("in use") == std::string::npos) {
+                throw std::runtime_error("smppgw did not start:\n" + log_text());
             }
         }
         throw std::runtime_error("smppgw did not start (ports kept colliding):\n" + log_text());
     }
 
-    // /readyz answers 200: the store is open and a carrier is bound.
+    // After kill_hard(): the same ports, config and store.
+    void restart() {
+        kill_hard();
+        if (!launch()) {
+            throw std::runtime_error("smppgw did not restart:\n" + log_text());
+        }
+    }
+
+    // Rewrites the config (same ports) without telling the daemon.
+    void rewrite_config() { write_file(config_path(), render_(ports_, dir())); }
+
+    // Rewrites the config and sends SIGHUP; true once the daemon counts a successful reload,
+    // false when it refuses the new config (or never gets to it).
+    bool reload() {
+        const auto m = metrics();
+        const double ok = metric_value(m, "smppgw_config_reloads_total", {{"result", "ok"}});
+        const double failed =
+            metric_value(m, "smppgw_config_reloads_total", {{"result", "failed"}});
+        rewrite_config();
+        ::kill(proc_->pid(), SIGHUP);
+        bool done = false;
+        eventually(
+            [&] {
+                const auto now = metrics();
+                if (metric_value(now, "smppgw_config_reloads_total", {{"result", "ok"}}) > ok) {
+                    done = true;
+                    return true;
+                }
+                return metric_value(now, "smppgw_config_reloads_total", {{"result", "failed"}}) >
+                       failed;
+            },
+            default_wait, 50ms);
+        return done;
+    }
+
     [[nodiscard]] bool wait_ready(std::chrono::milliseconds timeout = default_wait) {
-        return eventually([&] { return http_get(admin_port_, "/readyz").status == 200; }, timeout,
+        return eventually([&] { return http_get(ports_.admin, "/readyz").status == 200; }, timeout,
                           25ms);
     }
 
@@ -168,19 +209,48 @@ public:
             proc_->kill_hard();
         }
     }
-    // SIGTERM; true if it exited within the grace period.
     bool terminate() { return proc_ ? proc_->terminate() : true; }
     [[nodiscard]] bool running() { return proc_ && proc_->running(); }
+    [[nodiscard]] pid_t pid() const { return proc_ ? proc_->pid() : -1; }
 
-    [[nodiscard]] std::uint16_t smpp_port() const noexcept { return smpp_port_; }
-    [[nodiscard]] std::uint16_t admin_port() const noexcept { return admin_port_; }
+    [[nodiscard]] std::uint16_t smpp_port() const noexcept { return ports_.smpp; }
+    [[nodiscard]] std::uint16_t admin_port() const noexcept { return ports_.admin; }
+    [[nodiscard]] const daemon_ports& ports() const noexcept { return ports_; }
 
-    [[nodiscard]] std::string metrics() const { return http_get(admin_port_, "/metrics").body; }
+    // Resident set size in KiB from /proc/<pid>/status (0 if unreadable).
+    [[nodiscard]] std::size_t rss_kib() const {
+        if (!proc_) {
+            return 0;
+        }
+        std::ifstream in("/proc/" + std::to_string(proc_->pid()) + "/status");
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.rfind("VmRSS:", 0) == 0) {
+                return std::stoul(line.substr(6));
+            }
+        }
+        return 0;
+    }
+    // Open file descriptors of the daemon (sockets included).
+    [[nodiscard]] std::size_t open_fds() const {
+        if (!proc_) {
+            return 0;
+        }
+        std::size_t n = 0;
+        std::error_code ec;
+        for (auto it = std::filesystem::directory_iterator(
+                 "/proc/" + std::to_string(proc_->pid()) + "/fd", ec);
+             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+            ++n;
+        }
+        return n;
+    }
+
+    [[nodiscard]] std::string metrics() const { return http_get(ports_.admin, "/metrics").body; }
     [[nodiscard]] double metric(const std::string& name,
                                 const std::map<std::string, std::string>& labels = {}) const {
         return metric_value(metrics(), name, labels);
     }
-    // Waits for a metric to reach at least `value` (metrics lag the events they count).
     bool wait_metric_at_least(const std::string& name,
                               const std::map<std::string, std::string>& labels, double value,
                               std::chrono::milliseconds timeout = default_wait) const {
@@ -189,12 +259,83 @@ public:
     [[nodiscard]] std::string log_text() const { return read_file(dir_ / "smppgw.log"); }
 
 private:
-    gateway_spec spec_;
-    temp_dir dir_{"smppgw-integ"};
-    std::uint16_t smpp_port_ = 0;
-    std::uint16_t admin_port_ = 0;
-    int starts_ = 0;
+    bool launch() {
+        rewrite_config();
+        std::vector<std::string> argv;
+        if (!env_.empty()) {
+            // env(1) sets the variables for the daemon only and execs it: same pid, and the
+            // parent-death signal set before exec still applies.
+            argv.push_back("/usr/bin/env");
+            for (const auto& [k, v] : env_) {
+                argv.push_back(k + "=" + v);
+            }
+        }
+        argv.insert(argv.end(), {SMPPGW_BINARY, "run", "--config", config_path().string()});
+        proc_ = std::make_unique<child_process>(argv, dir_ / "smppgw.log");
+        const bool up = eventually(
+            [&] {
+                return !proc_->running() ||
+                       http_get(ports_.admin, "/healthz", {}, 1s).status == 200;
+            },
+            default_wait, 25ms);
+        if (up && proc_->running()) {
+            return true;
+        }
+        proc_->kill_hard();
+        return false;
+    }
+
+    render_fn render_;
+    std::map<std::string, std::string> env_;
+    temp_dir dir_;
+    daemon_ports ports_;
     std::unique_ptr<child_process> proc_;
+};
+
+// The daemon running render_config(spec): what the flow, fault and load tests need.
+class gateway_process {
+public:
+    explicit gateway_process(gateway_spec spec)
+        : spec_(std::move(spec)),
+          daemon_(
+              [this](const daemon_ports& p, const std::filesystem::path& dir) {
+                  return render_config(spec_, p.smpp, p.admin, dir / "store");
+              },
+              {}, "smppgw-integ") {}
+    gateway_process(const gateway_process&) = delete;
+    gateway_process& operator=(const gateway_process&) = delete;
+
+    [[nodiscard]] gateway_spec& spec() noexcept { return spec_; }
+    [[nodiscard]] const std::filesystem::path& dir() const noexcept { return daemon_.dir(); }
+
+    // Writes the config (from spec() as it is now) and starts the daemon on fresh ports.
+    void start() { daemon_.start(); }
+    [[nodiscard]] bool wait_ready(std::chrono::milliseconds timeout = default_wait) {
+        return daemon_.wait_ready(timeout);
+    }
+    void kill_hard() { daemon_.kill_hard(); }
+    // SIGTERM; true if it exited within the grace period.
+    bool terminate() { return daemon_.terminate(); }
+    [[nodiscard]] bool running() { return daemon_.running(); }
+
+    [[nodiscard]] std::uint16_t smpp_port() const noexcept { return daemon_.smpp_port(); }
+    [[nodiscard]] std::uint16_t admin_port() const noexcept { return daemon_.admin_port(); }
+
+    [[nodiscard]] std::string metrics() const { return daemon_.metrics(); }
+    [[nodiscard]] double metric(const std::string& name,
+                                const std::map<std::string, std::string>& labels = {}) const {
+        return daemon_.metric(name, labels);
+    }
+    bool wait_metric_at_least(const std::string& name,
+                              const std::map<std::string, std::string>& labels, double value,
+                              std::chrono::milliseconds timeout = default_wait) const {
+        return daemon_.wait_metric_at_least(name, labels, value, timeout);
+    }
+    [[nodiscard]] std::string log_text() const { return daemon_.log_text(); }
+
+private:
+    gateway_spec spec_;  // before daemon_: its render function reads it
+    daemon_process daemon_;
 };
 
 }  // namespace smppgw::integration
