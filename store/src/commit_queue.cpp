@@ -65,6 +65,7 @@ void committer::group::reset() {
     last_seq.clear();
     ec.clear();
     wants_sync = false;
+    wrote = false;
 }
 
 void committer::submit(batch&& b, commit_callback cb) {
@@ -347,7 +348,7 @@ std::error_code committer::write(group& g, bool sync) {
     const auto t0 = steady::now();
     const auto s = db_.db().Write(wo, &wb_);
     write_latency_.observe(micros(steady::now() - t0));
-    groups_.fetch_add(1, std::memory_order_relaxed);
+    g.wrote = true;
     if (sync) {
         syncs_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -393,10 +394,16 @@ void committer::write_group(group& g) {
     // completion thread, which overlaps it with the next group's write.
     g.ec = write(g, mode_ == sync_mode::always);
     g.wants_sync = mode_ == sync_mode::batch && !g.ops.empty();
-    group_size_.observe(g.items.size());
 }
 
 void committer::complete(group& g) {
+    // The group counters move on this thread, just before the commit counters of the same
+    // group (finish), so that a metrics snapshot taken while a group is in the pipeline does
+    // not count its writes without its commits.
+    if (g.wrote) {
+        groups_.fetch_add(1, std::memory_order_relaxed);
+    }
+    group_size_.observe(g.items.size());
     hooks_.applied(g.fx, !g.ec);
     const auto now = steady::now();
     for (std::size_t i = 0; i < g.items.size(); ++i) {

@@ -138,6 +138,7 @@ private:
         std::vector<std::pair<std::string_view, std::uint64_t>> last_seq;  // per account
         std::error_code ec;                    // the write's (then the sync's) result
         bool wants_sync = false;               // written without sync, durable after SyncWAL
+        bool wrote = false;                    // a RocksDB write was issued (counted on completion)
         void reset();
     };
 
