@@ -6,7 +6,7 @@
 #include <cstring>
 #include <istream>
 
-#include "admin_support.hpp"
+#include "admin/admin_support.hpp"
 
 namespace {
 

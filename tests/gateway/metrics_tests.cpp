@@ -8,7 +8,7 @@
 
 #include <prometheus/text_serializer.h>
 
-#include "metrics.hpp"
+#include "infra/metrics.hpp"
 #include "support/net.hpp"
 
 using smppgw::gateway::metrics;

@@ -1,0 +1,520 @@
+#include "smppgw/gateway/config.hpp"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <boost/asio/ip/address.hpp>
+
+#include "config/toml_reader.hpp"
+
+namespace smppgw::gateway {
+namespace {
+
+using detail::problems;
+using detail::toml_reader;
+
+std::string describe(const std::vector<config_error::problem>& list) {
+    std::string text = "invalid configuration:";
+    for (const auto& p : list) {
+        text += fmt::format("\n  line {}: {}: {}", p.line, p.key, p.message);
+    }
+    return text;
+}
+
+std::optional<ip_network> parse_network(std::string_view text) {
+    const auto slash = text.find('/');
+    const std::string host(text.substr(0, slash));
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(host, ec);
+    if (ec) {
+        return std::nullopt;
+    }
+    ip_network net;
+    net.text = std::string(text);
+    unsigned length = address.is_v4() ? 32 : 128;
+    if (slash != std::string_view::npos) {
+        const auto digits = text.substr(slash + 1);
+        unsigned parsed = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9') {
+                return std::nullopt;
+            }
+            parsed = parsed * 10 + static_cast<unsigned>(c - '0');
+        }
+        if (digits.empty() || parsed > length) {
+            return std::nullopt;
+        }
+        length = parsed;
+    }
+    if (address.is_v4()) {
+        const auto v6 =
+            boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, address.to_v4());
+        net.address = v6.to_bytes();
+        net.prefix_length = static_cast<std::uint8_t>(96 + length);
+    } else {
+        net.address = address.to_v6().to_bytes();
+        net.prefix_length = static_cast<std::uint8_t>(length);
+    }
+    return net;
+}
+
+// "host:port" or "[v6]:port"
+bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon + 1 == text.size()) {
+        return false;
+    }
+    host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    unsigned value = 0;
+    for (char c : text.substr(colon + 1)) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        value = value * 10 + static_cast<unsigned>(c - '0');
+        if (value > 65535) {
+            return false;
+        }
+    }
+    port = static_cast<std::uint16_t>(value);
+    return !host.empty();
+}
+
+void read_address(toml_reader& r, std::string_view key, std::string& host, std::uint16_t& port) {
+    if (!r.has(key)) {
+        return;
+    }
+    std::string text;
+    r.get(key, text);
+    if (!split_host_port(text, host, port)) {
+        r.fail(key, "expected \"host:port\"");
+    }
+}
+
+std::optional<smpp::bind_type> parse_bind_type(std::string_view s) {
+    if (s == "transmitter" || s == "tx") {
+        return smpp::bind_type::transmitter;
+    }
+    if (s == "receiver" || s == "rx") {
+        return smpp::bind_type::receiver;
+    }
+    if (s == "transceiver" || s == "trx") {
+        return smpp::bind_type::transceiver;
+    }
+    return std::nullopt;
+}
+
+void read_tls_server(toml_reader& r, tls_server_config& t) {
+    t.enabled = true;
+    r.get("enabled", t.enabled);
+    r.get("certificate", t.certificate);
+    r.get("private_key", t.private_key);
+    r.get("client_ca", t.client_ca);
+    r.get_enum(
+        "min_version", t.min_version,
+        [](const std::string& s) -> std::optional<std::string> {
+            return s == "1.2" || s == "1.3" ? std::optional(s) : std::nullopt;
+        },
+        "\"1.2\", \"1.3\"");
+    if (t.enabled) {
+        if (t.certificate.empty()) {
+            r.fail("certificate", "required when TLS is enabled");
+        }
+        if (t.private_key.empty()) {
+            r.fail("private_key", "required when TLS is enabled");
+        }
+    }
+}
+
+void read_tls_client(toml_reader& r, tls_client_config& t) {
+    t.enabled = true;
+    r.get("enabled", t.enabled);
+    r.get("ca_file", t.ca_file);
+    r.get("server_name", t.server_name);
+    r.get("verify", t.verify);
+    r.get("certificate", t.certificate);
+    r.get("private_key", t.private_key);
+    r.get_enum(
+        "min_version", t.min_version,
+        [](const std::string& s) -> std::optional<std::string> {
+            return s == "1.2" || s == "1.3" ? std::optional(s) : std::nullopt;
+        },
+        "\"1.2\", \"1.3\"");
+    if (t.certificate.empty() != t.private_key.empty()) {
+        r.fail("certificate", "certificate and private_key go together");
+    }
+}
+
+void read_server(toml_reader& r, server_config& s) {
+    r.get("threads", s.threads);
+    r.get("node_id", s.node_id);
+    if (s.node_id > 1023) {
+        r.fail("node_id", "must be 0..1023");
+    }
+    r.get("shutdown_grace", s.shutdown_grace);
+    r.get("max_pending_messages", s.max_pending_messages);
+    r.get("receipt_park_timeout", s.receipt_park_timeout);
+}
+
+void read_listener(toml_reader& r, listener_config& l) {
+    r.get("name", l.name);
+    if (r.require("address")) {
+        read_address(r, "address", l.address, l.port);
+    }
+    r.table("tls", [&](toml_reader& t) { read_tls_server(t, l.tls); });
+    r.get("session_init_timeout", l.session_init_timeout);
+    r.get("inactivity_timeout", l.inactivity_timeout);
+    r.get("enquire_link_interval", l.enquire_link_interval);
+    r.get("max_command_length", l.max_command_length);
+    if (l.max_command_length < 1024) {
+        r.fail("max_command_length", "must be at least 1024");
+    }
+    r.get("max_connections_per_ip", l.max_connections_per_ip);
+    r.get("accept_rate_per_ip", l.accept_rate_per_ip);
+    r.get("max_write_queue_bytes", l.max_write_queue_bytes);
+}
+
+void read_account(toml_reader& r, account_config& a) {
+    if (r.require("system_id")) {
+        r.get("system_id", a.system_id);
+        if (a.system_id.empty() || a.system_id.size() > 15) {
+            r.fail("system_id", "must be 1..15 characters (SMPP C-Octet String of 16)");
+        }
+    }
+    if (r.require("password_hash")) {
+        r.get("password_hash", a.password_hash);
+        if (!(a.password_hash.starts_with("$y$") || a.password_hash.starts_with("$6$") ||
+              a.password_hash.starts_with("$7$") || a.password_hash.starts_with("$gy$"))) {
+            r.fail("password_hash",
+                   "expected a crypt(3) yescrypt (\"$y$...\") or SHA-512 (\"$6$...\") hash; "
+                   "make one with `smppgw hash-password`");
+        }
+    }
+    if (r.require("brand")) {
+        r.get("brand", a.brand);
+    }
+    r.get_enum(
+        "default_class", a.default_class,
+        [](const std::string& s) { return policy::parse_message_class(s); },
+        "\"transactional\", \"promotional\", \"conversational\"");
+    if (r.has("bind_types")) {
+        a.bind_types.clear();
+        r.strings("bind_types", [&](const std::string& s, std::size_t) {
+            if (auto t = parse_bind_type(s)) {
+                a.bind_types.push_back(*t);
+            } else {
+                r.fail("bind_types", "expected \"transmitter\", \"receiver\", \"transceiver\"");
+            }
+        });
+    }
+    r.get("max_binds", a.max_binds);
+    r.get("max_outstanding", a.max_outstanding);
+    if (a.max_outstanding == 0) {
+        r.fail("max_outstanding", "must be at least 1");
+    }
+    r.get("rate", a.rate);
+    r.strings("allowed_networks", [&](const std::string& s, std::size_t) {
+        if (auto net = parse_network(s)) {
+            a.allowed_networks.push_back(*net);
+        } else {
+            r.fail("allowed_networks", fmt::format("\"{}\" is not an address or CIDR network", s));
+        }
+    });
+    r.get("mo_numbers", a.mo_numbers);
+    r.get("per_segment_receipts", a.per_segment_receipts);
+    r.get("deliver_window", a.deliver_window);
+    if (a.deliver_window == 0) {
+        r.fail("deliver_window", "must be at least 1");
+    }
+    r.get("require_client_certificate", a.require_client_certificate);
+    r.get("client_certificate_cn", a.client_certificate_cn);
+}
+
+std::optional<smpp::id_encoding> id_encoding_of(const std::string& s) {
+    return smpp::parse_id_encoding(s);
+}
+
+void read_carrier(toml_reader& r, carrier_config& c) {
+    if (r.require("name")) {
+        r.get("name", c.name);
+    }
+    if (r.require("address")) {
+        read_address(r, "address", c.host, c.port);
+    }
+    if (r.require("system_id")) {
+        r.get("system_id", c.system_id);
+    }
+    r.get("password", c.password);
+    if (c.password.size() > 8) {
+        r.fail("password", "SMPP passwords are at most 8 characters");
+    }
+    r.get("system_type", c.system_type);
+    r.get_enum(
+        "bind_mode", c.mode,
+        [](const std::string& s) -> std::optional<bind_mode> {
+            if (s == "trx") {
+                return bind_mode::transceiver;
+            }
+            if (s == "tx+rx") {
+                return bind_mode::transmitter_receiver;
+            }
+            return std::nullopt;
+        },
+        "\"trx\", \"tx+rx\"");
+    r.get("sessions", c.sessions);
+    if (c.sessions == 0 || c.sessions > 64) {
+        r.fail("sessions", "must be 1..64");
+    }
+    r.get("window", c.window);
+    if (c.window == 0 || c.window > 4096) {
+        r.fail("window", "must be 1..4096");
+    }
+    r.get("rate", c.rate);
+    r.get("enquire_link_interval", c.enquire_link_interval);
+    r.get("response_timeout", c.response_timeout);
+    r.get("reconnect_min", c.reconnect_min);
+    r.get("reconnect_max", c.reconnect_max);
+    if (c.reconnect_min > c.reconnect_max) {
+        r.fail("reconnect_min", "must not exceed reconnect_max");
+    }
+    r.table("message_ids", [&](toml_reader& t) {
+        t.get_enum("submit_sm_resp", c.ids.response_id, id_encoding_of,
+                   "\"opaque\", \"decimal\", \"hex\", \"auto\"");
+        t.get_enum("receipted_message_id", c.ids.receipted_message_id, id_encoding_of,
+                   "\"opaque\", \"decimal\", \"hex\", \"auto\"");
+        t.get_enum("receipt_text", c.ids.receipt_text, id_encoding_of,
+                   "\"opaque\", \"decimal\", \"hex\", \"auto\"");
+        t.get("fold_case", c.ids.fold_case);
+    });
+    r.get_enum(
+        "segmentation", c.segmentation,
+        [](const std::string& s) -> std::optional<segmentation_mode> {
+            if (s == "udh") {
+                return segmentation_mode::udh;
+            }
+            if (s == "sar") {
+                return segmentation_mode::sar;
+            }
+            if (s == "payload") {
+                return segmentation_mode::payload;
+            }
+            return std::nullopt;
+        },
+        "\"udh\", \"sar\", \"payload\"");
+    r.get("latin1", c.latin1);
+    r.get("max_queue", c.max_queue);
+    r.table("tls", [&](toml_reader& t) { read_tls_client(t, c.tls); });
+}
+
+void read_store(toml_reader& r, store::store_options& s, const std::filesystem::path& base) {
+    std::string path = "var/smppgw";
+    r.get("path", path);
+    s.path = std::filesystem::path(path).is_absolute() ? std::filesystem::path(path) : base / path;
+    r.get_enum(
+        "sync", s.sync, [](const std::string& v) { return store::parse_sync_mode(v); },
+        "\"always\", \"batch\", \"none\"");
+    std::chrono::milliseconds group_delay{1};
+    if (r.has("group_max_delay")) {
+        r.get("group_max_delay", group_delay);
+        s.group_max_delay = std::chrono::duration_cast<std::chrono::microseconds>(group_delay);
+    }
+    r.get("group_max_commits", s.group_max_commits);
+    r.get("block_cache_bytes", s.block_cache_bytes);
+    r.get("write_buffer_total_bytes", s.write_buffer_total_bytes);
+    r.get("expected_optouts", s.expected_optouts);
+    r.get("expected_consents", s.expected_consents);
+    r.table("retention", [&](toml_reader& t) {
+        t.get("messages", s.retention.messages);
+        t.get("carrier_ids", s.retention.carrier_ids);
+        t.get("audit", s.retention.audit);
+        t.get("evidence", s.retention.evidence);
+        t.get("outbox", s.retention.outbox);
+        t.get("freq_window", s.retention.freq_window);
+    });
+}
+
+void read_admin(toml_reader& r, admin_config& a) {
+    r.get("enabled", a.enabled);
+    read_address(r, "address", a.address, a.port);
+    r.get("token", a.token);
+    if (a.enabled && a.token.size() < 16) {
+        r.fail("token", "set a bearer token of at least 16 characters");
+    }
+}
+
+void read_log(toml_reader& r, log_config& l) {
+    r.get_enum(
+        "level", l.level,
+        [](const std::string& s) -> std::optional<std::string> {
+            static const std::set<std::string, std::less<>> levels{"trace", "debug", "info", "warn",
+                                                                   "error"};
+            return levels.contains(s) ? std::optional(s) : std::nullopt;
+        },
+        "\"trace\", \"debug\", \"info\", \"warn\", \"error\"");
+    std::string format = l.json ? "json" : "text";
+    r.get_enum(
+        "format", format,
+        [](const std::string& s) -> std::optional<std::string> {
+            return s == "json" || s == "text" ? std::optional(s) : std::nullopt;
+        },
+        "\"text\", \"json\"");
+    l.json = format == "json";
+}
+
+// Lines of the keys cross_check() may complain about, recorded while the TOML nodes exist.
+using key_lines = std::map<std::string, std::size_t, std::less<>>;
+
+std::size_t line_of(const key_lines& lines, const std::string& key) {
+    auto it = lines.find(key);
+    return it == lines.end() ? 0 : it->second;
+}
+
+// Relations between sections: names that must exist, uniqueness.
+void cross_check(const config& c, const key_lines& lines, problems& out) {
+    auto add = [&](std::string key, std::string message) {
+        const auto line = line_of(lines, key);
+        out.push_back({std::move(key), line, std::move(message)});
+    };
+    std::set<std::string, std::less<>> carriers;
+    for (std::size_t i = 0; i < c.carriers.size(); ++i) {
+        if (!carriers.insert(c.carriers[i].name).second) {
+            add(fmt::format("carriers[{}].name", i),
+                fmt::format("carrier \"{}\" is defined twice", c.carriers[i].name));
+        }
+    }
+    std::set<std::string, std::less<>> accounts;
+    std::map<std::string, std::string, std::less<>> mo_owner;
+    for (std::size_t i = 0; i < c.accounts.size(); ++i) {
+        const auto& a = c.accounts[i];
+        if (!accounts.insert(a.system_id).second) {
+            add(fmt::format("accounts[{}].system_id", i),
+                fmt::format("account \"{}\" is defined twice", a.system_id));
+        }
+        for (const auto& n : a.mo_numbers) {
+            auto [it, fresh] = mo_owner.emplace(n, a.system_id);
+            if (!fresh) {
+                add(fmt::format("accounts[{}].mo_numbers", i),
+                    fmt::format("number {} is already owned by account \"{}\"", n, it->second));
+            }
+        }
+    }
+    std::set<std::string, std::less<>> prefixes;
+    for (std::size_t i = 0; i < c.routes.size(); ++i) {
+        const auto& route = c.routes[i];
+        if (!prefixes.insert(route.prefix).second) {
+            add(fmt::format("routes[{}].prefix", i),
+                fmt::format("prefix \"{}\" is routed twice", route.prefix));
+        }
+        if (route.carriers.empty()) {
+            add(fmt::format("routes[{}].carriers", i), "lists no carrier");
+        }
+        for (const auto& name : route.carriers) {
+            if (!carriers.contains(name)) {
+                add(fmt::format("routes[{}].carriers", i),
+                    fmt::format("unknown carrier \"{}\"", name));
+            }
+        }
+    }
+    if (c.listeners.empty()) {
+        out.push_back({"listeners", 0, "at least one [[listeners]] is needed"});
+    }
+}
+
+std::shared_ptr<const config> parse_table(const toml::table& root,
+                                          const std::filesystem::path& origin) {
+    auto c = std::make_shared<config>();
+    c->file = origin;
+    const auto base = origin.has_parent_path() ? origin.parent_path() : std::filesystem::path(".");
+    problems out;
+    toml_reader r(root, "", out);
+    r.table("server", [&](toml_reader& t) { read_server(t, c->server); });
+    r.tables("listeners",
+             [&](toml_reader& t, std::size_t) { read_listener(t, c->listeners.emplace_back()); });
+    key_lines lines;
+    auto remember = [&](toml_reader& t, std::string_view key) {
+        lines[t.key_path(key)] = t.line_of(key);
+    };
+    r.tables("accounts", [&](toml_reader& t, std::size_t) {
+        read_account(t, c->accounts.emplace_back());
+        remember(t, "system_id");
+        remember(t, "mo_numbers");
+    });
+    r.tables("carriers", [&](toml_reader& t, std::size_t) {
+        read_carrier(t, c->carriers.emplace_back());
+        remember(t, "name");
+    });
+    r.tables("routes", [&](toml_reader& t, std::size_t) {
+        remember(t, "prefix");
+        remember(t, "carriers");
+        auto& route = c->routes.emplace_back();
+        t.get("prefix", route.prefix);
+        for (char ch : route.prefix) {
+            if (ch < '0' || ch > '9') {
+                t.fail("prefix", "must be E.164 digits (no '+')");
+                break;
+            }
+        }
+        if (t.require("carriers")) {
+            t.get("carriers", route.carriers);
+        }
+    });
+    c->store.path = base / "var/smppgw";
+    r.table("store", [&](toml_reader& t) { read_store(t, c->store, base); });
+    c->store.node_id = c->server.node_id;
+    detail::default_policy_data(c->policy, base);
+    r.table("policy", [&](toml_reader& t) { detail::read_policy(t, c->policy, base); });
+    r.table("admin", [&](toml_reader& t) { read_admin(t, c->admin); });
+    r.table("log", [&](toml_reader& t) { read_log(t, c->log); });
+    r.finish();
+    cross_check(*c, lines, out);
+    if (!out.empty()) {
+        throw config_error(std::move(out));
+    }
+    return c;
+}
+
+}  // namespace
+
+config_error::config_error(std::vector<problem> problems)
+    : std::runtime_error(describe(problems)), problems_(std::move(problems)) {}
+
+bool ip_network::contains(const std::array<std::uint8_t, 16>& v6) const noexcept {
+    std::size_t bits = prefix_length;
+    for (std::size_t i = 0; i < 16 && bits > 0; ++i) {
+        const std::size_t take = bits >= 8 ? 8 : bits;
+        const auto mask = static_cast<std::uint8_t>(0xFF << (8 - take));
+        if ((v6[i] & mask) != (address[i] & mask)) {
+            return false;
+        }
+        bits -= take;
+    }
+    return true;
+}
+
+std::shared_ptr<const config> parse_config(std::string_view toml_text,
+                                           const std::filesystem::path& origin) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, origin.string());
+    } catch (const toml::parse_error& e) {
+        throw config_error({{"", e.source().begin.line, std::string(e.description())}});
+    }
+    return parse_table(root, origin);
+}
+
+std::shared_ptr<const config> load_config(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error(fmt::format("cannot read config file {}", file.string()));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), file);
+}
+
+}  // namespace smppgw::gateway

@@ -1,0 +1,403 @@
+#include "wire/wire.hpp"
+
+#include <charconv>
+
+#include "smppgw/smpp/segmentation.hpp"
+#include "smppgw/smpp/smpp_time.hpp"
+#include "smppgw/smpp/text.hpp"
+
+namespace smppgw::gateway {
+namespace {
+
+std::string_view as_chars(std::span<const std::uint8_t> b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+bool is_class_marker(std::string_view service_type) {
+    return service_type == "MKT" || service_type == "TXN" || service_type == "CNV";
+}
+
+// TLVs that describe the upstream hop or that smppgw rebuilds itself.
+bool strip_on_forward(std::uint16_t tag) {
+    return tag == smpp::tlv::message_payload::tag || tag == tlv_message_class;
+}
+
+void fill_addresses(smpp::sm_fields& f, const store::message_record& rec) {
+    (void)f.service_type.assign(is_class_marker(rec.service_type) ? "" : rec.service_type);
+    f.source_addr_ton = rec.source.ton;
+    f.source_addr_npi = rec.source.npi;
+    (void)f.source_addr.assign(rec.source.addr);
+    // Carriers get the normalized E.164 destination, whatever form the upstream used.
+    if (!rec.msisdn.empty()) {
+        f.dest_addr_ton = 1;
+        f.dest_addr_npi = 1;
+        (void)f.destination_addr.assign(rec.msisdn);
+    } else {
+        f.dest_addr_ton = rec.destination.ton;
+        f.dest_addr_npi = rec.destination.npi;
+        (void)f.destination_addr.assign(rec.destination.addr);
+    }
+}
+
+std::string format_absolute(time_point t) {
+    const auto formatted = smpp::format_smpp_time(smpp::smpp_time::absolute(t));
+    return formatted.ec ? std::string() : std::string(formatted.text.view());
+}
+
+}  // namespace
+
+policy::message_class message_class_of(const smpp::message_view& v, const smpp::tlv_list& tlvs,
+                                       policy::message_class account_default) {
+    if (auto raw = tlvs.find(tlv_message_class); raw && raw->size() == 1 && (*raw)[0] <= 2) {
+        return static_cast<policy::message_class>((*raw)[0]);
+    }
+    if (v.service_type == "MKT") {
+        return policy::message_class::promotional;
+    }
+    if (v.service_type == "TXN") {
+        return policy::message_class::transactional;
+    }
+    if (v.service_type == "CNV") {
+        return policy::message_class::conversational;
+    }
+    return account_default;
+}
+
+submit_fields check_submit_fields(const smpp::pdu& p, const smpp::message_view& v, time_point now) {
+    submit_fields out;
+    auto read_time = [&](std::string_view text,
+                         smpp::command_status bad) -> std::optional<time_point> {
+        if (text.empty()) {
+            return std::nullopt;
+        }
+        const auto parsed = smpp::parse_smpp_time(text);
+        if (parsed.ec) {
+            out.status = bad;
+            return std::nullopt;
+        }
+        const auto at = smpp::resolve(parsed.time, now);
+        if (!at) {
+            out.status = bad;
+        }
+        return at;
+    };
+    if (const auto* s = std::get_if<smpp::submit_sm>(&p.body)) {
+        out.schedule = read_time(s->schedule_delivery_time.view(), smpp::status::ESME_RINVSCHED);
+        if (out.status == smpp::status::ESME_ROK) {
+            out.validity = read_time(s->validity_period.view(), smpp::status::ESME_RINVEXPIRY);
+        }
+        if (out.status == smpp::status::ESME_ROK && s->replace_if_present_flag > 1) {
+            out.status = smpp::status::ESME_RINVREPFLAG;
+        }
+        if (out.status == smpp::status::ESME_ROK && s->priority_flag > 3) {
+            out.status = smpp::status::ESME_RINVPRTFLG;
+        }
+        if (out.status == smpp::status::ESME_ROK && !s->short_message.empty() &&
+            p.tlvs.contains(smpp::tlv::message_payload::tag)) {
+            out.status = smpp::status::ESME_RINVMSGLEN;  // both payload forms: ambiguous
+        }
+    }
+    if (out.status == smpp::status::ESME_ROK && (v.registered_delivery & 0xE0) != 0) {
+        out.status = smpp::status::ESME_RINVREGDLVFLG;
+    }
+    if (out.status == smpp::status::ESME_ROK && v.content.empty()) {
+        out.status = smpp::status::ESME_RINVMSGLEN;
+    }
+    return out;
+}
+
+store::message_record make_record(const smpp::pdu& p, const smpp::message_view& v,
+                                  std::uint8_t dest_ton, std::uint8_t dest_npi,
+                                  std::string_view destination, const account_config& account,
+                                  policy::message_class klass, const submit_fields& fields,
+                                  time_point now) {
+    store::message_record rec;
+    rec.account = account.system_id;
+    rec.brand = account.brand;
+    rec.klass = klass;
+    rec.source = {v.source_addr_ton, v.source_addr_npi, std::string(v.source_addr)};
+    rec.destination = {dest_ton, dest_npi, std::string(destination)};
+    rec.service_type = std::string(v.service_type);
+    rec.esm_class = v.esm_class;
+    rec.registered_delivery = v.registered_delivery;
+    rec.data_coding = v.data_coding;
+    if (const auto* s = std::get_if<smpp::submit_sm>(&p.body)) {
+        rec.protocol_id = s->protocol_id;
+        rec.priority_flag = s->priority_flag;
+    } else if (const auto* m = std::get_if<smpp::submit_multi>(&p.body)) {
+        rec.protocol_id = m->protocol_id;
+        rec.priority_flag = m->priority_flag;
+    }
+    rec.payload = std::string(as_chars(v.content));
+    for (auto e : p.tlvs) {
+        if (strip_on_forward(e.tag)) {
+            continue;
+        }
+        rec.tlvs.push_back(static_cast<char>(e.tag >> 8));
+        rec.tlvs.push_back(static_cast<char>(e.tag & 0xFF));
+        rec.tlvs.push_back(static_cast<char>(e.value.size() >> 8));
+        rec.tlvs.push_back(static_cast<char>(e.value.size() & 0xFF));
+        rec.tlvs.append(as_chars(e.value));
+    }
+    rec.received = now;
+    rec.schedule_delivery = fields.schedule;
+    rec.validity = fields.validity;
+    rec.state = store::message_state::accepted;
+    rec.history.push_back({store::message_state::accepted, now});
+    return rec;
+}
+
+std::vector<smpp::pdu> build_carrier_parts(const store::message_record& rec,
+                                           const carrier_config& carrier, std::uint16_t reference) {
+    smpp::tlv_list tlvs;
+    (void)tlvs.assign_wire(as_bytes(rec.tlvs));
+
+    smpp::submit_sm base;
+    fill_addresses(base, rec);
+    base.esm_class = rec.esm_class;
+    base.protocol_id = rec.protocol_id;
+    base.priority_flag = rec.priority_flag;
+    if (rec.validity) {
+        (void)base.validity_period.assign(format_absolute(*rec.validity));
+    }
+    if (rec.schedule_delivery && *rec.schedule_delivery > rec.received) {
+        (void)base.schedule_delivery_time.assign(format_absolute(*rec.schedule_delivery));
+    }
+    // smppgw tracks every message, so it always asks the carrier for a receipt (success or
+    // failure) whatever the upstream asked for; the upstream gets one only if it asked.
+    base.registered_delivery = 0x01;
+    base.data_coding = rec.data_coding;
+
+    const auto payload = as_bytes(rec.payload);
+    const bool pre_split =
+        (rec.esm_class & smpp::esm::udhi) != 0 || tlvs.contains(smpp::tlv::sar_msg_ref_num::tag);
+    const auto coding = smpp::interpret_data_coding(rec.data_coding);
+    smpp::text_encoding encoding = coding.encoding;
+    if (encoding == smpp::text_encoding::unsupported) {
+        encoding = smpp::text_encoding::binary;  // octets we cannot read still split as octets
+    }
+    const std::size_t units =
+        encoding == smpp::text_encoding::ucs2 ? payload.size() / 2 : payload.size();
+    const bool fits = units <= smpp::part_capacity(encoding, 0) &&
+                      payload.size() <= smpp::short_message_t::spec_max;
+
+    auto one = [&](bool in_payload) {
+        smpp::pdu p;
+        smpp::submit_sm s = base;
+        p.tlvs = tlvs;
+        if (in_payload) {
+            p.tlvs.set<smpp::tlv::message_payload>(payload);
+        } else {
+            (void)s.short_message.assign(payload);
+        }
+        p.body = s;
+        return p;
+    };
+
+    std::vector<smpp::pdu> out;
+    if (fits || (pre_split && payload.size() <= smpp::short_message_t::spec_max)) {
+        out.push_back(one(false));
+        return out;
+    }
+    if (pre_split || carrier.segmentation == segmentation_mode::payload) {
+        out.push_back(one(true));
+        return out;
+    }
+    smpp::segmentation_options options;
+    options.method = carrier.segmentation == segmentation_mode::sar ? smpp::concat_method::sar
+                                                                    : smpp::concat_method::udh;
+    options.reference_16bit = false;
+    std::vector<smpp::message_part> parts;
+    if (smpp::split_encoded(payload, encoding, static_cast<std::uint16_t>(reference & 0xFF),
+                            options, parts)) {
+        // Cannot split (too many parts for the options): the carrier gets one message_payload.
+        out.push_back(one(true));
+        return out;
+    }
+    for (const auto& part : parts) {
+        smpp::pdu p;
+        smpp::submit_sm s = base;
+        p.tlvs = tlvs;
+        (void)s.short_message.assign(part.bytes);
+        if (part.udhi) {
+            s.esm_class = static_cast<std::uint8_t>(s.esm_class | smpp::esm::udhi);
+        }
+        if (part.sar) {
+            p.tlvs.set<smpp::tlv::sar_msg_ref_num>(part.sar_msg_ref_num);
+            p.tlvs.set<smpp::tlv::sar_total_segments>(part.sar_total_segments);
+            p.tlvs.set<smpp::tlv::sar_segment_seqnum>(part.sar_segment_seqnum);
+        }
+        p.body = s;
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::string format_message_id(store::message_id id) {
+    return std::to_string(id);
+}
+
+std::optional<store::message_id> parse_message_id(std::string_view s) {
+    store::message_id id = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+    if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) {
+        return std::nullopt;
+    }
+    return id;
+}
+
+smpp::message_state to_smpp_state(store::message_state s) noexcept {
+    using store::message_state;
+    switch (s) {
+        case message_state::accepted:
+        case message_state::deferred:
+        case message_state::queued:
+        case message_state::submitted:
+            return smpp::message_state::accepted;
+        case message_state::enroute:
+            return smpp::message_state::enroute;
+        case message_state::delivered:
+            return smpp::message_state::delivered;
+        case message_state::failed:
+            return smpp::message_state::undeliverable;
+        case message_state::expired:
+            return smpp::message_state::expired;
+        case message_state::cancelled:
+            return smpp::message_state::deleted;
+        case message_state::rejected:
+            return smpp::message_state::rejected;
+        case message_state::undeliverable:
+            return smpp::message_state::undeliverable;
+        case message_state::unknown:
+            return smpp::message_state::unknown;
+    }
+    return smpp::message_state::unknown;
+}
+
+store::message_state to_store_state(smpp::message_state s) noexcept {
+    switch (s) {
+        case smpp::message_state::delivered:
+            return store::message_state::delivered;
+        case smpp::message_state::expired:
+            return store::message_state::expired;
+        case smpp::message_state::deleted:
+            return store::message_state::cancelled;
+        case smpp::message_state::undeliverable:
+            return store::message_state::undeliverable;
+        case smpp::message_state::rejected:
+            return store::message_state::rejected;
+        case smpp::message_state::unknown:
+            return store::message_state::unknown;
+        case smpp::message_state::skipped:
+            return store::message_state::failed;
+        case smpp::message_state::scheduled:
+        case smpp::message_state::enroute:
+        case smpp::message_state::accepted:
+            return store::message_state::enroute;
+    }
+    return store::message_state::unknown;
+}
+
+bool receipt_wanted(std::uint8_t registered_delivery, store::message_state s) noexcept {
+    const bool final_state = store::is_final(s);
+    if (!final_state) {
+        return (registered_delivery & 0x10) != 0;
+    }
+    const bool success = s == store::message_state::delivered;
+    switch (registered_delivery & 0x03) {
+        case 0x01:
+            return true;
+        case 0x02:
+            return !success;
+        case 0x03:
+            return success;
+        default:
+            return false;
+    }
+}
+
+smpp::pdu build_upstream_receipt(const receipt_facts& f) {
+    const std::string id = format_message_id(f.id);
+    smpp::outbound_receipt r;
+    r.id = id;
+    r.submitted = f.parts;
+    r.delivered = f.delivered_parts;
+    r.submit_date = std::chrono::floor<std::chrono::seconds>(f.submitted);
+    r.done_date = std::chrono::floor<std::chrono::seconds>(f.done);
+    r.state = to_smpp_state(f.state);
+    r.err = f.error;
+    const std::string text = smpp::format_receipt_text(r);
+
+    smpp::pdu p;
+    smpp::deliver_sm d;
+    // The receipt travels from the handset back to the application: addresses swapped.
+    if (f.destination != nullptr) {
+        d.source_addr_ton = f.destination->ton;
+        d.source_addr_npi = f.destination->npi;
+        (void)d.source_addr.assign(f.destination->addr);
+    }
+    if (f.source != nullptr) {
+        d.dest_addr_ton = f.source->ton;
+        d.dest_addr_npi = f.source->npi;
+        (void)d.destination_addr.assign(f.source->addr);
+    }
+    d.esm_class = smpp::esm::smsc_delivery_receipt;
+    d.data_coding = 0x00;
+    (void)d.short_message.assign(std::string_view(text).substr(0, smpp::short_message_t::spec_max));
+    p.body = d;
+    p.tlvs.set<smpp::tlv::receipted_message_id>(id);
+    p.tlvs.set<smpp::tlv::message_state>(static_cast<std::uint8_t>(r.state));
+    if (f.error != 0) {
+        // Network type 3 (GSM) is what receivers assume when they see a bare error code.
+        const std::uint8_t nec[3] = {3, static_cast<std::uint8_t>(f.error >> 8),
+                                     static_cast<std::uint8_t>(f.error & 0xFF)};
+        p.tlvs.set<smpp::tlv::network_error_code>(nec);
+    }
+    return p;
+}
+
+smpp::pdu build_upstream_mo(const smpp::pdu& carrier_pdu) {
+    smpp::pdu p;
+    p.body = carrier_pdu.body;
+    for (auto e : carrier_pdu.tlvs) {
+        // Network ids of the carrier hop mean nothing upstream and 3.4 peers may refuse them.
+        if (e.tag >= 0x0600 && e.tag <= 0x10FF) {
+            continue;
+        }
+        p.tlvs.append_raw(e.tag, e.value);
+    }
+    return p;
+}
+
+store::message_record make_reply_record(std::string_view account, std::string_view brand,
+                                        std::string_view from_number, std::string_view to_msisdn,
+                                        std::string_view text, time_point now) {
+    store::message_record rec;
+    rec.account = std::string(account);
+    rec.brand = std::string(brand);
+    rec.klass = policy::message_class::conversational;
+    const bool short_code = from_number.size() <= 8;
+    rec.source = {static_cast<std::uint8_t>(short_code ? 3 : 1), 1, std::string(from_number)};
+    rec.destination = {1, 1, std::string(to_msisdn)};
+    rec.msisdn = std::string(to_msisdn);
+    const auto choice = smpp::choose_encoding(text, false);
+    std::vector<std::uint8_t> encoded;
+    if (choice.encoding == smpp::text_encoding::gsm7 && !smpp::encode_gsm7(text, encoded)) {
+        rec.data_coding = 0x00;
+    } else {
+        encoded.clear();
+        (void)smpp::encode_ucs2(text, encoded);
+        rec.data_coding = 0x08;
+    }
+    rec.payload.assign(encoded.begin(), encoded.end());
+    rec.received = now;
+    rec.state = store::message_state::accepted;
+    rec.history.push_back({store::message_state::accepted, now});
+    return rec;
+}
+
+}  // namespace smppgw::gateway
