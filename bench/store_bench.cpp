@@ -180,16 +180,11 @@ void bench_lifecycle(const config& c) {
 
     constexpr std::size_t accounts = 64;
     struct slot {
-        message_id id = 0;
+        message_ptr message;
         std::uint32_t account = 0;
-        std::uint64_t seq = 0;
         int stage = 0;
     };
     std::vector<slot> slots(c.window);
-    std::vector<std::uint64_t> next_seq(accounts);
-    for (std::size_t a = 0; a < accounts; ++a) {
-        next_seq[a] = st->outbox(fmt::format("acct-{}", a)).next_seq;
-    }
     std::vector<std::string> account_names;
     for (std::size_t a = 0; a < accounts; ++a) {
         account_names.push_back(fmt::format("acct-{}", a));
@@ -221,43 +216,68 @@ void bench_lifecycle(const config& c) {
     m.msisdn = "15551234567";
     m.registered_delivery = 1;
     m.payload.assign(140, 'x');
-    m.parts.resize(1);
+    m.state = message_state::accepted;
     const std::string dlr(120, 'd');
+    auto& live = st->live();
 
     std::size_t started = 0;
     std::size_t finished = 0;
+    // One lifecycle: accepted -> submitted -> receipt (with the account's DLR) -> DLR
+    // acknowledged by the account; each step waits for the previous one to be durable.
     auto submit = [&](std::uint32_t s) {
         auto& sl = slots[s];
         const auto now = st->now();
-        batch b;
         switch (sl.stage) {
-            case 0:
-                m.id = sl.id;
-                m.account = account_names[sl.account];
-                m.received = now;
-                m.history.assign(1, state_event{message_state::accepted, now});
-                b.put_message(m);
+            case 0: {
+                accepted_record r;
+                r.message = m;
+                r.message.id = st->next_id();
+                r.message.account = account_names[sl.account];
+                r.message.received = now;
+                r.message.history.assign(1, state_event{message_state::accepted, now});
+                sl.message = live.accept(std::move(r), nullptr, on_done(s));
                 break;
-            case 1:
-                b.part_submitted(sl.id, 0, "carrier-a", fmt::format("{:x}", sl.id), now, true);
+            }
+            case 1: {
+                (void)live.begin_submit(sl.message);
+                submitted_record r;
+                r.id = sl.message->rec.id;
+                r.carrier = "carrier-a";
+                r.carrier_message_id = fmt::format("{:x}", sl.message->rec.id);
+                r.when = now;
+                (void)live.submitted(sl.message, std::move(r), on_done(s));
                 break;
-            case 2:
-                b.set_part(sl.id, 0, message_state::delivered, now);
-                b.set_state(sl.id, message_state::delivered, now);
-                b.append_outbox(account_names[sl.account], outbox_kind::dlr, dlr, now);
-                // One writer submits every append, and sequences are assigned in commit order.
-                sl.seq = next_seq[sl.account]++;
+            }
+            case 2: {
+                const auto cmid = fmt::format("{:x}", sl.message->rec.id);
+                (void)live.receipt(
+                    "carrier-a", cmid,
+                    [&](const live_message&, std::uint16_t) {
+                        receipt_record r;
+                        r.state = message_state::delivered;
+                        r.when = now;
+                        r.dlr = dlr;
+                        return std::optional<receipt_record>{std::move(r)};
+                    },
+                    on_done(s));
                 break;
-            case 3:
-                b.ack_outbox(account_names[sl.account], sl.seq);
+            }
+            case 3: {
+                lsn_t entry = 0;
+                (void)live.take_outbox(account_names[sl.account], 1,
+                                       [&](lsn_t e, outbox_kind, std::string_view) {
+                                           entry = e;
+                                           return true;
+                                       });
+                live.delivered(account_names[sl.account], entry, on_done(s));
                 break;
+            }
             default:
                 break;
         }
-        st->commit(std::move(b), on_done(s));
     };
     auto start_new = [&](std::uint32_t s) {
-        slots[s] = slot{st->next_id(), static_cast<std::uint32_t>(started % accounts), 0, 0};
+        slots[s] = slot{nullptr, static_cast<std::uint32_t>(started % accounts), 0};
         ++started;
         submit(s);
     };
@@ -299,10 +319,12 @@ void bench_lifecycle(const config& c) {
         static_cast<double>(s.committed) / secs, failures);
     const auto groups = static_cast<double>(std::max<std::uint64_t>(1, s.groups));
     fmt::print(
-        "  groups={} ({:.0f}/s) syncs={} avg group={:.1f} batches, {:.1f} key ops/lifecycle\n",
+        "  groups={} ({:.0f}/s) syncs={} avg group={:.1f} appends, {:.1f} key ops/lifecycle, "
+        "{:.0f} journal bytes/lifecycle\n",
         s.groups, static_cast<double>(s.groups) / secs, s.syncs,
         static_cast<double>(s.committed) / groups,
-        static_cast<double>(s.operations) / static_cast<double>(c.lifecycles));
+        static_cast<double>(s.operations) / static_cast<double>(c.lifecycles),
+        static_cast<double>(s.journal_bytes) / static_cast<double>(c.lifecycles));
     fmt::print(
         "  write latency p50<={:.0f}us p99<={:.0f}us; sync p50<={:.0f}us p99<={:.0f}us; "
         "commit latency p50<={:.0f}us p99<={:.0f}us (bucket upper bounds)\n",

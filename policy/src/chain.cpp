@@ -75,4 +75,30 @@ decision chain::evaluate(const message_facts& facts, const lookups& lk, time_poi
     return d;
 }
 
+decision chain::recheck(check_id only, const message_facts& facts, const lookups& lk,
+                        time_point now) const {
+    decision d;
+    evaluation ev{facts, lk, now, {}, {}, false, std::nullopt};
+    for (const auto& c : checks_) {
+        if (c->id() != check_id::destination && c->id() != only) {
+            continue;
+        }
+        const check_verdict v = c->decide(ev);
+        if (v.kind == verdict::accept || c->shadow()) {
+            if (v.kind != verdict::accept && c->id() == check_id::destination) {
+                break;  // no number to look anything up with
+            }
+            continue;
+        }
+        d.kind = v.kind;
+        d.check = c->id();
+        d.why = v.why;
+        d.until = v.until;
+        d.command_status = v.kind == verdict::reject ? command_status_for(v.why) : 0;
+        break;
+    }
+    d.destination = ev.destination;
+    return d;
+}
+
 }  // namespace smppgw::policy

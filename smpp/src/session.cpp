@@ -261,6 +261,51 @@ std::error_code session::send_request(pdu& request, std::uint64_t cookie) {
 
 std::error_code session::send_response(const pdu& response) { return enqueue(response); }
 
+std::uint32_t session::free_sequence() noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    std::uint32_t seq = next_sequence_;
+    while (slots_[seq & mask].kind != slot_kind::free) {
+        seq = seq == 0x7FFFFFFFU ? 1 : seq + 1;
+    }
+    next_sequence_ = seq == 0x7FFFFFFFU ? 1 : seq + 1;
+    return seq;
+}
+
+std::error_code session::send_encoded_request(std::span<const std::uint8_t> bytes,
+                                              std::uint64_t cookie) {
+    if (closed_ || closing_after_flush_) {
+        return session_errc::closed;
+    }
+    if (outstanding_ >= config_.window) {
+        return session_errc::window_full;
+    }
+    if (bytes.size() < 16) {
+        return make_error_code(errc::length_too_small);
+    }
+    const std::uint32_t seq = free_sequence();
+    const auto at = pending_.size();
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+    for (int i = 0; i < 4; ++i) {
+        pending_[at + 12 + static_cast<std::size_t>(i)] =
+            static_cast<std::uint8_t>(seq >> (24 - 8 * i));
+    }
+    if (pending_.size() > config_.max_write_queue_bytes) {
+        close(session_errc::write_queue_full);
+        return session_errc::write_queue_full;
+    }
+    wake_writer();
+    slot& s = slots_[seq & (slots_.size() - 1)];
+    s.sequence = seq;
+    s.command_id = static_cast<std::uint32_t>(bytes[4]) << 24U |
+                   static_cast<std::uint32_t>(bytes[5]) << 16U |
+                   static_cast<std::uint32_t>(bytes[6]) << 8U | bytes[7];
+    s.cookie = cookie;
+    s.deadline = clock::now() + config_.response_timeout;
+    s.kind = slot_kind::request;
+    ++outstanding_;
+    return {};
+}
+
 std::error_code session::track_and_send(pdu& request, std::uint64_t cookie, slot_kind kind) {
     if (closed_ || closing_after_flush_) {
         return session_errc::closed;
@@ -269,18 +314,13 @@ std::error_code session::track_and_send(pdu& request, std::uint64_t cookie, slot
     if (kind == slot_kind::request && outstanding_ >= config_.window) {
         return session_errc::window_full;
     }
-    const std::size_t mask = slots_.size() - 1;
-    std::uint32_t seq = next_sequence_;
-    while (slots_[seq & mask].kind != slot_kind::free) {
-        seq = seq == 0x7FFFFFFFU ? 1 : seq + 1;
-    }
-    next_sequence_ = seq == 0x7FFFFFFFU ? 1 : seq + 1;
+    const std::uint32_t seq = free_sequence();
     request.sequence_number = seq;
     request.command_status = status::ESME_ROK;
     if (auto ec = enqueue(request)) {
         return ec;
     }
-    slot& s = slots_[seq & mask];
+    slot& s = slots_[seq & (slots_.size() - 1)];
     s.sequence = seq;
     s.command_id = static_cast<std::uint32_t>(request.command_id());
     s.cookie = cookie;

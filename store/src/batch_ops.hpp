@@ -3,9 +3,8 @@
 //
 //   op := cf:u8 kind:u8 key_len:varint key value_len:varint value
 //
-// put/merge/del map to RocksDB operations on family `cf`. outbox_append and outbox_ack carry
-// the account as key: the committer assigns the sequence (append) or builds the entry key (ack)
-// because sequences are only known at commit time.
+// put/merge/del map to RocksDB operations on family `cf`; delete_range deletes the keys in
+// [key, value).
 
 #include <cstdint>
 #include <string_view>
@@ -20,8 +19,7 @@ enum class op_kind : std::uint8_t {
     put = 1,
     merge = 2,
     del = 3,
-    outbox_append = 4,
-    outbox_ack = 5
+    delete_range = 4,
 };
 
 struct op {
@@ -45,7 +43,7 @@ public:
         const auto kind = r_.u8();
         o.key = r_.bytes();
         o.value = r_.bytes();
-        if (!r_.ok() || cf >= column_family_count || kind < 1 || kind > 5) {
+        if (!r_.ok() || cf >= column_family_count || kind < 1 || kind > 4) {
             r_.fail();
             return false;
         }
@@ -62,6 +60,12 @@ private:
 
 struct batch_access {
     [[nodiscard]] static std::string_view log(const batch& b) noexcept { return b.ops_; }
+    // Store-internal operations that the public builder does not offer (checkpoint commits,
+    // trims, the upgrade).
+    static void raw(batch& b, column_family cf, op_kind kind, std::string_view key,
+                    std::string_view value) {
+        b.add(static_cast<std::uint8_t>(cf), static_cast<std::uint8_t>(kind), key, value);
+    }
 };
 
 }  // namespace smppgw::store::detail

@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <array>
 #include <future>
 
 #include "keys.hpp"
@@ -22,12 +21,12 @@ std::uint64_t micros(std::chrono::steady_clock::duration d) noexcept {
     return us < 0 ? 0 : static_cast<std::uint64_t>(us);
 }
 
-void run_callback(commit_callback& cb, std::error_code ec) noexcept {
-    if (!cb) {
+void run(completion& done, std::error_code ec) noexcept {
+    if (!done) {
         return;
     }
     try {
-        cb(ec);
+        done(ec);
     } catch (...) {
         // A throwing callback must not take the committer down with it; the gateway's own
         // callbacks never throw, this guards against test code and future mistakes.
@@ -36,7 +35,8 @@ void run_callback(commit_callback& cb, std::error_code ec) noexcept {
 
 }  // namespace
 
-committer::committer(database& db, const store_options& opts, commit_hooks& hooks)
+committer::committer(database& db, const store_options& opts, commit_hooks& hooks,
+                     lsn_t next_lsn)
     : db_(db),
       hooks_(hooks),
       mode_(opts.sync),
@@ -45,7 +45,9 @@ committer::committer(database& db, const store_options& opts, commit_hooks& hook
       max_bytes_(std::max<std::size_t>(1, opts.group_max_bytes)),
       max_queued_(std::max<std::size_t>(1, opts.max_queued_commits)),
       resume_min_free_(opts.resume_min_free_bytes),
-      max_in_flight_(std::max<std::size_t>(2, opts.commit_pipeline_depth)) {
+      max_in_flight_(std::max<std::size_t>(2, opts.commit_pipeline_depth)),
+      queue_first_lsn_(next_lsn),
+      next_lsn_(next_lsn) {
     completer_ = std::thread([this] { complete_loop(); });
     completer_id_ = completer_.get_id();
     writer_ = std::thread([this] { write_loop(); });
@@ -58,50 +60,100 @@ committer::~committer() {
 
 void committer::group::reset() {
     items.clear();
+    records.clear();
+    first_lsn = 0;
+    record_count = 0;
     results.clear();
     ops.clear();
     arena.clear();
     fx.clear();
-    last_seq.clear();
     ec.clear();
-    wants_sync = false;
     wrote = false;
+}
+
+lsn_t committer::next_lsn() const noexcept {
+    std::lock_guard lk(mu_);
+    return next_lsn_;
+}
+
+std::error_code committer::enqueue(item&& it, std::span<const record_ref> records, lsn_t& first) {
+    std::unique_lock lk(mu_);
+    first = next_lsn_;
+    if (stopped_ && writer_done_) {
+        return make_error_code(store_errc::closed);
+    }
+    const auto before = queued_records_.size();
+    for (const auto& r : records) {
+        queued_records_.push_back(static_cast<char>(r.kind));
+        put_varint(queued_records_, r.payload.size());
+        queued_records_.append(r.payload);
+    }
+    next_lsn_ += records.size();
+    it.record_bytes = queued_records_.size() - before;
+    it.record_count = records.size();
+    queued_bytes_ += it.b.byte_size() + it.record_bytes;
+    queue_.push_back(std::move(it));
+    const auto n = queue_.size();
+    queue_depth_.store(n, std::memory_order_relaxed);
+    // The writer waits for the first item, then (batch/none) for the group to fill or its
+    // deadline; only those moments need a wake-up.
+    const bool wake = n == 1 || n == max_commits_ || queued_bytes_ >= max_bytes_;
+    lk.unlock();
+    if (wake) {
+        writer_cv_.notify_one();
+    }
+    return {};
+}
+
+lsn_t committer::append(std::span<const record_ref> records, batch* extra, completion done) {
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    item it;
+    if (extra != nullptr) {
+        it.b = std::move(*extra);
+    }
+    it.done = std::move(done);
+    it.enqueued = steady::now();
+    lsn_t first = 0;
+    if (const auto ec = enqueue(std::move(it), records, first)) {
+        // Only after stop(): nothing will write it.
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        failed_.fetch_add(1, std::memory_order_relaxed);
+        run(it.done, ec);
+    }
+    records_.fetch_add(records.size(), std::memory_order_relaxed);
+    return first;
 }
 
 void committer::submit(batch&& b, commit_callback cb) {
     commits_.fetch_add(1, std::memory_order_relaxed);
+    completion done = std::move(cb);
     auto refuse = [&](std::error_code ec) {
         rejected_.fetch_add(1, std::memory_order_relaxed);
         failed_.fetch_add(1, std::memory_order_relaxed);
-        run_callback(cb, ec);
+        run(done, ec);
     };
     if (b.error()) {
         refuse(b.error());
         return;
     }
-    const auto now = steady::now();
-    const auto size = b.byte_size();
-    std::unique_lock lk(mu_);
-    if (stopping_) {
-        lk.unlock();
-        refuse(make_error_code(store_errc::closed));
-        return;
+    {
+        std::lock_guard lk(mu_);
+        if (stopping_) {
+            refuse(make_error_code(store_errc::closed));
+            return;
+        }
+        if (queue_.size() >= max_queued_) {
+            refuse(make_error_code(store_errc::queue_full));
+            return;
+        }
     }
-    if (queue_.size() >= max_queued_) {
-        lk.unlock();
-        refuse(make_error_code(store_errc::queue_full));
-        return;
-    }
-    queue_.push_back(item{std::move(b), std::move(cb), now});
-    queued_bytes_ += size;
-    const auto n = queue_.size();
-    queue_depth_.store(n, std::memory_order_relaxed);
-    // The writer waits for the first batch, then (batch/none) for the group to fill or its
-    // deadline; only those two moments need a wake-up.
-    const bool wake = n == 1 || n == max_commits_ || queued_bytes_ >= max_bytes_;
-    lk.unlock();
-    if (wake) {
-        writer_cv_.notify_one();
+    item it;
+    it.b = std::move(b);
+    it.done = std::move(done);
+    it.enqueued = steady::now();
+    lsn_t first = 0;
+    if (const auto ec = enqueue(std::move(it), {}, first)) {
+        refuse(ec);
     }
 }
 
@@ -159,7 +211,7 @@ void committer::write_loop() {
             g = std::move(spare_.back());
             spare_.pop_back();
         }
-        take(g->items);
+        take(*g);
         ++in_flight_;
         lk.unlock();
         write_group(*g);
@@ -185,15 +237,7 @@ void committer::complete_loop() {
             written_.pop_front();
         }
         lk.unlock();
-        // One sync covers every group written so far, the ones taken here included.
-        const bool wants_sync = std::any_of(ready.begin(), ready.end(), [](const auto& g) {
-            return !g->ec && g->wants_sync;
-        });
-        const auto sync_ec = wants_sync ? sync_wal() : std::error_code{};
         for (auto& g : ready) {
-            if (!g->ec && g->wants_sync) {
-                g->ec = sync_ec;
-            }
             complete(*g);
             g->reset();
         }
@@ -207,25 +251,38 @@ void committer::complete_loop() {
     }
 }
 
-void committer::take(std::vector<item>& into) {
+void committer::take(group& g) {
     std::size_t n = 0;
     std::size_t bytes = 0;
-    // `always` syncs each batch on its own: one batch per group.
+    std::size_t record_bytes = 0;
+    std::size_t records = 0;
+    // `always` syncs each item on its own: one item per group.
     const std::size_t limit = mode_ == sync_mode::always ? 1 : max_commits_;
     while (n < queue_.size() && n < limit) {
-        const auto sz = queue_[n].b.byte_size();
+        const auto sz = queue_[n].b.byte_size() + queue_[n].record_bytes;
         if (n > 0 && bytes + sz > max_bytes_) {
             break;
         }
         bytes += sz;
+        record_bytes += queue_[n].record_bytes;
+        records += queue_[n].record_count;
         ++n;
     }
+    g.first_lsn = queue_first_lsn_;
+    g.record_count = records;
+    queue_first_lsn_ += records;
+    g.records.clear();
+    if (records > 0) {
+        g.records.push_back(static_cast<char>(journal_group_format));
+        g.records.append(queued_records_, 0, record_bytes);
+    }
+    queued_records_.erase(0, record_bytes);
     if (n == queue_.size()) {
-        into.swap(queue_);
+        g.items.swap(queue_);
     } else {
-        into.reserve(n);
+        g.items.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
-            into.push_back(std::move(queue_[i]));
+            g.items.push_back(std::move(queue_[i]));
         }
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
@@ -237,53 +294,29 @@ bool committer::translate(group& g, const item& it) {
     op_reader r{batch_access::log(it.b)};
     op o;
     while (r.next(o)) {
-        switch (o.kind) {
-            case op_kind::put:
-                g.ops.push_back(o);
-                if (o.cf == column_family::optouts && o.key.front() == optout_active_tag) {
-                    g.fx.optouts.push_back({o.key, o.value, true});
+        g.ops.push_back(o);
+        switch (o.cf) {
+            case column_family::optouts:
+                if (o.key.front() == optout_active_tag && o.kind != op_kind::merge) {
+                    g.fx.optouts.push_back({o.key, o.kind == op_kind::put ? o.value : std::string_view{},
+                                            o.kind == op_kind::put});
                 }
                 break;
-            case op_kind::merge:
-                g.ops.push_back(o);
-                if (o.cf == column_family::consents && o.key.front() == consent_state_tag) {
+            case column_family::consents:
+                if (o.kind == op_kind::merge && o.key.front() == consent_state_tag) {
                     g.fx.consents.push_back({o.key, o.value});
                 }
                 break;
-            case op_kind::del:
-                g.ops.push_back(o);
-                if (o.cf == column_family::optouts && o.key.front() == optout_active_tag) {
-                    g.fx.optouts.push_back({o.key, {}, false});
+            case column_family::holds:
+                g.fx.holds.push_back({o.key, o.kind == op_kind::put ? o.value : std::string_view{}});
+                break;
+            case column_family::freq:
+                if (o.kind == op_kind::merge && !decode_send_removal(o.value)) {
+                    g.fx.sends.push_back({o.key, o.value});
                 }
                 break;
-            case op_kind::outbox_append: {
-                const auto kind = outbox_value_kind(o.value);
-                if (!kind) {
-                    return false;
-                }
-                const auto seq = hooks_.assign_outbox_seq(o.key);
-                outbox_key(g.arena.emplace_back(), o.key, seq);
-                g.ops.push_back(op{column_family::outbox, op_kind::put, g.arena.back(), o.value});
-                g.fx.appends.push_back({o.key, seq, *kind});
-                auto last = std::find_if(g.last_seq.begin(), g.last_seq.end(),
-                                         [&](const auto& p) { return p.first == o.key; });
-                if (last == g.last_seq.end()) {
-                    g.last_seq.emplace_back(o.key, seq);
-                } else {
-                    last->second = seq;
-                }
+            default:
                 break;
-            }
-            case op_kind::outbox_ack: {
-                if (o.value.size() != 8) {
-                    return false;
-                }
-                const auto seq = get_be64(o.value.data());
-                outbox_key(g.arena.emplace_back(), o.key, seq);
-                g.ops.push_back(op{column_family::outbox, op_kind::del, g.arena.back(), {}});
-                g.fx.acks.push_back({o.key, seq});
-                break;
-            }
         }
     }
     return r.ok();
@@ -303,15 +336,7 @@ std::error_code committer::write(group& g, bool sync) {
         needs_resume_.store(false, std::memory_order_release);
         resumes_.fetch_add(1, std::memory_order_relaxed);
     }
-    // Each account's highest sequence assigned in this group.
-    for (const auto& [account, seq] : g.last_seq) {
-        outbox_seq_key(g.arena.emplace_back(), account);
-        auto& value = g.arena.emplace_back();
-        put_be64(value, seq);
-        g.ops.push_back(
-            op{column_family::outbox, op_kind::put, g.arena[g.arena.size() - 2], value});
-    }
-    if (g.ops.empty()) {
+    if (g.ops.empty() && g.record_count == 0) {
         return {};
     }
     // The group is applied atomically whatever the order of its operations, so they are
@@ -325,19 +350,21 @@ std::error_code committer::write(group& g, bool sync) {
         return a.key < b.key;
     });
     wb_.Clear();
+    if (g.record_count > 0) {
+        g.journal_key.clear();
+        journal_key(g.journal_key, g.first_lsn);
+        if (!wb_.Put(db_.cf(column_family::journal), slice(g.journal_key), slice(g.records)).ok()) {
+            return make_error_code(store_errc::internal);
+        }
+    }
     for (const auto& o : g.ops) {
         auto* h = db_.cf(o.cf);
         rocksdb::Status s;
         switch (o.kind) {
-            case op_kind::put:
-                s = wb_.Put(h, slice(o.key), slice(o.value));
-                break;
-            case op_kind::merge:
-                s = wb_.Merge(h, slice(o.key), slice(o.value));
-                break;
-            default:
-                s = wb_.Delete(h, slice(o.key));
-                break;
+            case op_kind::put: s = wb_.Put(h, slice(o.key), slice(o.value)); break;
+            case op_kind::merge: s = wb_.Merge(h, slice(o.key), slice(o.value)); break;
+            case op_kind::del: s = wb_.Delete(h, slice(o.key)); break;
+            case op_kind::delete_range: s = wb_.DeleteRange(h, slice(o.key), slice(o.value)); break;
         }
         if (!s.ok()) {
             return make_error_code(store_errc::internal);
@@ -347,10 +374,12 @@ std::error_code committer::write(group& g, bool sync) {
     wo.sync = sync;
     const auto t0 = steady::now();
     const auto s = db_.db().Write(wo, &wb_);
-    write_latency_.observe(micros(steady::now() - t0));
+    const auto took = micros(steady::now() - t0);
+    write_latency_.observe(took);
     g.wrote = true;
     if (sync) {
         syncs_.fetch_add(1, std::memory_order_relaxed);
+        sync_latency_.observe(took);
     }
     if (!s.ok()) {
         write_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -362,38 +391,27 @@ std::error_code committer::write(group& g, bool sync) {
     return {};
 }
 
-std::error_code committer::sync_wal() {
-    const auto t0 = steady::now();
-    const auto s = db_.db().SyncWAL();
-    sync_latency_.observe(micros(steady::now() - t0));
-    syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (!s.ok()) {
-        write_errors_.fetch_add(1, std::memory_order_relaxed);
-        needs_resume_.store(true, std::memory_order_release);
-        return to_error(s);
-    }
-    return {};
-}
-
 void committer::write_group(group& g) {
     const auto bad_log = make_error_code(store_errc::internal);
     g.results.assign(g.items.size(), std::error_code{});
     for (std::size_t i = 0; i < g.items.size(); ++i) {
         const auto sizes = std::array{g.ops.size(), g.fx.optouts.size(), g.fx.consents.size(),
-                                      g.fx.appends.size(), g.fx.acks.size()};
+                                      g.fx.holds.size(), g.fx.sends.size()};
         if (!translate(g, g.items[i])) {
             g.ops.resize(sizes[0]);
             g.fx.optouts.resize(sizes[1]);
             g.fx.consents.resize(sizes[2]);
-            g.fx.appends.resize(sizes[3]);
-            g.fx.acks.resize(sizes[4]);
+            g.fx.holds.resize(sizes[3]);
+            g.fx.sends.resize(sizes[4]);
             g.results[i] = bad_log;
         }
     }
-    // `always` syncs in the write itself, one batch per group; `batch` leaves the sync to the
-    // completion thread, which overlaps it with the next group's write.
-    g.ec = write(g, mode_ == sync_mode::always);
-    g.wants_sync = mode_ == sync_mode::batch && !g.ops.empty();
+    g.ec = write(g, mode_ != sync_mode::none);
+    if (g.wrote || g.ec) {
+        // Only a real write tells whether writes work (an empty group touches nothing).
+        failing_.store(static_cast<bool>(g.ec), std::memory_order_relaxed);
+    }
+    hooks_.written(g.records.size(), g.ec);
 }
 
 void committer::complete(group& g) {
@@ -404,7 +422,9 @@ void committer::complete(group& g) {
         groups_.fetch_add(1, std::memory_order_relaxed);
     }
     group_size_.observe(g.items.size());
+    record_bytes_.fetch_add(g.records.size(), std::memory_order_relaxed);
     hooks_.applied(g.fx, !g.ec);
+    hooks_.records_completed(g.first_lsn, g.record_count, g.ec);
     const auto now = steady::now();
     for (std::size_t i = 0; i < g.items.size(); ++i) {
         finish(g.items[i], g.results[i] ? g.results[i] : g.ec, now);
@@ -414,7 +434,7 @@ void committer::complete(group& g) {
 void committer::finish(item& it, std::error_code ec, steady::time_point now) {
     commit_latency_.observe(micros(now - it.enqueued));
     (ec ? failed_ : committed_).fetch_add(1, std::memory_order_relaxed);
-    run_callback(it.cb, ec);
+    run(it.done, ec);
 }
 
 void committer::fill(commit_stats& s) const {
@@ -429,6 +449,8 @@ void committer::fill(commit_stats& s) const {
     s.operations = operations_.load(std::memory_order_relaxed);
     s.bytes = bytes_.load(std::memory_order_relaxed);
     s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
+    s.journal_records = records_.load(std::memory_order_relaxed);
+    s.journal_bytes = record_bytes_.load(std::memory_order_relaxed);
     s.group_size = group_size_.snapshot();
     s.commit_latency_us = commit_latency_.snapshot();
     s.write_latency_us = write_latency_.snapshot();

@@ -48,9 +48,6 @@ bool queue_family(column_family cf) {
            cf == column_family::outbox;
 }
 
-std::string marker_value() {
-    return fmt::format("{}:{}", marker_magic, format_version);
-}
 
 // RocksDB would otherwise start its own recovery from a NoSpace error in the background, and a
 // recovery attempt made while the disk is still full escalates the error to fatal. The
@@ -65,6 +62,10 @@ public:
 };
 
 }  // namespace
+
+std::string marker_value() {
+    return fmt::format("{}:{}", marker_magic, format_version);
+}
 
 std::error_code to_error(const rocksdb::Status& s) noexcept {
     if (s.ok()) {
@@ -136,6 +137,10 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
     db_options_.keep_log_file_num = 5;
     db_options_.max_log_file_size = 16U << 20U;
     db_options_.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    // The journal's group commit and the materializer write from different threads: with a
+    // pipelined write the next group's WAL append need not wait for the memtable inserts of a
+    // large materializer batch ahead of it.
+    db_options_.enable_pipelined_write = true;
     db_options_.paranoid_checks = true;
     db_options_.listeners.push_back(std::make_shared<manual_recovery>());
 
@@ -170,6 +175,13 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
         o.level_compaction_dynamic_level_bytes = true;
         o.max_write_buffer_number = 4;
         o.write_buffer_size = cf == column_family::messages ? (64U << 20U) : (16U << 20U);
+        if (cf == column_family::journal) {
+            // Appends of whole groups, read once at recovery and trimmed at each checkpoint:
+            // compressing them would cost CPU on the acknowledgement path for nothing.
+            o.compression = rocksdb::kNoCompression;
+            o.bottommost_compression = rocksdb::kNoCompression;
+            o.write_buffer_size = 64U << 20U;
+        }
 
         rocksdb::BlockBasedTableOptions t;
         t.block_cache = cache_;
@@ -310,6 +322,7 @@ void database::check_marker() {
             fail(fmt::format("cannot write the format marker: {}", s.ToString()));
         }
         created_ = true;
+        found_format_ = format_version;
         return;
     }
     if (!s.ok()) {
@@ -329,6 +342,17 @@ void database::check_marker() {
         fail(fmt::format("written by a newer smppgw (format {}; this build reads up to {})",
                          version, format_version));
     }
+    found_format_ = version;
+}
+
+void database::write_format_marker() {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const auto s = db_->Put(wo, cf(column_family::meta), marker_key, marker_value());
+    if (!s.ok()) {
+        fail(fmt::format("cannot write the format marker: {}", s.ToString()));
+    }
+    found_format_ = format_version;
 }
 
 std::optional<std::uint64_t> database::free_space() const {

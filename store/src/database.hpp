@@ -26,6 +26,9 @@ namespace smppgw::store::detail {
 
 [[nodiscard]] std::error_code to_error(const rocksdb::Status& s) noexcept;
 
+// The format marker this build writes ("smppgw-store:<format_version>").
+[[nodiscard]] std::string marker_value();
+
 class database {
 public:
     // Throws open_error (with the path and the problem) for anything that is not a usable
@@ -39,7 +42,15 @@ public:
     [[nodiscard]] rocksdb::ColumnFamilyHandle* cf(column_family c) const noexcept {
         return handles_[static_cast<std::size_t>(c)];
     }
+    // What the family was opened with (SstFileWriter needs it for checkpoints).
+    [[nodiscard]] rocksdb::Options options_of(column_family c) const {
+        return rocksdb::Options{db_options_, cf_options_[static_cast<std::size_t>(c)]};
+    }
     [[nodiscard]] bool created() const noexcept { return created_; }
+    // The format the marker said when the store was opened (format_version for a new store).
+    [[nodiscard]] std::uint32_t found_format() const noexcept { return found_format_; }
+    // Marks the store as this build's format (after an upgrade); throws open_error.
+    void write_format_marker();
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
     // e.g. "LZ4 (bottommost ZSTD)": what the Debian build supports and we chose.
     [[nodiscard]] const std::string& compression() const noexcept { return compression_; }
@@ -58,6 +69,7 @@ private:
 
     std::filesystem::path path_;
     bool created_ = false;
+    std::uint32_t found_format_ = 0;
     std::string compression_;
 
     std::unique_ptr<rocksdb::Env> env_;  // only with a test write_fault

@@ -10,6 +10,16 @@ namespace smppgw::store {
 
 using detail::slice;
 
+void store::reserve_send(std::string_view brand, std::string_view msisdn, time_point when,
+                         batch& b) {
+    b.record_send(brand, msisdn, when);
+    std::string key;
+    detail::freq_key(key, brand, msisdn);
+    std::lock_guard lock(impl_->sends_mu);
+    impl_->pending_sends.emplace(std::move(key), when);
+    impl_->pending_sends_count.fetch_add(1, std::memory_order_relaxed);
+}
+
 policy::send_history store::recent_sends(std::string_view brand, std::string_view msisdn,
                                          time_point since) const {
     policy::send_history h;
@@ -19,12 +29,35 @@ policy::send_history store::recent_sends(std::string_view brand, std::string_vie
     rocksdb::PinnableSlice v;
     const auto s =
         p.db->db().Get(rocksdb::ReadOptions{}, p.db->cf(column_family::freq), slice(key), &v);
-    if (s.IsNotFound()) {
-        return h;
-    }
     thread_local std::vector<time_point> times;
     times.clear();
-    if (!s.ok() || !detail::decode_send_times(detail::view(v), times)) {
+    if (s.ok() && !detail::decode_send_times(detail::view(v), times)) {
+        p.count_lookup_error();
+        h.sends.fill(since);
+        h.count = policy::send_history::capacity;
+        return h;
+    }
+    // Reservations not written yet: those the stored list does not hold already (a multiset
+    // difference, since the write may land between the Get and this look).
+    if (p.pending_sends_count.load(std::memory_order_relaxed) > 0) {
+        thread_local std::vector<time_point> stored;
+        stored.assign(times.begin(), times.end());
+        std::lock_guard lock(p.sends_mu);
+        auto [first, last] = p.pending_sends.equal_range(key);
+        for (auto it = first; it != last; ++it) {
+            if (auto hit = std::find(stored.begin(), stored.end(), it->second);
+                hit != stored.end()) {
+                stored.erase(hit);
+            } else {
+                times.push_back(it->second);
+            }
+        }
+        std::sort(times.begin(), times.end());
+    }
+    if (s.IsNotFound() && times.empty()) {
+        return h;
+    }
+    if (!s.ok() && !s.IsNotFound()) {
         // Fail closed: a full history at `since` trips any cap (the message is deferred).
         p.count_lookup_error();
         h.sends.fill(since);

@@ -16,6 +16,9 @@
 //   outbox       'q' account \0 be64(seq)                unacknowledged entry
 //                's' account                             last assigned seq (be64 value)
 //   freq         brand \0 msisdn
+//   holds        brand \0 msisdn
+//   journal      be64(LSN of the group's first record)      appends only
+//   checkpoint   be64(generation) be32(chunk)
 //   audit        't' t64(when) be64(id) be64(uniq)       the decision
 //                'm' msisdn \0 t64(when) be64(id) be64(uniq)  -> "" (index by recipient)
 //   default      "smppgw.store.marker"                   format marker and version
@@ -36,7 +39,12 @@ namespace smppgw::store::detail {
 
 inline constexpr std::string_view marker_key = "smppgw.store.marker";
 inline constexpr std::string_view marker_magic = "smppgw-store";
-inline constexpr std::uint32_t format_version = 1;
+// 1: messages, pending, deferred and outbox rows written per transition (up to 0.1.x).
+// 2: a journal of transitions with checkpoints; messages rows only for finished messages.
+inline constexpr std::uint32_t format_version = 2;
+// meta keys of format 2
+inline constexpr std::string_view checkpoint_pointer_key = "smppgw.checkpoint";
+inline constexpr std::string_view materialized_key = "smppgw.materialized";
 
 inline constexpr char optout_active_tag = 'a';
 inline constexpr char optout_history_tag = 'h';
@@ -58,6 +66,20 @@ inline void message_key(std::string& k, message_id id) {
         return std::nullopt;
     }
     return get_be64(k.data());
+}
+
+inline void journal_key(std::string& k, std::uint64_t first_lsn) {
+    k.clear();
+    put_be64(k, first_lsn);
+}
+
+// checkpoint: be64(generation) be32(chunk)
+inline void checkpoint_chunk_key(std::string& k, std::uint64_t generation, std::uint32_t chunk) {
+    k.clear();
+    put_be64(k, generation);
+    for (int i = 3; i >= 0; --i) {
+        k.push_back(static_cast<char>((chunk >> (8U * static_cast<unsigned>(i))) & 0xFFU));
+    }
 }
 
 inline void carrier_key(std::string& k, std::string_view carrier, std::string_view cmid) {

@@ -116,6 +116,14 @@ public:
                 (void)decode_send_times(view(*in.existing_value), times);
             }
             for (const auto& op : in.operand_list) {
+                if (const auto removed = decode_send_removal(view(op))) {
+                    // A reservation given back: one send at that time no longer counts.
+                    if (auto it = std::find(times.begin(), times.end(), *removed);
+                        it != times.end()) {
+                        times.erase(it);
+                    }
+                    continue;
+                }
                 (void)decode_send_times(view(op), times);
             }
             normalize(times);
@@ -129,6 +137,9 @@ public:
     bool PartialMerge(const rocksdb::Slice& /*key*/, const rocksdb::Slice& left,
                       const rocksdb::Slice& right, std::string* new_value,
                       rocksdb::Logger* /*logger*/) const override {
+        if (decode_send_removal(view(left)) || decode_send_removal(view(right))) {
+            return false;  // removals apply in order against the full list only
+        }
         try {
             std::vector<time_point> times;
             (void)decode_send_times(view(left), times);

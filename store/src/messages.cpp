@@ -1,4 +1,4 @@
-// Reads of the messages, pending and carrier_ids families.
+// Message lookups: the live state first, then the materialized rows; carrier id mappings.
 
 #include "keys.hpp"
 #include "message_codec.hpp"
@@ -10,6 +10,9 @@ namespace smppgw::store {
 using detail::slice;
 
 result<std::optional<message_record>> store::get_message(message_id id) const {
+    if (auto live = impl_->live->find(id)) {
+        return std::optional<message_record>{std::move(*live)};
+    }
     auto& key = detail::scratch_key();
     detail::message_key(key, id);
     rocksdb::PinnableSlice v;
@@ -51,33 +54,6 @@ result<std::optional<carrier_mapping>> store::find_carrier_id(
         return store_errc::corruption;
     }
     return std::optional<carrier_mapping>{*m};
-}
-
-result<std::vector<message_id>> store::list_pending(message_id after, std::size_t limit) const {
-    std::vector<message_id> out;
-    if (limit == 0 || after == UINT64_MAX) {
-        return out;
-    }
-    std::string lower;
-    detail::message_key(lower, after + 1);
-    bool bad = false;
-    const auto ec =
-        impl_->scan(column_family::pending, lower, {}, [&](std::string_view key, std::string_view) {
-            const auto id = detail::parse_message_key(key);
-            if (!id) {
-                bad = true;
-                return false;
-            }
-            out.push_back(*id);
-            return out.size() < limit;
-        });
-    if (ec) {
-        return ec;
-    }
-    if (bad) {
-        return store_errc::corruption;
-    }
-    return out;
 }
 
 }  // namespace smppgw::store

@@ -60,6 +60,8 @@ std::string_view to_string(audit_verdict v) noexcept {
             return "shadow_reject";
         case audit_verdict::shadow_defer:
             return "shadow_defer";
+        case audit_verdict::final_state:
+            return "final";
     }
     return "invalid";
 }

@@ -163,3 +163,12 @@ std::error_code store::for_each_optout(
 }
 
 }  // namespace smppgw::store
+
+namespace smppgw::store {
+
+void store::announce_optout(std::string_view brand, std::string_view msisdn, time_point when) {
+    std::lock_guard lock(impl_->optout_writer);
+    impl_->optouts.put(brand, msisdn, when);
+}
+
+}  // namespace smppgw::store

@@ -337,6 +337,45 @@ bool decode_send_times(std::string_view v, std::vector<time_point>& out) {
     return r.done();
 }
 
+void encode_send_removal(time_point when, std::string& out) {
+    out.clear();
+    put_u8(out, send_removal_tag);
+    put_time(out, when);
+}
+
+std::optional<time_point> decode_send_removal(std::string_view v) noexcept {
+    if (v.empty() || static_cast<std::uint8_t>(v.front()) != send_removal_tag) {
+        return std::nullopt;
+    }
+    reader r{v.substr(1)};
+    const auto t = r.time();
+    if (!r.done()) {
+        return std::nullopt;
+    }
+    return t;
+}
+
+// --- review holds -----------------------------------------------------------------------------
+
+void encode_hold(const policy::hold_record& rec, std::string& out) {
+    out.clear();
+    put_u8(out, record_format_v1);
+    put_time(out, rec.since);
+    put_bytes(out, rec.reference);
+    put_bytes(out, rec.text);
+}
+
+bool decode_hold(std::string_view value, policy::hold_record& rec) {
+    reader r{value};
+    if (r.u8() != record_format_v1) {
+        return false;
+    }
+    rec.since = r.time();
+    rec.reference = r.bytes();
+    rec.text = r.bytes();
+    return r.done();
+}
+
 // --- audit ------------------------------------------------------------------------------------
 
 void encode_audit(const audit_record& rec, std::string& out) {
@@ -370,7 +409,7 @@ bool decode_audit(std::string_view v, audit_record& rec) {
     rec.brand = r.bytes();
     rec.check = r.bytes();
     const auto verdict = r.u8();
-    if (verdict > 4) {
+    if (verdict > static_cast<std::uint8_t>(audit_verdict::final_state)) {
         return false;
     }
     rec.verdict = static_cast<audit_verdict>(verdict);

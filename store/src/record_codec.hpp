@@ -12,6 +12,7 @@
 //   outbox 'q'    1 kind:u8 created:time bytes(rest of value)
 //   outbox 's'    be64(last assigned seq)
 //   freq          count:varint first:time (delta:varint)*   ascending send times
+//                 or 0xFE when:time                       (operand) one send given back
 //   audit 't'     1 when:time id:varint msisdn account brand check verdict:u8
 //                 command_status:varint reason opt:u8 [defer_until:time]
 
@@ -67,6 +68,17 @@ void encode_outbox_value(outbox_kind kind, time_point created, std::string_view 
 // --- freq ---
 void encode_send_times(const std::vector<time_point>& ascending, std::string& out);
 [[nodiscard]] bool decode_send_times(std::string_view v, std::vector<time_point>& out);
+// A merge operand that takes one send at `when` back out (a reservation released). Its first
+// byte cannot start a send-time list (those hold at most send_history::capacity times).
+inline constexpr std::uint8_t send_removal_tag = 0xFE;
+void encode_send_removal(time_point when, std::string& out);
+[[nodiscard]] std::optional<time_point> decode_send_removal(std::string_view v) noexcept;
+
+// --- review holds ---
+//   holds         1 since:time reference:bytes text:bytes          (brand, msisdn: key)
+void encode_hold(const policy::hold_record& rec, std::string& out);
+// brand and msisdn come from the key.
+[[nodiscard]] bool decode_hold(std::string_view value, policy::hold_record& rec);
 
 // --- audit ---
 void encode_audit(const audit_record& rec, std::string& out);

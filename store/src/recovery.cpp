@@ -1,14 +1,17 @@
-// Open-time recovery: rebuild the in-memory indexes from RocksDB and list the work the gateway
-// must resume. Runs before the committer starts, so nothing else touches the indexes.
-//
-// Cost is one sequential pass over the active opt-outs, the consent states, the outbox, the
-// pending index and the deferred index; none of these passes touches `messages` (that is why
-// the pending family exists: the alternative is scanning a week of messages on every start).
+// Open-time recovery, single-threaded, before any traffic:
+//   1. the policy indexes (active opt-outs, consent states, review holds) from their families;
+//   2. a format-1 store (one RocksDB row per transition) is upgraded: its pending, deferred and
+//      outbox rows become the first checkpoint of the live state, in one atomic commit;
+//   3. the live state: the last checkpoint's chunks, then every journal record after it, then
+//      what the materializer had not written yet (from its watermark on);
+//   4. the id generator starts above every id seen.
 
 #include <fmt/format.h>
 
+#include "checkpoint.hpp"
 #include "codec.hpp"
 #include "keys.hpp"
+#include "message_codec.hpp"
 #include "record_codec.hpp"
 #include "store_impl.hpp"
 
@@ -27,11 +30,32 @@ void check(const store_options& o, std::error_code ec, std::string_view what) {
     }
 }
 
+// A journal that only tells where the next record would go: the upgrade builds a live state
+// offline and checkpoints it without appending anything.
+class offline_journal final : public journal {
+public:
+    lsn_t append(std::span<const record_ref>, batch*, completion done) override {
+        if (done) {
+            done(make_error_code(store_errc::not_supported));
+        }
+        return next_;
+    }
+    [[nodiscard]] lsn_t next_lsn() const noexcept override { return next_; }
+    lsn_t next_ = 1;
+};
+
 }  // namespace
 
 void store::impl::recover() {
     report.created = db->created();
+    load_indexes();
+    if (db->found_format() == 1) {
+        upgrade_format_1();
+    }
+    rebuild_live_state();
+}
 
+void store::impl::load_indexes() {
     // Opt-outs: every active ('a') one.
     std::string lower(1, detail::optout_active_tag);
     std::string upper = detail::prefix_successor(lower);
@@ -75,39 +99,66 @@ void store::impl::recover() {
               "consents");
     }
 
-    // Outbox: unacknowledged entries ('q') and last assigned sequences ('s').
-    lower.assign(1, detail::outbox_entry_tag);
-    upper = detail::prefix_successor(lower);
+    // Review holds.
     check(opts,
-          scan(
-              column_family::outbox, lower, upper,
-              [&](std::string_view key, std::string_view) {
-                  detail::reader r{key.substr(1)};
-                  const auto account = r.until_nul();
-                  const auto seq = r.be64();
-                  if (!r.done()) {
-                      damaged(opts, "malformed outbox key");
-                  }
-                  outbox.restore_live(account, seq);
-                  return true;
-              },
-              true),
-          "outbox");
-    lower.assign(1, detail::outbox_seq_tag);
-    upper = detail::prefix_successor(lower);
-    check(opts,
-          scan(column_family::outbox, lower, upper,
+          scan(column_family::holds, {}, {},
                [&](std::string_view key, std::string_view value) {
-                   if (value.size() != 8) {
-                       damaged(opts, "malformed outbox sequence");
+                   detail::reader r{key};
+                   policy::hold_record rec;
+                   rec.brand = r.until_nul();
+                   rec.msisdn = r.rest();
+                   if (!r.ok() || !detail::decode_hold(value, rec)) {
+                       damaged(opts, "malformed review hold");
                    }
-                   outbox.restore_last_assigned(key.substr(1), detail::get_be64(value.data()));
+                   holds.emplace(std::string(key), std::move(rec));
                    return true;
                }),
-          "outbox sequences");
-    report.outbox = outbox.all();
+          "review holds");
+    holds_count.store(holds.size(), std::memory_order_relaxed);
+    report.holds = holds.size();
+}
 
-    // Pending and deferred messages, in key (id / release time) order.
+void store::impl::upgrade_format_1() {
+    // Format 1 kept work in flight as rows: `pending` ids (accepted, not submitted), `deferred`
+    // (release, id) and unacknowledged `outbox` entries, with each message's folded row in
+    // `messages`. They become the live state of a first checkpoint, committed together with
+    // the removal of those rows and the new format marker: either the upgrade happened, or the
+    // store is still format 1 and the next start upgrades it again.
+    offline_journal j;
+    live_state state(j, clk);
+    lsn_t lsn = 1;
+    std::string payload;
+    auto load_message = [&](message_id id, std::optional<time_point> release) {
+        auto v = get(column_family::messages, [&] {
+            std::string k;
+            detail::message_key(k, id);
+            return k;
+        }());
+        check(opts, v ? std::error_code{} : v.error(), "messages");
+        if (!v->has_value()) {
+            return;  // retention removed it: nothing left to send
+        }
+        accepted_record r;
+        if (detail::decode_message(**v, r.message) != detail::decode_status::ok) {
+            damaged(opts, "malformed message row");
+        }
+        if (is_final(r.message.state)) {
+            return;
+        }
+        if (release) {
+            r.message.state = message_state::deferred;
+            r.release = *release;
+        } else {
+            // Accepted or queued, maybe partly submitted: it is sent again, every part.
+            r.message.state = message_state::queued;
+            r.message.parts.clear();
+        }
+        payload.clear();
+        encode(r, payload);
+        if (!state.replay(lsn++, record_kind::accepted, payload)) {
+            damaged(opts, "message row the journal cannot hold");
+        }
+    };
     check(opts,
           scan(column_family::pending, {}, {},
                [&](std::string_view key, std::string_view) {
@@ -115,10 +166,7 @@ void store::impl::recover() {
                    if (!id) {
                        damaged(opts, "malformed pending key");
                    }
-                   if (report.pending.size() < opts.recovery_list_limit) {
-                       report.pending.push_back(*id);
-                   }
-                   ++report.pending_total;
+                   load_message(*id, std::nullopt);
                    return true;
                }),
           "pending messages");
@@ -128,17 +176,125 @@ void store::impl::recover() {
                    if (key.size() != 16) {
                        damaged(opts, "malformed deferred key");
                    }
-                   if (report.deferred.size() < opts.recovery_list_limit) {
-                       report.deferred.push_back(
-                           deferred_entry{detail::time_from_key(detail::get_be64(key.data())),
-                                          detail::get_be64(key.data() + 8)});
-                   }
-                   ++report.deferred_total;
+                   load_message(detail::get_be64(key.data() + 8),
+                                detail::time_from_key(detail::get_be64(key.data())));
                    return true;
                }),
           "deferred messages");
+    std::string lower(1, detail::outbox_entry_tag);
+    const std::string upper = detail::prefix_successor(lower);
+    check(opts,
+          scan(column_family::outbox, lower, upper,
+               [&](std::string_view key, std::string_view value) {
+                   detail::reader r{key.substr(1)};
+                   mo_record m;
+                   m.account = r.until_nul();
+                   (void)r.be64();
+                   outbox_entry e;
+                   if (!r.done() || !detail::decode_outbox_value(value, e)) {
+                       damaged(opts, "malformed outbox entry");
+                   }
+                   m.kind = e.kind;
+                   m.when = e.created;
+                   m.bytes = std::move(e.bytes);
+                   payload.clear();
+                   encode(m, payload);
+                   if (!state.replay(lsn++, record_kind::mo, payload)) {
+                       damaged(opts, "outbox entry the journal cannot hold");
+                   }
+                   return true;
+               }),
+          "outbox");
+    j.next_ = lsn;
+    state.finish_recovery(0);
+
+    batch extra;
+    std::string from;
+    std::string to(8, '\xFF');
+    to.append(9, '\xFF');  // above every key of the three families
+    for (const auto cf : {column_family::pending, column_family::deferred, column_family::outbox}) {
+        detail::batch_access::raw(extra, cf, detail::op_kind::delete_range, from, to);
+    }
+    detail::batch_access::raw(extra, column_family::meta, detail::op_kind::put, detail::marker_key,
+                              detail::marker_value());
+    // The committer is not running yet: write directly, synced.
+    detail::checkpoint_writer writer(*db, 1);
+    const auto at = state.snapshot([&](std::string_view chunk) { writer.add(chunk); });
+    if (const auto ec = writer.finish(at, std::move(extra), nullptr)) {
+        throw open_error(fmt::format("smppgw store at '{}': upgrading from format 1 failed: {}",
+                                     opts.path.string(), ec.message()));
+    }
+    report.upgraded_from = 1;
+}
+
+void store::impl::rebuild_live_state() {
+    const auto pointer = detail::read_checkpoint_pointer(*db);
+    // Where the journal goes on: after its last group, or at the checkpoint's position.
+    lsn_t next = pointer ? pointer->lsn : 1;
+    {
+        std::unique_ptr<rocksdb::Iterator> it{
+            db->db().NewIterator(rocksdb::ReadOptions{}, db->cf(column_family::journal))};
+        it->SeekToLast();
+        if (it->Valid()) {
+            const auto first = detail::journal_group_first(detail::view(it->key()));
+            const auto count = detail::journal_group_count(detail::view(it->value()));
+            if (!first || !count) {
+                damaged(opts, "malformed journal group");
+            }
+            next = std::max(next, *first + *count);
+        }
+        check(opts, detail::to_error(it->status()), "the journal");
+    }
+    committer = std::make_unique<detail::committer>(*db, opts, *this, next);
+    live = std::make_unique<live_state>(*committer, clk);
+
+    if (pointer) {
+        report.checkpoint_lsn = pointer->lsn;
+        report.checkpoint_chunks = pointer->chunks;
+        check(opts,
+              detail::read_checkpoint(*db, pointer->generation,
+                                      [&](std::string_view chunk) {
+                                          if (!live->load_chunk(chunk)) {
+                                              damaged(opts, "malformed checkpoint chunk");
+                                          }
+                                      }),
+              "the checkpoint");
+        std::lock_guard lock(checkpoint_mu);
+        checkpoint.generation = pointer->generation;
+        checkpoint.lsn = pointer->lsn;
+        checkpoint.chunks = pointer->chunks;
+        checkpoint.bytes = pointer->bytes;
+    }
+    const lsn_t from = pointer ? pointer->lsn : 1;
+    std::uint64_t replayed = 0;
+    check(opts,
+          detail::read_journal(*db, from,
+                               [&](lsn_t lsn, record_kind kind, std::string_view payload) {
+                                   if (!live->replay(lsn, kind, payload)) {
+                                       damaged(opts, fmt::format("journal record {} ({}) does "
+                                                                 "not decode",
+                                                                 lsn, to_string(kind)));
+                                   }
+                                   ++replayed;
+                               }),
+          "the journal");
+    report.replayed_records = replayed;
+    report.next_lsn = next;
+
+    lsn_t watermark = 0;
+    if (auto v = get(column_family::meta, detail::materialized_key); v && v->has_value() &&
+                                                                      (*v)->size() == 8) {
+        watermark = detail::get_be64((*v)->data());
+    }
+    live->finish_recovery(watermark);
+    materialized.store(watermark);
+    report.materialized_through = watermark;
+    report.live = live->counts();
 
     // Ids: never reissue one that is already stored (clock stepped back across a restart).
+    if (const auto top = live->max_id(); id_node(top) == ids.node()) {
+        ids.observe(top);
+    }
     std::unique_ptr<rocksdb::Iterator> it{
         db->db().NewIterator(rocksdb::ReadOptions{}, db->cf(column_family::messages))};
     // Other nodes' ids (a store moved between nodes) are skipped; a bounded walk suffices.
@@ -151,6 +307,11 @@ void store::impl::recover() {
         }
     }
     check(opts, detail::to_error(it->status()), "messages");
+}
+
+void store::impl::start_background() {
+    checkpointer = std::thread([this] { checkpoint_loop(); });
+    materializer = std::thread([this] { materializer_loop(); });
 }
 
 }  // namespace smppgw::store

@@ -64,14 +64,6 @@ private:
                 return operand ? std::nullopt : consent_event_time(key);
             case column_family::audit:
                 return audit_key_time(key);
-            case column_family::outbox:
-                if (!key.empty() && key[0] == outbox_entry_tag) {
-                    outbox_entry e;
-                    if (decode_outbox_value(value, e)) {
-                        return e.created;
-                    }
-                }
-                return std::nullopt;
             default:
                 return std::nullopt;
         }
@@ -117,13 +109,14 @@ std::unique_ptr<rocksdb::CompactionFilter> make_retention_filter(column_family c
         case column_family::audit:
             ttl = r.audit;
             break;
-        case column_family::outbox:
-            ttl = r.outbox;
-            break;
         case column_family::freq:
             ttl = r.freq_window;
             break;
         case column_family::meta:
+        case column_family::outbox:  // format 1 leftovers: the upgrade moves them to the journal
+        case column_family::journal:
+        case column_family::checkpoint:
+        case column_family::holds:  // in force until released
             break;
     }
     if (ttl.count() <= 0) {

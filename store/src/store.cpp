@@ -58,7 +58,7 @@ void validate(const store_options& o) {
     }
     if (o.retention.freq_window.count() < 0 || o.retention.messages.count() < 0 ||
         o.retention.carrier_ids.count() < 0 || o.retention.audit.count() < 0 ||
-        o.retention.evidence.count() < 0 || o.retention.outbox.count() < 0) {
+        o.retention.evidence.count() < 0 || o.checkpoint_interval.count() < 0) {
         bad("negative retention");
     }
 }
@@ -76,18 +76,79 @@ store::impl::impl(store_options o)
                    : nullptr) {}
 
 store::impl::~impl() {
-    if (committer) {
-        committer->stop();
-    }
-    committer.reset();
+    stop();
+    live.reset();
     db.reset();
 }
 
-std::uint64_t store::impl::assign_outbox_seq(std::string_view account) {
-    return outbox.assign(account);
+void store::impl::stop() {
+    {
+        std::lock_guard lock(wake_mu);
+        stopping = true;
+    }
+    wake_cv.notify_all();
+    if (checkpointer.joinable()) {
+        checkpointer.join();
+    }
+    if (materializer.joinable()) {
+        materializer.join();
+    }
+    if (committer) {
+        committer->stop();
+    }
+}
+
+void store::impl::records_completed(lsn_t first, std::size_t count, std::error_code ec) {
+    if (live) {
+        live->group_completed(first, count, ec);
+    }
+    if (!ec && count > 0) {
+        wake_cv.notify_all();  // the materializer may have durable work now
+    }
+}
+
+void store::impl::written(std::size_t record_bytes, std::error_code ec) {
+    if (ec) {
+        // Memory kept effects the journal did not get (live_state.hpp): once writes work
+        // again a checkpoint makes them durable.
+        resync_wanted.store(true, std::memory_order_relaxed);
+        return;
+    }
+    const auto since =
+        journal_bytes_since.fetch_add(record_bytes, std::memory_order_relaxed) + record_bytes;
+    const bool by_size =
+        opts.checkpoint_journal_bytes > 0 && since >= opts.checkpoint_journal_bytes;
+    if (by_size || resync_wanted.load(std::memory_order_relaxed)) {
+        wake_cv.notify_all();
+    }
 }
 
 void store::impl::applied(const detail::group_effects& fx, bool durable) {
+    // Reservations counted at acceptance are in RocksDB now (or failed with their group):
+    // recent_sends no longer needs them from memory.
+    if (!fx.sends.empty()) {
+        std::lock_guard lock(sends_mu);
+        std::vector<time_point> times;
+        for (const auto& sc : fx.sends) {
+            times.clear();
+            if (!detail::decode_send_times(sc.value, times)) {
+                continue;
+            }
+            auto [first, last] = pending_sends.equal_range(std::string(sc.key));
+            for (const auto t : times) {
+                for (auto it = first; it != last; ++it) {
+                    if (it->second == t) {
+                        if (it == first) {
+                            ++first;
+                        }
+                        pending_sends.erase(it);
+                        pending_sends_count.fetch_sub(1, std::memory_order_relaxed);
+                        break;
+                    }
+                }
+            }
+        }
+    }
     if (!durable) {
         return;  // RocksDB applied nothing; a WAL record that made it to disk returns on open
     }
@@ -112,29 +173,43 @@ void store::impl::applied(const detail::group_effects& fx, bool durable) {
             refresh_consent(c.key);
         }
     }
-    for (const auto& c : fx.optouts) {
-        detail::reader r{c.key.substr(1)};
-        const auto brand = r.until_nul();
-        const auto msisdn = r.rest();
-        if (!r.ok()) {
-            continue;
-        }
-        if (!c.put) {
-            optouts.lift(brand, msisdn);
-        } else if (const auto when = detail::decode_optout_when(c.value)) {
-            optouts.put(brand, msisdn, *when);
+    if (!fx.optouts.empty()) {
+        std::lock_guard lock(optout_writer);
+        for (const auto& c : fx.optouts) {
+            detail::reader r{c.key.substr(1)};
+            const auto brand = r.until_nul();
+            const auto msisdn = r.rest();
+            if (!r.ok()) {
+                continue;
+            }
+            if (!c.put) {
+                optouts.lift(brand, msisdn);
+            } else if (const auto when = detail::decode_optout_when(c.value)) {
+                optouts.put(brand, msisdn, *when);
+            }
         }
     }
-    for (const auto& a : fx.appends) {
-        outbox.appended(a.account, a.seq);
-    }
-    for (const auto& a : fx.acks) {
-        outbox.acked(a.account, a.seq);
-    }
-    if (opts.on_outbox_append) {
-        for (const auto& a : fx.appends) {
-            opts.on_outbox_append(a.account, a.seq, a.kind);
+    if (!fx.holds.empty()) {
+        std::unique_lock lock(holds_mu);
+        for (const auto& h : fx.holds) {
+            detail::reader r{h.key};
+            const auto brand = r.until_nul();
+            const auto msisdn = r.rest();
+            if (!r.ok()) {
+                continue;
+            }
+            if (h.value.empty()) {
+                holds.erase(std::string(h.key));
+                continue;
+            }
+            policy::hold_record rec;
+            if (detail::decode_hold(h.value, rec)) {
+                rec.brand = brand;
+                rec.msisdn = msisdn;
+                holds.insert_or_assign(std::string(h.key), std::move(rec));
+            }
         }
+        holds_count.store(holds.size(), std::memory_order_relaxed);
     }
 }
 
@@ -200,9 +275,9 @@ std::unique_ptr<store> store::open(store_options options) {
     } catch (const std::exception& e) {
         throw open_error(fmt::format("smppgw store at '{}': {}", where, e.what()));
     }
-    p->committer = std::make_unique<detail::committer>(*p->db, p->opts, *p);
     p->report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - t0);
+    p->start_background();
     return std::unique_ptr<store>(new store(std::move(p)));
 }
 
@@ -213,7 +288,7 @@ store::~store() {
 }
 
 void store::close() {
-    impl_->committer->stop();
+    impl_->stop();
 }
 
 const recovery_report& store::recovery() const noexcept {
@@ -221,6 +296,9 @@ const recovery_report& store::recovery() const noexcept {
 }
 const store_options& store::options() const noexcept {
     return impl_->opts;
+}
+live_state& store::live() noexcept {
+    return *impl_->live;
 }
 time_point store::now() const noexcept {
     return impl_->clk->now();
@@ -239,7 +317,7 @@ std::error_code store::commit_sync(batch&& b) {
 
 // --- operations -------------------------------------------------------------------------------
 
-std::error_code store::checkpoint(const fs::path& dir) const {
+std::error_code store::backup(const fs::path& dir) const {
     rocksdb::Checkpoint* raw = nullptr;
     auto s = rocksdb::Checkpoint::Create(&impl_->db->db(), &raw);
     if (!s.ok()) {
@@ -274,6 +352,14 @@ std::error_code store::compact() {
         }
     }
     return {};
+}
+
+bool store::writable() const noexcept {
+    return !impl_->committer->failing();
+}
+
+std::optional<std::uint64_t> store::free_space() const {
+    return impl_->db->free_space();
 }
 
 commit_stats store::stats() const {

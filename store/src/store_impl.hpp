@@ -1,24 +1,32 @@
 #pragma once
 // store::impl: what a store owns, shared by the per-concern source files (messages.cpp,
-// optouts.cpp, consents.cpp, outbox.cpp, deferred.cpp, freq.cpp, audit.cpp, recovery.cpp).
+// optouts.cpp, consents.cpp, holds.cpp, freq.cpp, audit.cpp, recovery.cpp, checkpoint.cpp,
+// materializer.cpp).
 //
-// Member order is destruction order in reverse: the committer is declared last so it stops
-// (drains, joins) before the indexes and the database it uses go away.
+// Order of shutdown (~impl): the checkpointer and the materializer stop first, then the
+// committer drains and joins (its completion thread calls into the live state), then the live
+// state and the indexes go, then the database.
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 
 #include <rocksdb/slice.h>
 
 #include "commit_queue.hpp"
 #include "database.hpp"
 #include "indexes.hpp"
-#include "outbox_tracker.hpp"
 #include "smppgw/store/id_generator.hpp"
+#include "smppgw/store/live_state.hpp"
 #include "smppgw/store/store.hpp"
 
 namespace smppgw::store {
@@ -27,13 +35,27 @@ struct store::impl final : detail::commit_hooks {
     explicit impl(store_options o);
     ~impl() override;
 
-    // detail::commit_hooks (assign_outbox_seq: writer thread; applied: completion thread)
-    [[nodiscard]] std::uint64_t assign_outbox_seq(std::string_view account) override;
-    void applied(const detail::group_effects& fx, bool durable) override;
+    // detail::commit_hooks
+    void applied(const detail::group_effects& fx, bool durable) override;      // completion thread
+    void records_completed(lsn_t first, std::size_t count, std::error_code ec) override;
+    void written(std::size_t record_bytes, std::error_code ec) override;       // writer thread
 
-    // recovery.cpp: index rebuild and the recovery report (open only, single-threaded).
+    // recovery.cpp: indexes, the format-1 upgrade, checkpoint + journal replay (open only,
+    // single-threaded), then the committer and the background threads start.
     void recover();
+    void load_indexes();
+    void upgrade_format_1();
+    void rebuild_live_state();
     void refresh_consent(std::string_view state_key);
+    void start_background();
+    void stop();
+
+    // checkpoint.cpp
+    [[nodiscard]] std::error_code write_checkpoint();
+    void checkpoint_loop();
+    // materializer.cpp
+    void materializer_loop();
+    [[nodiscard]] bool materialize_once();
 
     // Point read; nullopt value for NotFound.
     [[nodiscard]] result<std::optional<std::string>> get(column_family cf,
@@ -54,12 +76,39 @@ struct store::impl final : detail::commit_hooks {
     std::shared_ptr<const clock> clk;
     std::unique_ptr<detail::database> db;
     id_generator ids;
+
+    // Policy indexes. The opt-out index has one writer at a time: the completion thread
+    // (durable changes) and announce_optout (a STOP being handled) take optout_writer.
     detail::optout_index optouts;
+    std::mutex optout_writer;
     std::unique_ptr<detail::consent_index> consents;  // null in consent_index_mode::rocksdb
-    detail::outbox_tracker outbox;
+    mutable std::shared_mutex holds_mu;
+    std::map<std::string, policy::hold_record, std::less<>> holds;  // brand \0 msisdn
+    std::atomic<std::size_t> holds_count{0};
+    // Sends reserved at acceptance whose batch is not written yet (brand \0 msisdn -> times).
+    mutable std::mutex sends_mu;
+    std::unordered_multimap<std::string, time_point> pending_sends;
+    std::atomic<std::size_t> pending_sends_count{0};
+
     recovery_report report;
     mutable std::atomic<std::uint64_t> lookup_errors{0};
+
+    std::unique_ptr<live_state> live;
     std::unique_ptr<detail::committer> committer;
+
+    // Checkpoints: state shared by the checkpointer thread, checkpoint_now() and the hooks.
+    std::mutex checkpoint_run;         // one checkpoint at a time
+    mutable std::mutex checkpoint_mu;  // guards `checkpoint`
+    store::checkpoint_status checkpoint;
+    std::atomic<std::uint64_t> journal_bytes_since{0};
+    std::atomic<bool> resync_wanted{false};  // a write failed: memory must become durable again
+    std::mutex wake_mu;
+    std::condition_variable wake_cv;  // the checkpointer and the materializer sleep here
+    bool stopping = false;            // guarded by wake_mu
+    std::thread checkpointer;
+    std::thread materializer;
+    std::atomic<lsn_t> materialized{0};
+    std::atomic<bool> materialize_now{false};  // a reader waits for the materializer
 };
 
 namespace detail {

@@ -172,16 +172,22 @@ TEST_CASE("admin API: opt-out round trip changes what submits get", "[daemon][ad
     REQUIRE(admin.request("DELETE", "/v1/optouts/%2A/" + number).status == 200);
     CHECK(e->submit(number, "after lifting stopall").status == 0);
 
-    // The audit log has the opt-out rejection for this number.
+    // The audit log has the opt-out rejections for this number. Accepted messages get no
+    // decision record (only refusals and deferrals do), and a record of how each ended once
+    // it has: at most 3 of those here, depending on how far the receipts are.
     const auto audit = admin.get("/v1/audit?msisdn=" + number).json();
     std::size_t optout_rejects = 0;
+    std::size_t finals = 0;
     for (const auto& rec : audit.at("records").as_array()) {
         if (rec.at("check").as_string() == "optout" && rec.at("verdict").as_string() == "reject") {
             ++optout_rejects;
+        } else {
+            CHECK(rec.at("verdict").as_string() == "final");
+            ++finals;
         }
     }
     CHECK(optout_rejects == 2);
-    CHECK(audit.at("count").as_int64() == 5);  // 3 accepted, 2 rejected
+    CHECK(finals <= 3);
 }
 
 TEST_CASE("admin API: consents get and put", "[daemon][admin]") {

@@ -8,7 +8,7 @@
 #include "admin/admin_handlers.hpp"
 #include "admin/admin_routes.hpp"
 #include "daemon/core.hpp"
-#include "northbound/northbound.hpp"
+#include "northbound/upstream_connection.hpp"
 
 namespace smppgw::gateway {
 namespace {

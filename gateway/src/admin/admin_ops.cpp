@@ -101,7 +101,7 @@ http_response checkpoint(core& c, const admin_request& r, const route_match& m) 
         throw api_error(
             400, fmt::format("dir: the parent {} is not an existing directory", parent.string()));
     }
-    if (const auto err = c.db().checkpoint(dir)) {
+    if (const auto err = c.db().backup(dir)) {
         throw api_error(500,
                         fmt::format("checkpoint into {} failed: {}", dir.string(), err.message()));
     }

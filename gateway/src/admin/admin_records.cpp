@@ -37,6 +37,9 @@ store::message_id parse_id(const std::string& text) {
 http_response get_message(core& c, const route_match& m) {
     check_query(m, {});
     const auto id = parse_id(m.params.at("id"));
+    // The audit trail is written off the acknowledgement path: let it catch up with what the
+    // gateway has done so far, so the answer shows it.
+    (void)c.db().await_materialized(std::chrono::seconds(1));
     auto r = c.db().get_message(id);
     if (!r) {
         throw api_error(503, "store read failed: " + r.error().message());
@@ -79,6 +82,7 @@ http_response get_audit(core& c, const route_match& m) {
         msisdn = it->second;
         check_msisdn("msisdn", msisdn);
     }
+    (void)c.db().await_materialized(std::chrono::seconds(1));
     auto records = msisdn.empty() ? c.db().audit_by_time(from, to, limit)
                                   : c.db().audit_by_msisdn(msisdn, from, to, limit);
     if (!records) {

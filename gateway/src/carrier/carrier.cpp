@@ -64,35 +64,49 @@ carrier::carrier(carrier_config cfg, io_pool& io, metrics& m, carrier_events& ev
     if (cfg_->tls.enabled) {
         tls_ = make_client_tls_context(cfg_->tls);
     }
+    // Known label sets exist from the start, at zero.
+    metrics_.carrier_reconnects(name_).Increment(0);
+    metrics_.carrier_throttled(name_).Increment(0);
 }
 
 carrier::~carrier() = default;
 
-void carrier::build_binds() {
-    const auto cfg = config();
-    for (std::size_t i = 0; i < cfg->sessions; ++i) {
-        if (cfg->mode == bind_mode::transceiver) {
-            binds_.push_back(std::make_shared<carrier_bind>(*this, io_.next(),
-                                                            carrier_bind::role::transceiver, i));
+std::vector<std::shared_ptr<carrier_bind>> carrier::make_binds(const carrier_config& cfg) {
+    std::vector<std::shared_ptr<carrier_bind>> binds;
+    for (std::size_t i = 0; i < cfg.sessions; ++i) {
+        if (cfg.mode == bind_mode::transceiver) {
+            binds.push_back(std::make_shared<carrier_bind>(*this, io_.next(),
+                                                           carrier_bind::role::transceiver, i));
         } else {
-            binds_.push_back(std::make_shared<carrier_bind>(*this, io_.next(),
-                                                            carrier_bind::role::transmitter, i));
-            binds_.push_back(
-                std::make_shared<carrier_bind>(*this, io_.next(), carrier_bind::role::receiver, i));
+            binds.push_back(std::make_shared<carrier_bind>(*this, io_.next(),
+                                                           carrier_bind::role::transmitter, i));
+            binds.push_back(std::make_shared<carrier_bind>(*this, io_.next(),
+                                                           carrier_bind::role::receiver, i));
         }
     }
+    return binds;
 }
 
 void carrier::start() {
-    build_binds();
-    for (auto& b : binds_) {
+    std::vector<std::shared_ptr<carrier_bind>> binds;
+    {
+        std::lock_guard lock(config_mutex_);
+        binds_ = make_binds(*cfg_);
+        binds = binds_;
+    }
+    for (auto& b : binds) {
         b->start();
     }
 }
 
 void carrier::stop() {
     stopped_ = true;
-    for (auto& b : binds_) {
+    std::vector<std::shared_ptr<carrier_bind>> binds;
+    {
+        std::lock_guard lock(config_mutex_);
+        binds = binds_;
+    }
+    for (auto& b : binds) {
         b->stop();
     }
 }
@@ -103,25 +117,35 @@ void carrier::reconfigure(const carrier_config& cfg) {
                            old->system_id != cfg.system_id || old->password != cfg.password ||
                            old->mode != cfg.mode || old->sessions != cfg.sessions ||
                            old->tls.enabled != cfg.tls.enabled;
+    // Build what can fail (TLS files) before changing anything.
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    if (reconnect && cfg.tls.enabled) {
+        tls = make_client_tls_context(cfg.tls);
+    }
+    std::vector<std::shared_ptr<carrier_bind>> retired;
+    std::vector<std::shared_ptr<carrier_bind>> fresh;
     {
+        // Binds, TLS context and config change together under the lock that wake_binds() and
+        // tls() read them under: a bind being woken or connecting never sees half a change.
         std::lock_guard lock(config_mutex_);
         cfg_ = std::make_shared<const carrier_config>(cfg);
+        if (reconnect) {
+            tls_ = std::move(tls);
+            retired.swap(binds_);
+            binds_ = make_binds(cfg);
+            fresh = binds_;
+        }
     }
-    if (reconnect) {
-        log::info("carrier {}: connection settings changed, rebinding", name_);
-        for (auto& b : binds_) {
-            b->stop();
-        }
-        binds_.clear();
-        if (cfg.tls.enabled) {
-            tls_ = make_client_tls_context(cfg.tls);
-        }
-        build_binds();
-        for (auto& b : binds_) {
-            b->start();
-        }
-    } else {
+    if (!reconnect) {
         wake_binds();
+        return;
+    }
+    log::info("carrier {}: connection settings changed, rebinding", name_);
+    for (auto& b : retired) {
+        b->stop();
+    }
+    for (auto& b : fresh) {
+        b->start();
     }
 }
 
@@ -130,12 +154,17 @@ std::shared_ptr<const carrier_config> carrier::config() const {
     return cfg_;
 }
 
+std::shared_ptr<boost::asio::ssl::context> carrier::tls() const {
+    std::lock_guard lock(config_mutex_);
+    return tls_;
+}
+
 smpp::normalized_id carrier::normalize(std::string_view raw, smpp::id_source src) const {
     const auto cfg = config();
     return smpp::message_id_normalizer(cfg->ids).normalize(raw, src);
 }
 
-void carrier::enqueue(work_item item, bool front) {
+void carrier::enqueue(dispatch item, bool front) {
     {
         std::unique_lock lock(queue_mutex_);
         if (reroute_) {
@@ -153,7 +182,7 @@ void carrier::enqueue(work_item item, bool front) {
     wake_binds();
 }
 
-std::optional<work_item> carrier::take() {
+std::optional<dispatch> carrier::take() {
     if (paused_.load(std::memory_order_relaxed)) {
         return std::nullopt;
     }
@@ -161,14 +190,14 @@ std::optional<work_item> carrier::take() {
     if (queue_.empty()) {
         return std::nullopt;
     }
-    work_item item = std::move(queue_.front());
+    dispatch item = std::move(queue_.front());
     queue_.pop_front();
     return item;
 }
 
-std::vector<work_item> carrier::drain() {
+std::vector<dispatch> carrier::drain() {
     std::lock_guard lock(queue_mutex_);
-    std::vector<work_item> out(std::make_move_iterator(queue_.begin()),
+    std::vector<dispatch> out(std::make_move_iterator(queue_.begin()),
                                std::make_move_iterator(queue_.end()));
     queue_.clear();
     return out;
@@ -179,8 +208,8 @@ std::size_t carrier::queued() const {
     return queue_.size();
 }
 
-void carrier::retire(std::function<void(work_item)> reroute) {
-    std::deque<work_item> queued;
+void carrier::retire(std::function<void(dispatch)> reroute) {
+    std::deque<dispatch> queued;
     {
         std::lock_guard lock(queue_mutex_);
         reroute_ = reroute;
@@ -204,7 +233,12 @@ void carrier::resume() {
 }
 
 void carrier::wake_binds() {
-    for (auto& b : binds_) {
+    std::vector<std::shared_ptr<carrier_bind>> binds;
+    {
+        std::lock_guard lock(config_mutex_);
+        binds = binds_;
+    }
+    for (auto& b : binds) {
         if (b->can_send()) {
             b->kick();
         }
@@ -272,7 +306,10 @@ void carrier_bind::connect() {
         return;
     }
     const auto cfg = owner_.config();
-    owner_.stats().carrier_reconnects(owner_.name()).Increment();
+    if (connected_before_) {
+        owner_.stats().carrier_reconnects(owner_.name()).Increment();
+    }
+    connected_before_ = true;
     auto resolver = std::make_shared<smpp::tcp::resolver>(io_);
     resolver->async_resolve(
         cfg->host, std::to_string(cfg->port),
@@ -308,14 +345,19 @@ void carrier_bind::connect() {
                         self->send_bind();
                         return;
                     }
-                    auto tls =
-                        std::make_shared<smpp::tls_stream>(std::move(*socket), *self->owner_.tls());
+                    // The context stays alive with the handshake, whatever a reload does.
+                    auto context = self->owner_.tls();
+                    if (!context) {
+                        self->schedule_reconnect();
+                        return;
+                    }
+                    auto tls = std::make_shared<smpp::tls_stream>(std::move(*socket), *context);
                     const std::string host =
                         cfg->tls.server_name.empty() ? cfg->host : cfg->tls.server_name;
                     prepare_client_tls(*tls, host, cfg->tls.verify);
                     tls->async_handshake(
                         asio::ssl::stream_base::client,
-                        [self, tls, sc, cfg](const boost::system::error_code& hec) {
+                        [self, tls, sc, cfg, context](const boost::system::error_code& hec) {
                             if (hec || self->stopping_) {
                                 log::warn("carrier {} {}: TLS handshake failed: {}",
                                           self->owner_.name(), self->label_, hec.message());
@@ -407,7 +449,7 @@ void carrier_bind::on_request(smpp::session& s, smpp::pdu& request) {
                                                        request.command_id(), &owner_.stats()});
 }
 
-std::uint64_t carrier_bind::remember(const outbound_ptr& msg, std::size_t part) {
+std::uint64_t carrier_bind::remember(dispatch d) {
     std::uint32_t slot = 0;
     if (!free_slots_.empty()) {
         slot = free_slots_.back();
@@ -416,7 +458,7 @@ std::uint64_t carrier_bind::remember(const outbound_ptr& msg, std::size_t part) 
         slot = static_cast<std::uint32_t>(inflight_.size());
         inflight_.emplace_back();
     }
-    inflight_[slot] = {msg, static_cast<std::uint16_t>(part), true};
+    inflight_[slot] = {std::move(d), true};
     return slot;
 }
 
@@ -441,11 +483,11 @@ void carrier_bind::on_response(smpp::session& s, std::uint64_t cookie, const smp
     if (cookie >= inflight_.size() || !inflight_[cookie].used) {
         return;
     }
-    inflight entry = std::move(inflight_[cookie]);
+    dispatch d = std::move(inflight_[cookie].item);
     inflight_[cookie] = {};
     owner_.answered();
     free_slots_.push_back(static_cast<std::uint32_t>(cookie));
-    const auto& msg = entry.msg;
+    auto& send = *d.send;
     if (response != nullptr) {
         owner_.stats().pdu(face::carrier, direction::in, response->command_id(),
                            response->command_status);
@@ -456,22 +498,22 @@ void carrier_bind::on_response(smpp::session& s, std::uint64_t cookie, const smp
         // Sending it again risks a duplicate, never a loss (at-least-once).
         owner_.stats().carrier_submits(owner_.name(), "unknown_outcome").Increment();
         if (!s.is_closed()) {
-            retry_later(msg, entry.part, false);
+            retry_later(std::move(d), false);
         } else {
-            owner_.enqueue({msg, entry.part}, true);
+            owner_.enqueue(std::move(d), true);
         }
         pump();
         return;
     }
 
     const auto status = response->command_status;
-    if (status == smpp::status::ESME_ROK &&
-        response->command_id() != smpp::command_id::generic_nack) {
+    const auto part = static_cast<std::size_t>(d.part);
+    if (status == smpp::status::ESME_ROK && response->command_id() != smpp::command_id::generic_nack) {
         std::string_view id;
         if (const auto* r = std::get_if<smpp::submit_sm_resp>(&response->body)) {
             id = r->message_id.view();
-        } else if (const auto* d = std::get_if<smpp::data_sm_resp>(&response->body)) {
-            id = d->message_id.view();
+        } else if (const auto* r2 = std::get_if<smpp::data_sm_resp>(&response->body)) {
+            id = r2->message_id.view();
         }
         const auto key = owner_.normalize(id, smpp::id_source::response);
         if (window_limit_ < owner_.config()->window) {
@@ -479,39 +521,44 @@ void carrier_bind::on_response(smpp::session& s, std::uint64_t cookie, const smp
         }
         throttle_backoff_ = std::chrono::milliseconds(0);
         owner_.stats().carrier_submits(owner_.name(), "ok").Increment();
-        owner_.events().part_submitted(owner_, msg, entry.part, key.view());
+        if (part < send.acked.size() && send.acked[part] == 0) {
+            // (A duplicate answer for a part sent twice after a timeout changes nothing.)
+            send.acked[part] = 1;
+            ++send.acked_count;
+            owner_.events().part_accepted(owner_, d, part, key.view());
+        }
     } else if (throttling(status)) {
         owner_.stats().carrier_throttled(owner_.name()).Increment();
         owner_.stats().carrier_submits(owner_.name(), "throttled").Increment();
-        retry_later(msg, entry.part, true);
-    } else if (transient(status) && msg->attempts < max_transient_attempts) {
-        ++msg->attempts;
+        retry_later(std::move(d), true);
+    } else if (transient(status) && send.attempts < max_transient_attempts) {
+        ++send.attempts;
         owner_.stats().carrier_submits(owner_.name(), "transient_error").Increment();
-        retry_later(msg, entry.part, true);
+        retry_later(std::move(d), true);
     } else {
         owner_.stats().carrier_submits(owner_.name(), "rejected").Increment();
-        if (!msg->failed) {
-            msg->failed = true;
+        if (!send.failed) {
+            send.failed = true;
             owner_.events().message_failed(
-                owner_, msg, status,
-                fmt::format("carrier answered {}", smpp::status_name(status).empty()
-                                                       ? fmt::format("0x{:08x}", status)
-                                                       : std::string(smpp::status_name(status))));
+                owner_, d, status,
+                fmt::format("carrier answered {}",
+                            smpp::status_name(status).empty()
+                                ? fmt::format("0x{:08x}", status)
+                                : std::string(smpp::status_name(status))));
         }
     }
     owner_.stats().carrier_window(owner_.name(), label_).Set(static_cast<double>(s.outstanding()));
     pump();
 }
 
-void carrier_bind::retry_later(const outbound_ptr& msg, std::size_t part, bool throttled) {
-    local_.push_front({msg, static_cast<int>(part)});
+void carrier_bind::retry_later(dispatch d, bool throttled) {
+    local_.push_front(std::move(d));
     const auto now = clock::now();
     // One step per throttling episode: a whole window refused at once is one signal, not N
     // (otherwise one burst would jump straight to the longest pause and a window of one).
     if (throttled && now >= paused_until_) {
         window_limit_ = std::max<std::size_t>(1, window_limit_ / 2);
-        throttle_backoff_ =
-            std::clamp(throttle_backoff_ * 2, min_throttle_pause, max_throttle_pause);
+        throttle_backoff_ = std::clamp(throttle_backoff_ * 2, min_throttle_pause, max_throttle_pause);
         paused_until_ = now + throttle_backoff_;
     }
 }
@@ -534,7 +581,7 @@ void carrier_bind::requeue_all() {
     for (auto& f : inflight_) {
         if (f.used) {
             owner_.answered();  // never answered, but no longer outstanding either
-            owner_.enqueue({std::move(f.msg), f.part}, true);
+            owner_.enqueue(std::move(f.item), true);
         }
     }
     inflight_.clear();
@@ -574,7 +621,7 @@ void carrier_bind::pump() {
             arm_pump_timer(wait);
             return;
         }
-        std::optional<work_item> item;
+        std::optional<dispatch> item;
         if (!local_.empty()) {
             item = std::move(local_.front());
             local_.pop_front();
@@ -584,50 +631,61 @@ void carrier_bind::pump() {
         if (!item) {
             return;
         }
-        const outbound_ptr& msg = item->msg;
-        if (item->part >= 0 && msg->parts_carrier != owner_.name() && msg->acked == 0) {
-            // Failed over from a carrier that segments differently before any part got
-            // through: start over with this carrier's parts.
-            build_parts(msg, *cfg);
-            item->part = -1;
-            msg->state = outbound_message::phase::queued;
-        }
-        if (item->part < 0) {
-            auto expected = outbound_message::phase::queued;
-            if (!msg->state.compare_exchange_strong(expected, outbound_message::phase::sending)) {
-                continue;  // cancelled (or already taken by a failover copy)
-            }
-            if (msg->parts_carrier != owner_.name()) {
-                build_parts(msg, *cfg);
-            }
-            // Remaining parts follow on this session, ahead of new work.
-            for (std::size_t p = msg->parts.size(); p-- > 1;) {
-                if (msg->part_acked[p] == 0) {
-                    local_.push_front({msg, static_cast<int>(p)});
-                }
-            }
-            if (msg->part_acked[0] != 0) {
+        auto& d = *item;
+        if (!d.send) {
+            // A message no bind has taken yet: it must still be queued (not cancelled), and
+            // still allowed (no STOP since it was accepted, validity not passed).
+            if (!owner_.events().begin(d)) {
                 continue;
             }
-            item->part = 0;
+            if (const auto refused = owner_.events().may_send(d)) {
+                d.send = std::make_shared<sending>();
+                d.send->failed = true;
+                owner_.events().message_failed(owner_, d, *refused, "refused at dispatch");
+                continue;
+            }
+            d.send = std::make_shared<sending>();
+            d.part = -1;
         }
-        if (msg->failed || msg->part_acked[static_cast<std::size_t>(item->part)] != 0) {
+        auto& send = *d.send;
+        if (d.part >= 0 && send.carrier != owner_.name() && send.acked_count == 0) {
+            // Failed over from a carrier that segments differently before any part got
+            // through: start over with this carrier's parts.
+            d.part = -1;
+            send.carrier.clear();
+        }
+        if (d.part < 0) {
+            if (send.carrier != owner_.name()) {
+                build_parts(d, *cfg);
+            }
+            // Remaining parts follow on this session, ahead of new work.
+            for (std::size_t p = send.parts.size(); p-- > 1;) {
+                if (send.acked[p] == 0) {
+                    local_.push_front(dispatch{d.message, d.send, static_cast<int>(p)});
+                }
+            }
+            if (send.acked[0] != 0) {
+                continue;
+            }
+            d.part = 0;
+        }
+        if (send.failed || send.acked[static_cast<std::size_t>(d.part)] != 0) {
             continue;
         }
         (void)rate_.try_take(now);
-        if (!send_part(msg, static_cast<std::size_t>(item->part))) {
-            owner_.enqueue(std::move(*item), true);
+        const auto part = static_cast<std::size_t>(d.part);
+        if (!send_part(d, part)) {
+            owner_.enqueue(std::move(d), true);
             return;
         }
     }
-    owner_.stats()
-        .carrier_window(owner_.name(), label_)
+    owner_.stats().carrier_window(owner_.name(), label_)
         .Set(static_cast<double>(session_->outstanding()));
 }
 
-bool carrier_bind::send_part(const outbound_ptr& msg, std::size_t part) {
-    const std::uint64_t cookie = remember(msg, part);
-    smpp::pdu& p = msg->parts[part];
+bool carrier_bind::send_part(dispatch& d, std::size_t part) {
+    smpp::pdu& p = d.send->parts[part];
+    const std::uint64_t cookie = remember(d);
     if (auto ec = session_->send_request(p, cookie)) {
         inflight_[cookie] = {};
         free_slots_.push_back(static_cast<std::uint32_t>(cookie));
@@ -638,12 +696,14 @@ bool carrier_bind::send_part(const outbound_ptr& msg, std::size_t part) {
     return true;
 }
 
-void carrier_bind::build_parts(const outbound_ptr& msg, const carrier_config& cfg) {
+void carrier_bind::build_parts(dispatch& d, const carrier_config& cfg) {
     static std::atomic<std::uint16_t> next_reference{1};
-    msg->parts = build_carrier_parts(msg->rec, cfg, next_reference.fetch_add(1));
-    msg->parts_carrier = owner_.name();
-    msg->part_acked.assign(msg->parts.size(), 0);
-    msg->acked = 0;
+    auto& send = *d.send;
+    // The bind owns the message (submitting): its content fields are stable without a lock.
+    send.parts = build_carrier_parts(d.message->rec, cfg, next_reference.fetch_add(1));
+    send.carrier = owner_.name();
+    send.acked.assign(send.parts.size(), 0);
+    send.acked_count = 0;
 }
 
 }  // namespace smppgw::gateway

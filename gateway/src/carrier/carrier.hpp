@@ -1,11 +1,16 @@
 #pragma once
-// The carrier face: for each configured carrier, a queue of accepted messages and N client binds
+// The carrier pool: for each configured carrier, a queue of accepted messages and N client binds
 // (TRX, or TX+RX pairs) that drain it through a sliding window and a token-bucket rate.
 //
 // A bind reconnects with exponential backoff and jitter; ESME_RTHROTTLED / ESME_RMSGQFUL halve
 // its window and pause it (backoff doubling up to a ceiling, never a hot loop), successes grow
 // the window back. Parts whose outcome is unknown (timeout, lost session) are sent again:
-// at-least-once, as DESIGN.md promises.
+// at-least-once. Before a message's first part goes out the bind asks carrier_events::may_send
+// (a STOP since it was accepted, validity passed).
+//
+// Thread rule: a carrier's queue and configuration are guarded by its own mutexes (any thread
+// may enqueue, reconfigure or read); each bind lives on one io_context thread and everything it
+// owns (session, window, in-flight parts) is touched only there.
 
 #include <atomic>
 #include <chrono>
@@ -22,7 +27,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "infra/token_bucket.hpp"
-#include "mt/outbound.hpp"
+#include "mt/dispatch.hpp"
+#include "mt/router.hpp"
 #include "smppgw/gateway/config.hpp"
 #include "smppgw/smpp/message_id.hpp"
 #include "smppgw/smpp/session.hpp"
@@ -34,7 +40,7 @@ class metrics;
 class carrier;
 
 // How a deliver_sm/data_sm from a carrier is answered once it has been handled (possibly on
-// another thread, after a store commit).
+// another thread, after a journal commit).
 struct deferred_response {
     std::weak_ptr<smpp::session> session;
     std::uint32_t sequence = 0;
@@ -48,11 +54,17 @@ struct deferred_response {
 class carrier_events {
 public:
     virtual ~carrier_events() = default;
+    // A bind takes a message that no bind has taken yet: false if it may no longer be sent
+    // (cancelled meanwhile).
+    [[nodiscard]] virtual bool begin(dispatch& d) = 0;
+    // Right before the first part goes out: empty if it may, else the status to end it with
+    // (a STOP since it was accepted, validity passed).
+    [[nodiscard]] virtual std::optional<std::uint32_t> may_send(dispatch& d) = 0;
     // The carrier accepted one part. `carrier_message_id` is already normalized.
-    virtual void part_submitted(carrier& c, const outbound_ptr& msg, std::size_t part,
-                                std::string_view carrier_message_id) = 0;
-    // The message cannot be sent (permanent error, or out of retries).
-    virtual void message_failed(carrier& c, const outbound_ptr& msg, smpp::command_status status,
+    virtual void part_accepted(carrier& c, dispatch& d, std::size_t part,
+                               std::string_view carrier_message_id) = 0;
+    // The message cannot be sent (permanent error, out of retries, refused at dispatch).
+    virtual void message_failed(carrier& c, dispatch& d, smpp::command_status status,
                                 std::string_view reason) = 0;
     // A deliver_sm or data_sm from the carrier (receipt or MO). The handler answers through
     // `respond` exactly once.
@@ -63,26 +75,30 @@ public:
 
 class carrier_bind;
 
-class carrier : public std::enable_shared_from_this<carrier> {
+class carrier final : public route_target, public std::enable_shared_from_this<carrier> {
 public:
     carrier(carrier_config cfg, io_pool& io, metrics& m, carrier_events& events);
-    ~carrier();
+    ~carrier() override;
 
     void start();
-    // Unbinds every session; queued work stays queued (the store has it).
+    // Unbinds every session; queued work stays queued (the journal has it).
     void stop();
-    // Applies a new config for the same carrier name (rate, window, ... ); reconnects only when
+    // Applies a new config for the same carrier name (rate, window, ...); reconnects only when
     // the connection settings changed.
     void reconfigure(const carrier_config& cfg);
 
-    void enqueue(work_item item, bool front = false);
+    // route_target
+    [[nodiscard]] const std::string& name() const noexcept override { return name_; }
+    [[nodiscard]] bool up() const noexcept override {
+        return bound_tx_.load() > 0 && !paused_.load();
+    }
+    void enqueue(dispatch d, bool front = false) override;
+    [[nodiscard]] std::vector<dispatch> drain() override;
+    [[nodiscard]] std::size_t queued() const override;
+
     // The carrier left the config: hand everything queued, and everything its binds give back
     // as they close, to `reroute`; then unbind.
-    void retire(std::function<void(work_item)> reroute);
-    // Removes and returns everything queued (failover to another carrier).
-    [[nodiscard]] std::vector<work_item> drain();
-    [[nodiscard]] std::size_t queued() const;
-    [[nodiscard]] bool up() const noexcept { return bound_tx_.load() > 0 && !paused_.load(); }
+    void retire(std::function<void(dispatch)> reroute);
     [[nodiscard]] std::size_t bound_sessions() const noexcept {
         return static_cast<std::size_t>(bound_.load());
     }
@@ -94,36 +110,35 @@ public:
     void pause();
     void resume();
 
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
     [[nodiscard]] std::shared_ptr<const carrier_config> config() const;
     [[nodiscard]] smpp::normalized_id normalize(std::string_view raw, smpp::id_source src) const;
 
     // For the binds.
-    [[nodiscard]] std::optional<work_item> take();
+    [[nodiscard]] std::optional<dispatch> take();
     void bind_up(bool tx_capable);
     void bind_down(bool tx_capable);
     [[nodiscard]] carrier_events& events() noexcept { return events_; }
     [[nodiscard]] metrics& stats() noexcept { return metrics_; }
-    [[nodiscard]] boost::asio::ssl::context* tls() noexcept { return tls_.get(); }
+    [[nodiscard]] std::shared_ptr<boost::asio::ssl::context> tls() const;
 
 private:
     void wake_binds();
-    void build_binds();
+    std::vector<std::shared_ptr<carrier_bind>> make_binds(const carrier_config& cfg);
 
     const std::string name_;
     io_pool& io_;
     metrics& metrics_;
     carrier_events& events_;
 
-    mutable std::mutex config_mutex_;
+    mutable std::mutex config_mutex_;  // guards cfg_, tls_, binds_
     std::shared_ptr<const carrier_config> cfg_;
-    std::unique_ptr<boost::asio::ssl::context> tls_;
-
-    mutable std::mutex queue_mutex_;
-    std::deque<work_item> queue_;
-    std::function<void(work_item)> reroute_;  // set once retired
-
+    std::shared_ptr<boost::asio::ssl::context> tls_;
     std::vector<std::shared_ptr<carrier_bind>> binds_;
+
+    mutable std::mutex queue_mutex_;  // guards queue_, reroute_
+    std::deque<dispatch> queue_;
+    std::function<void(dispatch)> reroute_;  // set once retired
+
     std::atomic<int> bound_tx_{0};
     std::atomic<int> bound_{0};
     std::atomic<bool> paused_{false};
@@ -145,7 +160,6 @@ public:
     void kick();
 
     [[nodiscard]] bool can_send() const noexcept { return role_ != role::receiver; }
-    [[nodiscard]] boost::asio::io_context& context() noexcept { return io_; }
 
     // smpp::session_handler
     void on_request(smpp::session& s, smpp::pdu& request) override;
@@ -155,8 +169,7 @@ public:
 
 private:
     struct inflight {
-        outbound_ptr msg;
-        std::uint16_t part = 0;
+        dispatch item;
         bool used = false;
     };
 
@@ -165,12 +178,12 @@ private:
     void send_bind();
     void bound();
     void pump();
-    bool send_part(const outbound_ptr& msg, std::size_t part);
-    void build_parts(const outbound_ptr& msg, const carrier_config& cfg);
-    void retry_later(const outbound_ptr& msg, std::size_t part, bool throttled);
+    bool send_part(dispatch& d, std::size_t part);
+    void build_parts(dispatch& d, const carrier_config& cfg);
+    void retry_later(dispatch d, bool throttled);
     void requeue_all();
     void arm_pump_timer(std::chrono::steady_clock::duration d);
-    std::uint64_t remember(const outbound_ptr& msg, std::size_t part);
+    std::uint64_t remember(dispatch d);
 
     carrier& owner_;
     boost::asio::io_context& io_;
@@ -181,6 +194,7 @@ private:
     std::shared_ptr<smpp::session> session_;
     bool bound_ = false;
     bool stopping_ = false;
+    bool connected_before_ = false;  // a later connect is a reconnect (metrics)
     std::atomic<bool> kick_pending_{false};
 
     boost::asio::steady_timer reconnect_timer_;
@@ -196,7 +210,7 @@ private:
     std::chrono::milliseconds throttle_backoff_{0};
 
     // Parts of messages this bind started: a concatenated message leaves through one session.
-    std::deque<work_item> local_;
+    std::deque<dispatch> local_;
     std::vector<inflight> inflight_;
     std::vector<std::uint32_t> free_slots_;
 };

@@ -1,6 +1,9 @@
 #include "infra/io_pool.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <string>
 
 namespace smppgw::gateway {
 
@@ -12,6 +15,7 @@ io_pool::io_pool(std::size_t threads) {
         // its internal locking.
         contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
         guards_.emplace_back(contexts_.back()->get_executor());
+        mailboxes_.push_back(std::make_unique<mailbox>(*contexts_.back()));
     }
 }
 
@@ -20,8 +24,12 @@ io_pool::~io_pool() {
 }
 
 void io_pool::start() {
-    for (auto& c : contexts_) {
-        threads_.emplace_back([ctx = c.get()] { ctx->run(); });
+    for (std::size_t i = 0; i < contexts_.size(); ++i) {
+        threads_.emplace_back([ctx = contexts_[i].get(), i] {
+            const auto name = "smppgw-io-" + std::to_string(i);
+            pthread_setname_np(pthread_self(), name.c_str());
+            ctx->run();
+        });
     }
 }
 
@@ -36,6 +44,15 @@ void io_pool::stop() {
         }
     }
     threads_.clear();
+}
+
+mailbox& io_pool::mailbox_of(const boost::asio::io_context& ctx) noexcept {
+    for (std::size_t i = 0; i < contexts_.size(); ++i) {
+        if (contexts_[i].get() == &ctx) {
+            return *mailboxes_[i];
+        }
+    }
+    return *mailboxes_.front();  // not ours: never happens, and the first thread is safe
 }
 
 boost::asio::io_context& io_pool::next() noexcept {

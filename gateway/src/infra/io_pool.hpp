@@ -12,6 +12,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "infra/mailbox.hpp"
+
 namespace smppgw::gateway {
 
 class io_pool {
@@ -28,10 +30,13 @@ public:
     [[nodiscard]] boost::asio::io_context& next() noexcept;
     [[nodiscard]] boost::asio::io_context& at(std::size_t i) noexcept { return *contexts_[i]; }
     [[nodiscard]] std::size_t size() const noexcept { return contexts_.size(); }
+    // The batched hand-over box of the thread that runs `ctx` (one of ours).
+    [[nodiscard]] mailbox& mailbox_of(const boost::asio::io_context& ctx) noexcept;
 
 private:
     using guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+    std::vector<std::unique_ptr<mailbox>> mailboxes_;  // one per context, same index
     std::vector<guard> guards_;
     std::vector<std::thread> threads_;
     std::atomic<std::size_t> next_{0};

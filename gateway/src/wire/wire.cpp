@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "smppgw/smpp/codec.hpp"
 #include "smppgw/smpp/segmentation.hpp"
 #include "smppgw/smpp/smpp_time.hpp"
 #include "smppgw/smpp/text.hpp"
@@ -398,6 +399,38 @@ store::message_record make_reply_record(std::string_view account, std::string_vi
     rec.state = store::message_state::accepted;
     rec.history.push_back({store::message_state::accepted, now});
     return rec;
+}
+
+}  // namespace smppgw::gateway
+
+namespace smppgw::gateway {
+
+std::string encode_receipt(const receipt_facts& f) {
+    auto pdu = build_upstream_receipt(f);
+    pdu.sequence_number = 1;  // replaced by the delivering session
+    std::vector<std::uint8_t> bytes;
+    if (smpp::encode(pdu, bytes)) {
+        return {};
+    }
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::string final_receipt_bytes(const store::message_record& rec, store::message_state state,
+                                std::uint32_t error, time_point now) {
+    if (!receipt_wanted(rec.registered_delivery, state)) {
+        return {};
+    }
+    receipt_facts f;
+    f.id = rec.id;
+    f.source = &rec.source;
+    f.destination = &rec.destination;
+    f.submitted = rec.received;
+    f.done = now;
+    f.state = state;
+    f.error = error;
+    f.parts = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(rec.parts.size()));
+    f.delivered_parts = 0;
+    return encode_receipt(f);
 }
 
 }  // namespace smppgw::gateway

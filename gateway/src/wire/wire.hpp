@@ -74,6 +74,15 @@ struct receipt_facts {
 };
 [[nodiscard]] smpp::pdu build_upstream_receipt(const receipt_facts& f);
 
+// The receipt as the bytes an outbox entry keeps (a deliver_sm with sequence 1: the delivering
+// session writes its own); empty if it cannot be encoded.
+[[nodiscard]] std::string encode_receipt(const receipt_facts& f);
+// The upstream receipt for a message that ended without a carrier receipt (failed, refused at
+// release or dispatch, expired, cancelled), if its registered_delivery asks for one; else "".
+[[nodiscard]] std::string final_receipt_bytes(const store::message_record& rec,
+                                              store::message_state state, std::uint32_t error,
+                                              time_point now);
+
 // Does registered_delivery ask for a receipt in this final state? (bits 1-0: 01 always, 10 on
 // failure only; 5.0's 11 success only.) Intermediate notifications need bit 4.
 [[nodiscard]] bool receipt_wanted(std::uint8_t registered_delivery,

@@ -107,6 +107,13 @@ public:
     [[nodiscard]] decision evaluate(const message_facts& facts, const lookups& lk,
                                     time_point now) const;
 
+    // A second look at an accepted message with one check only (after the destination check,
+    // which normalizes the number): the gateway asks the opt-out check again before a message
+    // checked earlier reaches a carrier, when a STOP may have arrived since. Shadow mode is
+    // respected; verdicts are not counted (it is not a new message).
+    [[nodiscard]] decision recheck(check_id only, const message_facts& facts, const lookups& lk,
+                                   time_point now) const;
+
     [[nodiscard]] std::span<const std::unique_ptr<check>> checks() const noexcept {
         return checks_;
     }

@@ -25,6 +25,12 @@ public:
         return chain_.evaluate(facts, lk, now);
     }
 
+    // MT: see chain::recheck.
+    [[nodiscard]] decision recheck(check_id only, const message_facts& facts, const lookups& lk,
+                                   time_point now) const {
+        return chain_.recheck(only, facts, lk, now);
+    }
+
     // MO: classify in.text and plan. An empty in.region is filled from the sender's number.
     // Never call this for delivery receipts.
     [[nodiscard]] mo_plan plan_mo(const mo_input& in, const mo_state& state) const;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <system_error>
 #include <vector>
 
@@ -101,6 +102,14 @@ public:
 
     // Sends a request: assigns and writes its sequence number, tracks it in the window.
     [[nodiscard]] std::error_code send_request(pdu& request, std::uint64_t cookie);
+    // Sends a request kept encoded (an outbox entry): its sequence number is replaced in a copy.
+    // `bytes` must be one whole PDU; nothing is stripped for peers bound below 3.4, so the
+    // caller passes a form that suits the peer.
+    [[nodiscard]] std::error_code send_encoded_request(std::span<const std::uint8_t> bytes,
+                                                       std::uint64_t cookie);
+    // The interface version the peer bound with (0x34 unless it said otherwise).
+    [[nodiscard]] std::uint8_t peer_interface_version() const noexcept { return peer_version_; }
+
     // Sends a response (or generic_nack) to one of the peer's requests.
     [[nodiscard]] std::error_code send_response(const pdu& response);
 
@@ -158,6 +167,7 @@ private:
 
     std::error_code enqueue(const pdu& p);
     std::error_code track_and_send(pdu& request, std::uint64_t cookie, slot_kind kind);
+    std::uint32_t free_sequence() noexcept;
     slot* find_slot(std::uint32_t sequence) noexcept;
     void release(slot& s) noexcept;
     void wake_writer();

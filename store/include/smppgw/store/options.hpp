@@ -46,7 +46,9 @@ struct retention_options {
     // Consent events and opt-out put/lift history. The current consent state and active
     // opt-outs never expire (COMPLIANCE.md: opt-outs never expire on a timer).
     std::chrono::milliseconds evidence = std::chrono::days{1827};
-    std::chrono::milliseconds outbox{0};  // unacknowledged DLR/MO: kept until acknowledged
+    // Receipts and MOs an account has not taken: dropped (and counted) after this long; zero
+    // keeps them until the account binds and acknowledges them.
+    std::chrono::milliseconds outbox{0};
     // Longest frequency window any policy asks about; older send times are dropped by merges.
     std::chrono::milliseconds freq_window = std::chrono::hours{24};
     // RocksDB periodic_compaction_seconds for families with a TTL.
@@ -78,8 +80,17 @@ struct store_options {
     int background_jobs = 2;
     // After a failed write the committer calls DB::Resume() before the next group only once
     // the file system reports at least this much free space: resuming while the disk is still
-    // full makes RocksDB escalate the error to fatal (a restart would be needed).
-    std::uint64_t resume_min_free_bytes = 64U << 20U;
+    // full makes RocksDB escalate the error to fatal (a restart would be needed). RocksDB needs
+    // room for a memtable flush to resume; the default leaves that and a margin.
+    std::uint64_t resume_min_free_bytes = 16U << 20U;
+
+    // Checkpoints of the live state: after this long, or after this many journal bytes since
+    // the last one, whichever comes first (0 turns that trigger off). Recovery replays what the
+    // journal holds after the last checkpoint, so these bound restart time.
+    std::chrono::milliseconds checkpoint_interval{std::chrono::minutes{1}};
+    std::uint64_t checkpoint_journal_bytes = 256U << 20U;
+    // Finished messages and audit records the materializer writes per RocksDB batch.
+    std::size_t materializer_batch = 2048;
     int bloom_bits_per_key = 10;
 
     consent_index_mode consent_index = consent_index_mode::memory;
@@ -88,16 +99,6 @@ struct store_options {
     std::size_t expected_consents = 0;
 
     retention_options retention;
-
-    // The recovery report lists at most this many pending ids and deferred entries; the totals
-    // are always exact and the gateway pages on with list_pending / due_deferred.
-    std::size_t recovery_list_limit = 1U << 20U;
-
-    // Called on the committer's completion thread, after the write is durable and before the callbacks of
-    // that group, for every outbox append: lets the gateway wake the account's deliverer.
-    // Must not block or call store::commit_sync.
-    std::function<void(std::string_view account, std::uint64_t seq, outbox_kind kind)>
-        on_outbox_append;
 
     // Tests only (testing.hpp): makes every file write fail with ENOSPC while armed.
     std::shared_ptr<write_fault> fault;

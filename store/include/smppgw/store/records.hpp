@@ -68,7 +68,8 @@ enum class audit_verdict : std::uint8_t {
     reject = 1,
     defer = 2,
     shadow_reject = 3,
-    shadow_defer = 4
+    shadow_defer = 4,
+    final_state = 5,  // how a message ended: `reason` names the state, command_status the error
 };
 
 [[nodiscard]] std::string_view to_string(audit_verdict v) noexcept;

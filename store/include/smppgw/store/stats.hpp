@@ -32,6 +32,8 @@ struct commit_stats {
     std::uint64_t bytes = 0;               // encoded operation bytes written
     std::uint64_t queue_depth = 0;         // batches waiting for the committer now
     std::uint64_t lookup_errors = 0;       // policy lookups that failed and answered fail-safe
+    std::uint64_t journal_records = 0;     // journal records appended
+    std::uint64_t journal_bytes = 0;       // journal bytes written (groups completed)
     histogram_snapshot group_size;         // batches per group
     histogram_snapshot commit_latency_us;  // commit() to callback, microseconds
     histogram_snapshot write_latency_us;   // one RocksDB group write (+ sync with `always`), us

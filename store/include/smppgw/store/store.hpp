@@ -1,10 +1,20 @@
 #pragma once
 // smppgw::store::store — the gateway's durable state in RocksDB.
 //
-// Threading: every method is thread-safe. commit() never blocks (beyond a short mutex) and runs
-// the callback on the committer's completion thread; reads run on the caller's thread against
-// RocksDB (block cache) or the in-memory indexes. The policy lookups (find_optout, find_consent,
-// recent_sends) answer from memory where they can and never throw.
+//   journal      every transition of a message, appended (live_state writes it)
+//   live_state   messages in flight and outboxes, in memory, rebuilt at open from the last
+//                checkpoint plus the journal after it
+//   checkpoints  the live state written periodically (by time and by journal size) so the
+//                journal before it can be trimmed
+//   materializer finished messages, audit records: written from the live state in the
+//                background, in sorted batches, with a watermark
+//   indexes      opt-outs, consents, review holds and send counts, read by the policy stage
+//
+// Threads the store runs: the committer's writer and completion threads, the materializer and
+// the checkpointer. Every public method is thread-safe. commit() never blocks (beyond a short
+// mutex) and runs the callback on the completion thread; reads run on the caller's thread
+// against RocksDB (block cache) or the in-memory indexes. The policy lookups (find_optout,
+// find_consent, recent_sends, find_hold) answer from memory where they can and never throw.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +30,8 @@
 #include "smppgw/policy/records.hpp"
 #include "smppgw/store/batch.hpp"
 #include "smppgw/store/error.hpp"
+#include "smppgw/store/journal.hpp"
+#include "smppgw/store/live_state.hpp"
 #include "smppgw/store/message_record.hpp"
 #include "smppgw/store/options.hpp"
 #include "smppgw/store/records.hpp"
@@ -36,11 +48,13 @@ using commit_callback = std::function<void(std::error_code)>;
 
 class store final : public policy::optout_lookup,
                     public policy::consent_lookup,
-                    public policy::frequency_lookup {
+                    public policy::frequency_lookup,
+                    public policy::hold_lookup {
 public:
-    // Opens (or creates) the store at options.path, rebuilds the in-memory indexes and builds
-    // the recovery report. Throws open_error naming the path and the problem for a foreign,
-    // damaged, locked or newer-format directory.
+    // Opens (or creates) the store at options.path, rebuilds the in-memory indexes and the live
+    // state (checkpoint + journal), upgrades a format-1 store in place, and builds the recovery
+    // report. Throws open_error naming the path and the problem for a foreign, damaged, locked
+    // or newer-format directory.
     [[nodiscard]] static std::unique_ptr<store> open(store_options options);
 
     ~store() override;
@@ -52,6 +66,10 @@ public:
     [[nodiscard]] time_point now() const noexcept;
     [[nodiscard]] message_id next_id() noexcept;
 
+    // --- the message path -----------------------------------------------------------------
+    // Messages in flight and outboxes (see live_state.hpp); transitions go to the journal.
+    [[nodiscard]] live_state& live() noexcept;
+
     // --- writes ---------------------------------------------------------------------------
     void commit(batch&& b, commit_callback done);
     // Blocking convenience for tools, imports and tests; never call it on an I/O thread.
@@ -62,12 +80,10 @@ public:
     void close();
 
     // --- messages -------------------------------------------------------------------------
+    // A message in flight (from memory) or finished (its materialized row).
     [[nodiscard]] result<std::optional<message_record>> get_message(message_id id) const;
     [[nodiscard]] result<std::optional<carrier_mapping>> find_carrier_id(
         std::string_view carrier, std::string_view carrier_message_id) const;
-    // Pending (accepted/queued, not submitted) ids greater than `after`, ascending.
-    [[nodiscard]] result<std::vector<message_id>> list_pending(message_id after,
-                                                               std::size_t limit) const;
 
     // --- opt-outs -------------------------------------------------------------------------
     // policy::optout_lookup, answered from an in-memory mirror of the active opt-outs (16 bytes
@@ -75,6 +91,10 @@ public:
     // opted-out (fail closed) and counts commit_stats::lookup_errors.
     [[nodiscard]] std::optional<policy::optout_summary> find_optout(
         std::string_view brand, std::string_view msisdn) const override;
+    // Makes an opt-out visible to lookups now, before the batch that records it is durable
+    // (a STOP is in force from the moment it is understood; a failed write leaves it in force,
+    // the safe direction, and the carrier delivers the STOP again).
+    void announce_optout(std::string_view brand, std::string_view msisdn, time_point when);
     [[nodiscard]] result<std::optional<policy::optout_record>> get_optout(
         std::string_view brand, std::string_view msisdn) const;
     // Every opt-out of one brand (policy::all_brands for STOPALL), in msisdn order. `fn`
@@ -103,24 +123,26 @@ public:
     [[nodiscard]] std::error_code for_each_consent_event(
         const std::function<bool(const policy::consent_record&)>& fn) const;
 
-    // --- deferred -------------------------------------------------------------------------
-    // Entries with release <= now, by release time, at most `limit`.
-    [[nodiscard]] result<std::vector<deferred_entry>> due_deferred(time_point now,
-                                                                   std::size_t limit) const;
-
-    // --- outbox ---------------------------------------------------------------------------
-    // Unacknowledged entries of `account` with seq >= from_seq, ascending, at most `limit`.
-    [[nodiscard]] result<std::vector<outbox_entry>> read_outbox(std::string_view account,
-                                                                std::uint64_t from_seq,
-                                                                std::size_t limit) const;
-    [[nodiscard]] outbox_status outbox(std::string_view account) const;
-    [[nodiscard]] std::vector<outbox_status> outboxes() const;
+    // --- review holds ---------------------------------------------------------------------
+    // policy::hold_lookup, from memory.
+    [[nodiscard]] std::optional<policy::hold_summary> find_hold(
+        std::string_view brand, std::string_view msisdn) const override;
+    // Every hold in force (brand, then number order), at most `limit`.
+    [[nodiscard]] std::vector<policy::hold_record> list_holds(std::size_t limit) const;
+    [[nodiscard]] std::optional<policy::hold_record> get_hold(std::string_view brand,
+                                                              std::string_view msisdn) const;
+    // Visible to lookups now (like announce_optout), durable with the batch that puts it.
+    void announce_hold(const policy::hold_record& rec);
 
     // --- frequency ------------------------------------------------------------------------
-    // policy::frequency_lookup, a RocksDB Get of the merged send list. On a read error it
-    // answers a full history at `since` (fail closed: any cap is reached).
+    // policy::frequency_lookup: a RocksDB Get of the merged send list, plus the sends reserved
+    // since that are not written yet. On a read error it answers a full history at `since`
+    // (fail closed: any cap is reached).
     [[nodiscard]] policy::send_history recent_sends(std::string_view brand, std::string_view msisdn,
                                                     time_point since) const override;
+    // Counts a send at acceptance: visible to recent_sends at once, written with `b`.
+    void reserve_send(std::string_view brand, std::string_view msisdn, time_point when,
+                      batch& b);
 
     // --- audit ----------------------------------------------------------------------------
     // Decisions with from <= when < to, by time, at most `limit`.
@@ -130,10 +152,35 @@ public:
                                                                     time_point from, time_point to,
                                                                     std::size_t limit) const;
 
+    // --- checkpoints ----------------------------------------------------------------------
+    // Writes a checkpoint of the live state now and trims the journal before it (blocking; the
+    // checkpointer thread also does this by time and by journal size). Never on an I/O thread.
+    [[nodiscard]] std::error_code checkpoint_now();
+    struct checkpoint_status {
+        std::uint64_t generation = 0;
+        lsn_t lsn = 0;                    // the journal position it stands for
+        std::uint64_t chunks = 0;
+        std::uint64_t bytes = 0;
+        std::chrono::milliseconds took{0};
+        std::uint64_t journal_bytes_since = 0;  // appended after it
+        std::uint64_t completed = 0;      // checkpoints written by this process
+        std::uint64_t failed = 0;
+    };
+    [[nodiscard]] checkpoint_status last_checkpoint() const;
+    [[nodiscard]] lsn_t materialized_through() const;
+    // Waits (at most `timeout`) until everything journaled before the call is materialized:
+    // the admin API's audit and message reads then see what the gateway just did. False on
+    // timeout (disk full, a stalled write). Never on an I/O thread.
+    [[nodiscard]] bool await_materialized(std::chrono::milliseconds timeout);
+
     // --- operations -----------------------------------------------------------------------
+    // False while the store refuses writes (disk full, I/O errors) and has not recovered.
+    [[nodiscard]] bool writable() const noexcept;
+    // Free bytes on the store's file system, if known.
+    [[nodiscard]] std::optional<std::uint64_t> free_space() const;
     // A consistent online copy (rocksdb::Checkpoint) in `dir`, which must not exist yet. The
-    // copy opens as a store.
-    [[nodiscard]] std::error_code checkpoint(const std::filesystem::path& dir) const;
+    // copy opens as a store (a backup).
+    [[nodiscard]] std::error_code backup(const std::filesystem::path& dir) const;
     // Flushes memtables and compacts every family to the bottom: retention applies now.
     [[nodiscard]] std::error_code compact();
     [[nodiscard]] std::error_code flush();

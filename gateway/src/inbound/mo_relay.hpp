@@ -1,0 +1,58 @@
+#pragma once
+// The MO relay: a carrier's mobile-originated message is reassembled (concatenated MO), its
+// keywords classified and planned (policy::mo_planner), the plan's effects — opt-out, consent
+// events, review hold, the replies smppgw sends itself — journaled together with the MO for the
+// account that owns the receiving number, and only then does the carrier hear ESME_ROK. An
+// opt-out or hold is visible to every lookup from the moment it is understood, before that
+// commit (acceptance.hpp explains the promise this keeps).
+//
+// Thread rule: handle() on any carrier bind thread; the reassembler is under the relay's
+// mutex; expire() on the scheduler's thread.
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "carrier/carrier.hpp"
+#include "infra/snapshot.hpp"
+#include "smppgw/gateway/config.hpp"
+#include "smppgw/policy/engine.hpp"
+#include "smppgw/smpp/reassembly.hpp"
+#include "smppgw/store/store.hpp"
+
+namespace smppgw::gateway {
+
+class account_registry;
+class acceptance;
+class metrics;
+class router;
+
+class mo_relay {
+public:
+    mo_relay(store::store& db, account_registry& accts, acceptance& accept, router& route,
+             const snapshot<config>& cfg, const snapshot<policy::engine>& engine, metrics& stats);
+
+    // A deliver_sm/data_sm from `carrier` that is not a receipt.
+    void handle(carrier& c, const smpp::pdu& request, deferred_response respond);
+    // Concatenated MOs whose parts stopped coming.
+    void expire(std::chrono::steady_clock::time_point now);
+
+private:
+    void process(const std::string& carrier_name, const smpp::pdu& mo,
+                 std::span<const std::uint8_t> content, std::uint8_t data_coding,
+                 deferred_response respond);
+
+    store::store& db_;
+    account_registry& accounts_;
+    acceptance& acceptance_;
+    router& router_;
+    const snapshot<config>& cfg_;
+    const snapshot<policy::engine>& engine_;
+    metrics& stats_;
+    std::mutex reassembly_mutex_;
+    smpp::reassembler reassembler_{smpp::reassembly_limits{}};
+};
+
+}  // namespace smppgw::gateway

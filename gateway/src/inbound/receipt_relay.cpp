@@ -1,0 +1,280 @@
+#include "inbound/receipt_relay.hpp"
+
+#include <algorithm>
+
+#include "infra/log.hpp"
+#include "infra/metrics.hpp"
+#include "smppgw/smpp/codec.hpp"
+#include "wire/wire.hpp"
+
+namespace smppgw::gateway {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// The worst state of a message's parts, or delivered when all were.
+store::message_state aggregate(const std::vector<store::message_part>& parts) {
+    for (const auto& p : parts) {
+        if (p.state != store::message_state::delivered) {
+            return p.state;
+        }
+    }
+    return store::message_state::delivered;
+}
+
+std::string key_of(std::string_view carrier, std::string_view id) {
+    std::string k;
+    k.reserve(carrier.size() + 1 + id.size());
+    k.append(carrier);
+    k.push_back('\0');
+    k.append(id);
+    return k;
+}
+
+}  // namespace
+
+std::optional<store::receipt_record> fold_receipt(const store::live_message& m, std::uint16_t part,
+                                                  const smpp::receipt& r, bool per_segment,
+                                                  store::time_point now) {
+    const auto state = r.state ? to_store_state(*r.state) : store::message_state::unknown;
+    const std::uint32_t err = r.error_code().value_or(0);
+    auto parts = m.rec.parts;
+    if (part >= parts.size()) {
+        parts.resize(part + 1U);
+    }
+    // Final states are sticky: a repeat of a final receipt (the carrier lost our answer and
+    // sends it again), or a late intermediate one, changes nothing and owes nothing.
+    if (store::is_final(parts[part].state)) {
+        return std::nullopt;
+    }
+    parts[part].state = state;
+    const bool all_final = std::all_of(parts.begin(), parts.end(),
+                                       [](const auto& p) { return store::is_final(p.state); });
+    store::receipt_record out;
+    out.id = m.rec.id;
+    out.part = part;
+    out.state = state;
+    out.error = err;
+    out.when = now;
+    bool emit = false;
+    auto reported = state;
+    if (per_segment || parts.size() == 1) {
+        emit = receipt_wanted(m.rec.registered_delivery, state);
+    } else if (all_final) {
+        // One receipt per upstream submit: the parts' worst outcome, once all are final.
+        reported = aggregate(parts);
+        emit = receipt_wanted(m.rec.registered_delivery, reported);
+    } else if (!store::is_final(state)) {
+        emit = receipt_wanted(m.rec.registered_delivery, state);  // intermediate, if asked
+    }
+    if (emit) {
+        receipt_facts f;
+        f.id = m.rec.id;
+        f.source = &m.rec.source;
+        f.destination = &m.rec.destination;
+        f.submitted = m.rec.received;
+        f.done = now;
+        f.state = reported;
+        f.error = err;
+        const auto delivered = static_cast<std::uint32_t>(
+            std::count_if(parts.begin(), parts.end(), [](const auto& p) {
+                return p.state == store::message_state::delivered;
+            }));
+        f.parts = per_segment ? 1 : static_cast<std::uint32_t>(parts.size());
+        f.delivered_parts = per_segment ? (state == store::message_state::delivered ? 1U : 0U)
+                                        : delivered;
+        out.dlr = encode_receipt(f);
+    }
+    return out;
+}
+
+receipt_relay::receipt_relay(store::live_state& live, metrics& stats, settings s)
+    : live_(live), stats_(stats), settings_(std::move(s)) {}
+
+void receipt_relay::configure(settings s) {
+    std::lock_guard lock(mutex_);
+    settings_ = std::move(s);
+}
+
+std::size_t receipt_relay::parked() const {
+    std::lock_guard lock(mutex_);
+    return parked_.size();
+}
+
+receipt_relay::outcome receipt_relay::apply(std::string_view carrier,
+                                            const std::vector<std::string>& ids,
+                                            const smpp::receipt& r, store::completion done,
+                                            std::span<const store::lsn_t> resolves) {
+    std::function<bool(std::string_view)> per_segment;
+    {
+        std::lock_guard lock(mutex_);
+        per_segment = settings_.per_segment;
+    }
+    const auto now = live_.now();
+    std::chrono::steady_clock::time_point accepted_at{};
+    const store::live_state::receipt_fold fold = [&](const store::live_message& m,
+                                                     std::uint16_t part) {
+        accepted_at = m.accepted_at;
+        return fold_receipt(m, part, r, per_segment && per_segment(m.rec.account), now);
+    };
+    for (const auto& id : ids) {
+        const auto result = live_.receipt(carrier, id, fold, std::move(done), resolves);
+        switch (result) {
+            case store::live_state::receipt_result::applied:
+                if (r.state && store::is_final(to_store_state(*r.state)) &&
+                    accepted_at != steady::time_point{}) {
+                    stats_.submit_to_receipt.Observe(seconds_since(accepted_at));
+                }
+                return outcome::applied;
+            case store::live_state::receipt_result::repeat:
+                return outcome::repeat;
+            case store::live_state::receipt_result::unknown:
+                break;  // `done` was not taken: try the next candidate id
+        }
+    }
+    return outcome::unknown;
+}
+
+void receipt_relay::handle(carrier& c, const smpp::pdu& request, deferred_response respond) {
+    auto r = smpp::receipt_of(request);
+    if (!r || r->id.empty()) {
+        stats_.receipt_match_failure("no_id").Increment();
+        respond.send(smpp::status::ESME_ROK);  // nothing to correlate; holding it helps nobody
+        return;
+    }
+    stats_.receipts(c.name(), r->stat.empty() ? std::string_view("none") : std::string_view(r->stat))
+        .Increment();
+    // The TLV id first (SMPP 3.4 §5.3.2.12), then the text's id if it differs.
+    std::vector<std::string> ids;
+    ids.emplace_back(c.normalize(r->id, r->id_origin).view());
+    if (!r->text_id.empty() && r->id_origin != smpp::id_source::receipt_text) {
+        std::string alt(c.normalize(r->text_id, smpp::id_source::receipt_text).view());
+        if (alt != ids.front()) {
+            ids.push_back(std::move(alt));
+        }
+    }
+    std::erase_if(ids, [](const std::string& s) { return s.empty(); });
+    if (ids.empty()) {
+        stats_.receipt_match_failure("no_id").Increment();
+        respond.send(smpp::status::ESME_ROK);
+        return;
+    }
+    const auto result = apply(c.name(), ids, *r, [respond](std::error_code ec) {
+        respond.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
+    });
+    if (result == outcome::repeat) {
+        respond.send(smpp::status::ESME_ROK);
+        return;
+    }
+    if (result == outcome::applied) {
+        return;
+    }
+    waiting w;
+    w.carrier = c.name();
+    w.ids = std::move(ids);
+    w.receipt = std::move(*r);
+    std::vector<std::uint8_t> bytes;
+    if (!smpp::encode(request, bytes, {.strict = false})) {
+        w.pdu.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    }
+    w.respond = std::move(respond);
+    std::lock_guard lock(mutex_);
+    w.deadline = steady::now() + settings_.park_timeout;
+    auto key = key_of(w.carrier, w.ids.front());
+    parked_.emplace(std::move(key), std::move(w));
+}
+
+void receipt_relay::mapped(std::string_view carrier, std::string_view carrier_message_id,
+                           std::vector<store::unmatched_receipt> kept) {
+    std::vector<waiting> ready;
+    {
+        std::lock_guard lock(mutex_);
+        if (!parked_.empty()) {
+            auto [first, last] = parked_.equal_range(key_of(carrier, carrier_message_id));
+            for (auto it = first; it != last; ++it) {
+                ready.push_back(std::move(it->second));
+            }
+            parked_.erase(first, last);
+        }
+    }
+    for (auto& w : ready) {
+        const auto respond = w.respond;
+        const auto result = apply(w.carrier, w.ids, w.receipt, [respond](std::error_code ec) {
+            respond.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
+        });
+        if (result == outcome::repeat) {
+            w.respond.send(smpp::status::ESME_ROK);
+        } else if (result == outcome::unknown) {
+            std::lock_guard lock(mutex_);
+            parked_.emplace(key_of(w.carrier, w.ids.front()), std::move(w));
+        }
+    }
+    // Receipts kept durably as unmatched: the carrier was answered long ago; applying one
+    // settles its entry in the same journal group.
+    for (const auto& u : kept) {
+        smpp::pdu p;
+        const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(u.pdu.data()),
+                                     u.pdu.size());
+        const auto r = smpp::decode(bytes, p).ok() ? smpp::receipt_of(p) : std::nullopt;
+        const store::lsn_t entry = u.lsn;
+        if (!r) {
+            (void)live_.drop_unmatched(entry, {});
+            continue;
+        }
+        const std::vector<std::string> ids{u.carrier_message_id};
+        if (apply(u.carrier, ids, *r, {}, {&entry, 1}) == outcome::unknown) {
+            log::warn("unmatched receipt {} for {} still unknown after its mapping appeared",
+                      u.carrier_message_id, u.carrier);
+        }
+        stats_.receipt_match_failure("matched_late").Increment();
+    }
+}
+
+void receipt_relay::sweep(steady::time_point now) {
+    std::vector<waiting> retry;
+    std::size_t limit = 0;
+    {
+        std::lock_guard lock(mutex_);
+        limit = settings_.max_unmatched;
+        for (auto it = parked_.begin(); it != parked_.end();) {
+            retry.push_back(std::move(it->second));
+            it = parked_.erase(it);
+        }
+    }
+    for (auto& w : retry) {
+        const auto respond = w.respond;
+        const auto result = apply(w.carrier, w.ids, w.receipt, [respond](std::error_code ec) {
+            respond.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
+        });
+        if (result == outcome::repeat) {
+            w.respond.send(smpp::status::ESME_ROK);
+            continue;
+        }
+        if (result == outcome::applied) {
+            continue;
+        }
+        if (now < w.deadline) {
+            std::lock_guard lock(mutex_);
+            parked_.emplace(key_of(w.carrier, w.ids.front()), std::move(w));
+            continue;
+        }
+        // Nobody claimed it in time: keep it durably rather than drop it.
+        stats_.receipt_match_failure("unknown_id").Increment();
+        log::warn("receipt for unknown carrier id {} from {} kept as unmatched", w.ids.front(),
+                  w.carrier);
+        store::unmatched_record u;
+        u.carrier = w.carrier;
+        u.carrier_message_id = w.ids.front();
+        u.when = live_.now();
+        u.pdu = std::move(w.pdu);
+        const auto respond_kept = w.respond;
+        if (!live_.keep_unmatched(std::move(u), limit, [respond_kept](std::error_code ec) {
+                respond_kept.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
+            })) {
+            stats_.receipt_match_failure("unmatched_evicted").Increment();
+            log::warn("more than {} unmatched receipts kept: the oldest was dropped", limit);
+        }
+    }
+}
+
+}  // namespace smppgw::gateway

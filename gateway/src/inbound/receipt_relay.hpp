@@ -1,0 +1,83 @@
+#pragma once
+// The receipt relay: a carrier's receipt is matched to our message by (carrier, carrier message
+// id), folded across the message's parts (one receipt per submit unless the account wants one
+// per segment), turned into the account's receipt with our own id, and journaled; the carrier
+// hears ESME_ROK once that is durable (ESME_RX_T_APPN if the journal refused it: it sends the
+// receipt again). A receipt whose id nobody knows yet — our own submit_sm_resp may still be on
+// its way on another session — waits in memory for a while and is looked up again as soon as
+// a mapping for its id appears; after that it is kept durably as unmatched (bounded, visible in
+// the admin API) until its mapping appears or an operator drops it. Nothing is dropped in
+// silence.
+//
+// Thread rule: handle() and mapped() on any carrier bind thread, sweep() on the scheduler's;
+// the parked receipts are under the relay's mutex.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "carrier/carrier.hpp"
+#include "smppgw/smpp/receipt.hpp"
+#include "smppgw/store/live_state.hpp"
+
+namespace smppgw::gateway {
+
+class metrics;
+
+// The pure part: what one carrier receipt for `part` of `m` changes, and the account's receipt
+// it owes (in dlr), or nullopt when it changes nothing (a repeat of a final receipt).
+[[nodiscard]] std::optional<store::receipt_record> fold_receipt(const store::live_message& m,
+                                                                std::uint16_t part,
+                                                                const smpp::receipt& r,
+                                                                bool per_segment,
+                                                                store::time_point now);
+
+class receipt_relay {
+public:
+    struct settings {
+        std::chrono::milliseconds park_timeout{30'000};
+        std::size_t max_unmatched = 100'000;
+        // Whether an account wants one receipt per segment (else one per submit).
+        std::function<bool(std::string_view account)> per_segment;
+    };
+
+    receipt_relay(store::live_state& live, metrics& stats, settings s);
+
+    void configure(settings s);
+    // A deliver_sm/data_sm from `carrier` that carries a receipt.
+    void handle(carrier& c, const smpp::pdu& request, deferred_response respond);
+    // A carrier id was just mapped to one of our messages: receipts waiting for it go now.
+    void mapped(std::string_view carrier, std::string_view carrier_message_id,
+                std::vector<store::unmatched_receipt> kept);
+    // Parked receipts: look again; those past their deadline are kept as unmatched.
+    void sweep(std::chrono::steady_clock::time_point now);
+    [[nodiscard]] std::size_t parked() const;
+
+private:
+    struct waiting {
+        std::string carrier;
+        std::vector<std::string> ids;  // normalized candidates, TLV's first
+        smpp::receipt receipt;
+        std::string pdu;  // encoded, for the unmatched record
+        deferred_response respond;
+        std::chrono::steady_clock::time_point deadline;
+    };
+    enum class outcome : std::uint8_t { applied, repeat, unknown };
+    outcome apply(std::string_view carrier, const std::vector<std::string>& ids,
+                  const smpp::receipt& r, store::completion done,
+                  std::span<const store::lsn_t> resolves = {});
+    void keep(waiting w);
+
+    store::live_state& live_;
+    metrics& stats_;
+    mutable std::mutex mutex_;  // guards settings_, parked_
+    settings settings_;
+    std::multimap<std::string, waiting> parked_;  // carrier \0 first id
+};
+
+}  // namespace smppgw::gateway

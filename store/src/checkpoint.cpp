@@ -1,0 +1,302 @@
+#include "checkpoint.hpp"
+
+#include <fmt/format.h>
+#include <rocksdb/convenience.h>
+
+#include "batch_ops.hpp"
+#include "codec.hpp"
+#include "commit_queue.hpp"
+#include "keys.hpp"
+#include "smppgw/store/error.hpp"
+#include "store_impl.hpp"
+
+namespace smppgw::store::detail {
+namespace {
+
+void encode_pointer(const checkpoint_pointer& p, std::string& out) {
+    out.clear();
+    put_be64(out, p.generation);
+    put_be64(out, p.lsn);
+    put_be64(out, p.chunks);
+    put_be64(out, p.bytes);
+}
+
+std::string generation_key(std::uint64_t generation) {
+    std::string k;
+    put_be64(k, generation);
+    return k;
+}
+
+}  // namespace
+
+std::optional<checkpoint_pointer> read_checkpoint_pointer(database& db) {
+    std::string v;
+    const auto s = db.db().Get(rocksdb::ReadOptions{}, db.cf(column_family::meta),
+                               slice(checkpoint_pointer_key), &v);
+    if (!s.ok() || v.size() != 32) {
+        return std::nullopt;
+    }
+    return checkpoint_pointer{get_be64(v.data()), get_be64(v.data() + 8),
+                              get_be64(v.data() + 16), get_be64(v.data() + 24)};
+}
+
+std::error_code read_checkpoint(database& db, std::uint64_t generation,
+                                const std::function<void(std::string_view)>& fn) {
+    const auto lower = generation_key(generation);
+    const auto upper = generation_key(generation + 1);
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    ro.readahead_size = 4U << 20U;
+    const rocksdb::Slice upper_slice = slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db.cf(column_family::checkpoint))};
+    for (it->Seek(slice(lower)); it->Valid(); it->Next()) {
+        fn(view(it->value()));
+    }
+    return to_error(it->status());
+}
+
+std::optional<lsn_t> journal_group_first(std::string_view key) noexcept {
+    if (key.size() != 8) {
+        return std::nullopt;
+    }
+    return get_be64(key.data());
+}
+
+std::optional<std::size_t> journal_group_count(std::string_view value) noexcept {
+    reader r{value};
+    if (r.u8() != journal_group_format) {
+        return std::nullopt;
+    }
+    std::size_t n = 0;
+    while (r.remaining() > 0) {
+        (void)r.u8();
+        (void)r.bytes();
+        if (!r.ok()) {
+            return std::nullopt;
+        }
+        ++n;
+    }
+    return n;
+}
+
+std::error_code read_journal(database& db, lsn_t from,
+                             const std::function<void(lsn_t, record_kind, std::string_view)>& fn) {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    ro.readahead_size = 4U << 20U;
+    std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db.cf(column_family::journal))};
+    std::string start;
+    put_be64(start, from);
+    // The group holding `from` may begin before it.
+    it->SeekForPrev(slice(start));
+    if (!it->Valid()) {
+        it->Seek(slice(start));
+    }
+    for (; it->Valid(); it->Next()) {
+        const auto first = journal_group_first(view(it->key()));
+        reader r{view(it->value())};
+        if (!first || r.u8() != journal_group_format) {
+            return make_error_code(store_errc::corruption);
+        }
+        for (lsn_t lsn = *first; r.remaining() > 0; ++lsn) {
+            const auto kind = r.u8();
+            const auto payload = r.bytes();
+            if (!r.ok() || kind == 0 || kind > record_kind_max) {
+                return make_error_code(store_errc::corruption);
+            }
+            if (lsn >= from) {
+                fn(lsn, static_cast<record_kind>(kind), payload);
+            }
+        }
+    }
+    return to_error(it->status());
+}
+
+checkpoint_writer::checkpoint_writer(database& db, std::uint64_t generation)
+    : db_(db), generation_(generation) {}
+
+checkpoint_writer::~checkpoint_writer() = default;
+
+void checkpoint_writer::write_pending() {
+    if (ec_ || pending_.Count() == 0) {
+        return;
+    }
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = true;  // made durable by the flush in finish(), before the pointer
+    ec_ = to_error(db_.db().Write(wo, &pending_));
+    pending_.Clear();
+}
+
+void checkpoint_writer::add(std::string_view chunk) {
+    if (ec_) {
+        return;
+    }
+    checkpoint_chunk_key(key_, generation_, static_cast<std::uint32_t>(chunks_));
+    if (!pending_.Put(db_.cf(column_family::checkpoint), slice(key_), slice(chunk)).ok()) {
+        ec_ = make_error_code(store_errc::internal);
+        return;
+    }
+    ++chunks_;
+    bytes_ += chunk.size();
+    if (pending_.GetDataSize() >= (8U << 20U)) {
+        write_pending();
+    }
+}
+
+std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via) {
+    write_pending();
+    if (ec_) {
+        return ec_;
+    }
+    auto& db = db_.db();
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    if (const auto s = db.Flush(fo, db_.cf(column_family::checkpoint)); !s.ok()) {
+        return to_error(s);
+    }
+    // Journal groups that end before `at`: every group whose key is below the one holding it.
+    std::string trim_to;
+    {
+        std::unique_ptr<rocksdb::Iterator> it{
+            db.NewIterator(rocksdb::ReadOptions{}, db_.cf(column_family::journal))};
+        std::string key;
+        put_be64(key, at);
+        it->SeekForPrev(slice(key));
+        if (it->Valid()) {
+            trim_to.assign(it->key().data(), it->key().size());
+        }
+        if (const auto ec = to_error(it->status())) {
+            return ec;
+        }
+    }
+    batch b = std::move(extra);
+    std::string value;
+    encode_pointer({generation_, at, chunks_, bytes_}, value);
+    batch_access::raw(b, column_family::meta, op_kind::put, checkpoint_pointer_key, value);
+    const std::string zero(8, '\0');
+    if (!trim_to.empty() && trim_to > zero) {
+        batch_access::raw(b, column_family::journal, op_kind::delete_range, zero, trim_to);
+    }
+    const auto this_generation = generation_key(generation_);
+    batch_access::raw(b, column_family::checkpoint, op_kind::delete_range, zero, this_generation);
+    std::error_code ec;
+    if (via != nullptr) {
+        ec = via->submit_sync(std::move(b));
+    } else {
+        rocksdb::WriteBatch wb;
+        op_reader r{batch_access::log(b)};
+        op o;
+        while (r.next(o)) {
+            auto* h = db_.cf(o.cf);
+            switch (o.kind) {
+                case op_kind::put: (void)wb.Put(h, slice(o.key), slice(o.value)); break;
+                case op_kind::merge: (void)wb.Merge(h, slice(o.key), slice(o.value)); break;
+                case op_kind::del: (void)wb.Delete(h, slice(o.key)); break;
+                case op_kind::delete_range:
+                    (void)wb.DeleteRange(h, slice(o.key), slice(o.value));
+                    break;
+            }
+        }
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        ec = to_error(db.Write(wo, &wb));
+    }
+    if (ec) {
+        return ec;
+    }
+    // Whole files below the trims go at once; what remains is compacted away in time.
+    if (!trim_to.empty()) {
+        const rocksdb::Slice end = slice(trim_to);
+        (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::journal), nullptr, &end);
+    }
+    const rocksdb::Slice end = slice(this_generation);
+    (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::checkpoint), nullptr, &end);
+    return {};
+}
+
+}  // namespace smppgw::store::detail
+
+namespace smppgw::store {
+
+std::error_code store::impl::write_checkpoint() {
+    std::lock_guard run(checkpoint_run);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto generation = [&] {
+        std::lock_guard lock(checkpoint_mu);
+        return checkpoint.generation + 1;
+    }();
+    detail::checkpoint_writer writer(*db, generation);
+    const bool resync = resync_wanted.exchange(false);
+    journal_bytes_since.store(0, std::memory_order_relaxed);
+    const auto at = live->snapshot([&](std::string_view chunk) { writer.add(chunk); });
+    const auto ec = writer.finish(at, batch{}, committer.get());
+    std::lock_guard lock(checkpoint_mu);
+    if (ec) {
+        ++checkpoint.failed;
+        if (resync) {
+            resync_wanted.store(true);
+        }
+        return ec;
+    }
+    checkpoint.generation = generation;
+    checkpoint.lsn = at;
+    checkpoint.chunks = writer.chunks();
+    checkpoint.bytes = writer.bytes();
+    checkpoint.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0);
+    ++checkpoint.completed;
+    return {};
+}
+
+void store::impl::checkpoint_loop() {
+    pthread_setname_np(pthread_self(), "smppgw-ckpt");
+    std::unique_lock lk(wake_mu);
+    auto last = std::chrono::steady_clock::now();
+    for (;;) {
+        auto due = [&] {
+            if (stopping) {
+                return true;
+            }
+            if (resync_wanted.load(std::memory_order_relaxed) && !committer->failing()) {
+                return true;
+            }
+            return opts.checkpoint_journal_bytes > 0 &&
+                   journal_bytes_since.load(std::memory_order_relaxed) >=
+                       opts.checkpoint_journal_bytes;
+        };
+        if (opts.checkpoint_interval.count() > 0) {
+            wake_cv.wait_until(lk, last + opts.checkpoint_interval, due);
+        } else {
+            wake_cv.wait(lk, due);
+        }
+        if (stopping) {
+            break;
+        }
+        lk.unlock();
+        if (write_checkpoint()) {
+            // Failed (disk full...): try again after a pause rather than in a loop.
+            lk.lock();
+            wake_cv.wait_for(lk, std::chrono::seconds(1), [&] { return stopping; });
+            lk.unlock();
+        }
+        lk.lock();
+        last = std::chrono::steady_clock::now();
+    }
+}
+
+std::error_code store::checkpoint_now() {
+    if (impl_->committer->on_committer_thread()) {
+        return make_error_code(store_errc::would_deadlock);
+    }
+    return impl_->write_checkpoint();
+}
+
+store::checkpoint_status store::last_checkpoint() const {
+    std::lock_guard lock(impl_->checkpoint_mu);
+    auto s = impl_->checkpoint;
+    s.journal_bytes_since = impl_->journal_bytes_since.load(std::memory_order_relaxed);
+    return s;
+}
+
+}  // namespace smppgw::store

@@ -1,0 +1,1292 @@
+#include "smppgw/store/live_state.hpp"
+
+#include <algorithm>
+
+#include "codec.hpp"
+#include "message_codec.hpp"
+
+namespace smppgw::store {
+namespace {
+
+using detail::put_bytes;
+using detail::put_time;
+using detail::put_u8;
+using detail::put_varint;
+using detail::reader;
+
+// Checkpoint chunk entries.
+enum class entry_type : std::uint8_t { message = 1, outbox = 2, audit = 3, unmatched = 4 };
+
+constexpr std::uint8_t flag_counts_toward_frequency = 0x01;
+constexpr std::uint8_t flag_keyword_reply = 0x02;
+
+// The worst final state of a message's parts, or delivered when all were.
+message_state aggregate(const std::vector<message_part>& parts) {
+    for (const auto& p : parts) {
+        if (p.state != message_state::delivered) {
+            return p.state;
+        }
+    }
+    return message_state::delivered;
+}
+
+bool all_final(const std::vector<message_part>& parts) {
+    return !parts.empty() &&
+           std::all_of(parts.begin(), parts.end(), [](const auto& p) { return is_final(p.state); });
+}
+
+bool all_submitted(const std::vector<message_part>& parts) {
+    return !parts.empty() && std::all_of(parts.begin(), parts.end(), [](const auto& p) {
+        return !p.carrier_message_id.empty();
+    });
+}
+
+void push_history(message_record& rec, message_state s, time_point when) {
+    rec.history.push_back(state_event{s, when});
+    if (rec.history.size() > message_history_cap) {
+        rec.history.erase(rec.history.begin() + 1);  // keep acceptance and the newest
+    }
+}
+
+// A send that no longer counts: the reservation made at acceptance is given back.
+void release_reservation(const live_message& m, batch& b) {
+    if (m.counts_toward_frequency) {
+        b.release_send(m.rec.brand, m.rec.msisdn, m.rec.received);
+    }
+}
+
+}  // namespace
+
+std::string_view to_string(message_phase p) noexcept {
+    switch (p) {
+        case message_phase::queued: return "queued";
+        case message_phase::deferred: return "deferred";
+        case message_phase::submitting: return "submitting";
+        case message_phase::awaiting_receipt: return "awaiting_receipt";
+        case message_phase::finished: return "finished";
+    }
+    return "unknown";
+}
+
+live_state::live_state(journal& j, std::shared_ptr<const clock> clk)
+    : journal_(j), clock_(std::move(clk)) {}
+
+live_state::~live_state() = default;
+
+void live_state::on_outbox_ready(std::function<void(std::string_view)> fn) {
+    std::lock_guard lock(mu_);
+    outbox_ready_ = std::move(fn);
+}
+
+std::string live_state::correlation_key(std::string_view carrier, std::string_view id) {
+    std::string k;
+    k.reserve(carrier.size() + 1 + id.size());
+    k.append(carrier);
+    k.push_back('\0');
+    k.append(id);
+    return k;
+}
+
+lsn_t live_state::append(record_kind kind, std::string_view payload, batch* extra,
+                         completion done) {
+    const record_ref r{kind, payload};
+    return journal_.append({&r, 1}, extra, std::move(done));
+}
+
+lsn_t live_state::append_many(std::span<const record_ref> records, batch* extra,
+                              completion done) {
+    return journal_.append(records, extra, std::move(done));
+}
+
+message_ptr live_state::lookup(message_id id) const {
+    const auto it = messages_.find(id);
+    return it == messages_.end() ? nullptr : it->second;
+}
+
+message_ptr live_state::target(message_id id, lsn_t lsn) const {
+    auto m = lookup(id);
+    if (m && m->lsn >= lsn) {
+        return nullptr;  // the checkpoint's copy already reflects this record
+    }
+    return m;
+}
+
+void live_state::insert_deferred(const message_ptr& m) {
+    deferred_.emplace(m->release, m->rec.id);
+}
+
+void live_state::erase_deferred(const live_message& m) {
+    deferred_.erase({m.release, m.rec.id});
+}
+
+void live_state::map_part(const message_ptr& m, std::uint16_t part) {
+    const auto& cmid = m->rec.parts[part].carrier_message_id;
+    if (cmid.empty() || m->rec.carrier.empty()) {
+        return;
+    }
+    correlation_[correlation_key(m->rec.carrier, cmid)] = correlation{m, part};
+}
+
+void live_state::unmap_parts(const live_message& m) {
+    for (const auto& p : m.rec.parts) {
+        if (p.carrier_message_id.empty()) {
+            continue;
+        }
+        const auto it = correlation_.find(correlation_key(m.rec.carrier, p.carrier_message_id));
+        if (it != correlation_.end() && it->second.message.get() == &m) {
+            correlation_.erase(it);
+        }
+    }
+}
+
+void live_state::remove_message(const message_ptr& m) {
+    unmap_parts(*m);
+    if (m->phase == message_phase::deferred) {
+        erase_deferred(*m);
+    }
+    if (messages_.erase(m->rec.id) > 0) {
+        phase_counts_[static_cast<std::size_t>(m->phase)].fetch_sub(1, std::memory_order_relaxed);
+    }
+    m->in_book = false;
+}
+
+void live_state::set_phase(live_message& m, message_phase p) {
+    phase_counts_[static_cast<std::size_t>(m.phase)].fetch_sub(1, std::memory_order_relaxed);
+    m.phase = p;
+    phase_counts_[static_cast<std::size_t>(p)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void live_state::count_in(const live_message& m) {
+    phase_counts_[static_cast<std::size_t>(m.phase)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void live_state::finish(live_message& m, message_ptr self, lsn_t lsn) {
+    (void)self;
+    unmap_parts(m);
+    if (m.phase == message_phase::deferred) {
+        erase_deferred(m);
+    }
+    set_phase(m, message_phase::finished);
+    m.lsn = lsn;
+    finished_.emplace(lsn, m.rec.id);
+}
+
+void live_state::add_outbox_entry(lsn_t lsn, const std::string& account, outbox_kind kind,
+                                  time_point created, std::string bytes, bool replaying) {
+    auto& box = outboxes_[account];
+    outbox_entry_state e{lsn, kind, created, std::move(bytes)};
+    if (replaying) {
+        box.ready.emplace(lsn, std::move(e));
+    } else {
+        box.pending.emplace(lsn, std::move(e));
+    }
+}
+
+// ---- apply: one function per record kind -----------------------------------------------------
+
+message_ptr live_state::apply(lsn_t lsn, accepted_record r, bool replaying) {
+    const auto id = r.message.id;
+    if (auto existing = lookup(id)) {
+        return replaying ? nullptr : existing;  // replay of a record the checkpoint reflects
+    }
+    auto m = std::make_shared<live_message>();
+    m->rec = std::move(r.message);
+    m->lsn = lsn;
+    m->counts_toward_frequency = r.counts_toward_frequency;
+    m->keyword_reply = r.keyword_reply;
+    m->accepted_at = std::chrono::steady_clock::now();
+    if (m->rec.state == message_state::deferred) {
+        m->phase = message_phase::deferred;
+        m->release = r.release;
+        insert_deferred(m);
+    } else {
+        m->phase = message_phase::queued;
+    }
+    max_id_ = std::max(max_id_, id);
+    messages_.emplace(id, m);
+    count_in(*m);
+    return m;
+}
+
+void live_state::apply(lsn_t lsn, const released_record& r) {
+    auto m = target(r.id, lsn);
+    if (!m || m->phase != message_phase::deferred) {
+        return;
+    }
+    erase_deferred(*m);
+    set_phase(*m, message_phase::queued);
+    m->rec.state = message_state::queued;
+    push_history(m->rec, message_state::queued, r.when);
+    m->lsn = lsn;
+}
+
+void live_state::apply(lsn_t lsn, const deferred_record& r) {
+    auto m = target(r.id, lsn);
+    if (!m || m->phase == message_phase::finished) {
+        return;
+    }
+    if (m->phase == message_phase::deferred) {
+        erase_deferred(*m);
+    }
+    set_phase(*m, message_phase::deferred);
+    m->release = r.until;
+    m->rec.state = message_state::deferred;
+    insert_deferred(m);
+    m->lsn = lsn;
+}
+
+void live_state::apply(lsn_t lsn, const submitted_record& r) {
+    auto m = target(r.id, lsn);
+    if (!m || m->phase == message_phase::finished || r.part >= r.parts) {
+        return;
+    }
+    auto& rec = m->rec;
+    if (rec.parts.size() != r.parts || (!rec.carrier.empty() && rec.carrier != r.carrier)) {
+        // First acknowledgement, or the message went to a carrier that splits it differently:
+        // the parts start over with this carrier's.
+        unmap_parts(*m);
+        rec.parts.assign(r.parts, message_part{});
+    }
+    rec.carrier = r.carrier;
+    auto& part = rec.parts[r.part];
+    if (!part.carrier_message_id.empty() && part.carrier_message_id != r.carrier_message_id) {
+        correlation_.erase(correlation_key(rec.carrier, part.carrier_message_id));
+    }
+    part.carrier_message_id = r.carrier_message_id;
+    if (!is_final(part.state)) {
+        part.state = message_state::submitted;
+    }
+    part.updated = r.when;
+    map_part(m, r.part);
+    if (all_submitted(rec.parts) && m->phase != message_phase::awaiting_receipt) {
+        set_phase(*m, message_phase::awaiting_receipt);
+        if (!is_final(rec.state)) {
+            rec.state = message_state::submitted;
+        }
+        push_history(rec, message_state::submitted, r.when);
+    }
+    m->lsn = lsn;
+}
+
+bool live_state::apply(lsn_t lsn, const receipt_record& r, bool replaying) {
+    bool finished_now = false;
+    if (auto m = target(r.id, lsn); m && m->phase != message_phase::finished) {
+        auto& rec = m->rec;
+        if (r.part >= rec.parts.size()) {
+            rec.parts.resize(r.part + 1U);
+        }
+        auto& part = rec.parts[r.part];
+        // Final states are sticky: a late intermediate receipt does not undo a final one.
+        if (!(is_final(part.state) && !is_final(r.state))) {
+            part.state = r.state;
+            part.error = r.error;
+            part.updated = r.when;
+        }
+        if (all_final(rec.parts)) {
+            rec.state = aggregate(rec.parts);
+            push_history(rec, rec.state, r.when);
+            finish(*m, m, lsn);
+            finished_now = true;
+        } else {
+            if (!is_final(r.state) && r.state != message_state::submitted) {
+                rec.state = r.state;  // enroute, unknown: the message is on its way
+            }
+            m->lsn = lsn;
+        }
+    }
+    if (!r.dlr.empty()) {
+        add_outbox_entry(lsn, r.account, outbox_kind::dlr, r.when, r.dlr, replaying);
+    }
+    return finished_now;
+}
+
+void live_state::apply(lsn_t lsn, const ended_record& r, bool replaying) {
+    if (auto m = target(r.id, lsn); m && m->phase != message_phase::finished) {
+        m->rec.state = r.state;
+        for (auto& p : m->rec.parts) {
+            if (!is_final(p.state)) {
+                p.error = r.status;
+            }
+        }
+        push_history(m->rec, r.state, r.when);
+        finish(*m, m, lsn);
+    }
+    if (!r.dlr.empty()) {
+        add_outbox_entry(lsn, r.account, outbox_kind::dlr, r.when, r.dlr, replaying);
+    }
+}
+
+void live_state::apply(lsn_t lsn, const replaced_record& r) {
+    auto m = target(r.id, lsn);
+    if (!m || (m->phase != message_phase::queued && m->phase != message_phase::deferred)) {
+        return;
+    }
+    m->rec.payload = r.payload;
+    if (r.registered_delivery != 0) {
+        m->rec.registered_delivery = r.registered_delivery;
+    }
+    m->lsn = lsn;
+}
+
+void live_state::apply(lsn_t lsn, mo_record r, bool replaying) {
+    add_outbox_entry(lsn, r.account, r.kind, r.when, std::move(r.bytes), replaying);
+}
+
+void live_state::apply_delivered(lsn_t, const outbox_done_record& r) {
+    const auto it = outboxes_.find(r.account);
+    if (it == outboxes_.end()) {
+        return;
+    }
+    it->second.in_flight.erase(r.entry);
+    it->second.ready.erase(r.entry);
+    it->second.pending.erase(r.entry);
+}
+
+void live_state::apply(lsn_t lsn, audit_entry_record r) {
+    audits_.emplace_back(lsn, std::move(r.audit));
+}
+
+void live_state::apply(lsn_t lsn, restored_record r) {
+    const auto id = r.message.id;
+    if (lookup(id)) {
+        return;
+    }
+    auto m = std::make_shared<live_message>();
+    m->rec = std::move(r.message);
+    m->lsn = lsn;
+    m->phase = message_phase::awaiting_receipt;
+    max_id_ = std::max(max_id_, id);
+    messages_.emplace(id, m);
+    count_in(*m);
+    for (std::uint16_t p = 0; p < m->rec.parts.size(); ++p) {
+        map_part(m, p);
+    }
+}
+
+void live_state::apply(lsn_t lsn, unmatched_record r) {
+    auto key = correlation_key(r.carrier, r.carrier_message_id);
+    unmatched_by_id_[key].push_back(lsn);
+    unmatched_.emplace(lsn, unmatched_receipt{std::move(r.carrier),
+                                              std::move(r.carrier_message_id), r.when,
+                                              std::move(r.pdu), lsn});
+}
+
+void live_state::apply(lsn_t, const unmatched_resolved_record& r) {
+    const auto it = unmatched_.find(r.entry);
+    if (it == unmatched_.end()) {
+        return;
+    }
+    const auto key = correlation_key(it->second.carrier, it->second.carrier_message_id);
+    if (auto ids = unmatched_by_id_.find(key); ids != unmatched_by_id_.end()) {
+        std::erase(ids->second, r.entry);
+        if (ids->second.empty()) {
+            unmatched_by_id_.erase(ids);
+        }
+    }
+    unmatched_.erase(it);
+}
+
+// ---- durability ----------------------------------------------------------------------------
+
+void live_state::group_completed(lsn_t first, std::size_t count, std::error_code ec) {
+    if (count == 0) {
+        return;
+    }
+    const lsn_t last = first + count - 1;
+    std::vector<std::string> ready_accounts;
+    std::function<void(std::string_view)> notify;
+    {
+        std::lock_guard lock(mu_);
+        if (!ec) {
+            durable_through_ = std::max(durable_through_, last);
+        }
+        while (!pending_.empty() && pending_.front().lsn <= last) {
+            const auto e = std::move(pending_.front());
+            pending_.pop_front();
+            const bool kept = !ec || (e.kind != record_kind::accepted &&
+                                      e.kind != record_kind::released &&
+                                      e.kind != record_kind::receipt && e.kind != record_kind::mo);
+            if (!kept) {
+                rollback(e);
+                continue;
+            }
+            if (e.account.empty()) {
+                continue;
+            }
+            // An outbox entry this record made is deliverable from now on.
+            auto& box = outboxes_[e.account];
+            if (auto node = box.pending.extract(e.lsn)) {
+                box.ready.insert(std::move(node));
+                if (std::find(ready_accounts.begin(), ready_accounts.end(), e.account) ==
+                    ready_accounts.end()) {
+                    ready_accounts.push_back(e.account);
+                }
+            }
+        }
+        notify = outbox_ready_;
+    }
+    if (notify) {
+        for (const auto& a : ready_accounts) {
+            notify(a);
+        }
+    }
+}
+
+void live_state::rollback(const pending_effect& e) {
+    if (!e.account.empty()) {
+        if (auto it = outboxes_.find(e.account); it != outboxes_.end()) {
+            it->second.pending.erase(e.lsn);
+        }
+    }
+    auto& m = e.message;
+    if (!m || !m->in_book) {
+        return;
+    }
+    switch (e.kind) {
+        case record_kind::accepted:
+            // Refused upstream with ESME_RSYSERR: as if it never came.
+            remove_message(m);
+            break;
+        case record_kind::released:
+            if (m->phase == message_phase::queued) {
+                set_phase(*m, message_phase::deferred);
+                m->rec.state = message_state::deferred;
+                m->release = e.previous_release;
+                insert_deferred(m);
+            }
+            break;
+        case record_kind::receipt: {
+            // The carrier was refused and will deliver the receipt again: it must then look
+            // new, not like a repeat of one we never kept.
+            if (e.part < m->rec.parts.size()) {
+                m->rec.parts[e.part].state = e.previous_state;
+                m->rec.parts[e.part].error = e.previous_error;
+            }
+            if (e.finished_message && m->phase == message_phase::finished) {
+                finished_.erase({e.lsn, m->rec.id});
+                set_phase(*m, e.previous_phase);
+                m->rec.state = message_state::submitted;
+                for (std::uint16_t p = 0; p < m->rec.parts.size(); ++p) {
+                    map_part(m, p);
+                }
+            }
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+// ---- MT transitions ------------------------------------------------------------------------
+
+message_ptr live_state::accept(accepted_record r, batch* extra, completion done) {
+    std::lock_guard lock(mu_);
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::accepted, scratch_, extra, std::move(done));
+    auto m = apply(lsn, std::move(r), false);
+    pending_.push_back({lsn, record_kind::accepted, m});
+    return m;
+}
+
+std::vector<message_ptr> live_state::take_due(time_point now, std::size_t limit) {
+    std::vector<message_ptr> out;
+    std::lock_guard lock(mu_);
+    while (!deferred_.empty() && out.size() < limit && deferred_.begin()->first <= now) {
+        const auto id = deferred_.begin()->second;
+        deferred_.erase(deferred_.begin());
+        if (auto m = lookup(id)) {
+            out.push_back(std::move(m));
+        }
+    }
+    return out;
+}
+
+bool live_state::release(const message_ptr& m, time_point when, batch* extra, completion done) {
+    std::lock_guard lock(mu_);
+    if (!m->in_book || m->phase != message_phase::deferred) {
+        return false;
+    }
+    const auto previous_release = m->release;
+    const released_record r{m->rec.id, when};
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::released, scratch_, extra, std::move(done));
+    apply(lsn, r);
+    pending_effect e{lsn, record_kind::released, m};
+    e.previous_release = previous_release;
+    pending_.push_back(std::move(e));
+    return true;
+}
+
+bool live_state::defer_again(const message_ptr& m, time_point until, time_point when,
+                             completion done) {
+    std::lock_guard lock(mu_);
+    if (!m->in_book || m->phase != message_phase::deferred) {
+        return false;
+    }
+    const deferred_record r{m->rec.id, until, when};
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::deferred, scratch_, nullptr, std::move(done));
+    apply(lsn, r);
+    return true;
+}
+
+bool live_state::begin_submit(const message_ptr& m) {
+    std::lock_guard lock(mu_);
+    if (!m->in_book || m->phase != message_phase::queued) {
+        return false;
+    }
+    set_phase(*m, message_phase::submitting);
+    return true;
+}
+
+void live_state::requeue(const message_ptr& m) {
+    std::lock_guard lock(mu_);
+    if (m->in_book && m->phase == message_phase::submitting) {
+        set_phase(*m, message_phase::queued);
+    }
+}
+
+std::vector<unmatched_receipt> live_state::submitted(const message_ptr& m, submitted_record r,
+                                                     completion done) {
+    std::vector<unmatched_receipt> waiting;
+    std::lock_guard lock(mu_);
+    if (!m->in_book || m->phase == message_phase::finished) {
+        return waiting;  // ended meanwhile (e.g. another part was refused for good)
+    }
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::submitted, scratch_, nullptr, std::move(done));
+    apply(lsn, r);
+    if (!unmatched_by_id_.empty()) {
+        const auto it = unmatched_by_id_.find(correlation_key(r.carrier, r.carrier_message_id));
+        if (it != unmatched_by_id_.end()) {
+            for (const auto entry : it->second) {
+                waiting.push_back(unmatched_.at(entry));
+            }
+        }
+    }
+    return waiting;
+}
+
+bool live_state::end(const message_ptr& m, ended_record r, completion done) {
+    std::lock_guard lock(mu_);
+    if (!m->in_book || m->phase == message_phase::finished) {
+        return false;
+    }
+    batch extra;
+    if (r.state != message_state::delivered) {
+        release_reservation(*m, extra);
+    }
+    r.id = m->rec.id;
+    r.account = m->rec.account;
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto kind = r.state == message_state::expired     ? record_kind::expired
+                      : r.state == message_state::cancelled ? record_kind::cancelled
+                                                            : record_kind::failed;
+    const bool dlr = !r.dlr.empty();
+    const auto lsn = append(kind, scratch_, extra.empty() ? nullptr : &extra, std::move(done));
+    apply(lsn, r, false);
+    if (dlr) {
+        pending_.push_back({lsn, kind, m, m->rec.account});
+    }
+    return true;
+}
+
+live_state::change_result live_state::cancel(message_id id, std::string_view account,
+                                             ended_record r, completion done) {
+    std::lock_guard lock(mu_);
+    auto m = lookup(id);
+    if (!m || m->rec.account != account) {
+        return change_result::not_found;
+    }
+    if (m->phase != message_phase::queued && m->phase != message_phase::deferred) {
+        return change_result::not_allowed;  // a carrier bind has it: on its way
+    }
+    r.id = id;
+    r.state = message_state::cancelled;
+    r.account = m->rec.account;
+    batch extra;
+    release_reservation(*m, extra);
+    scratch_.clear();
+    encode(r, scratch_);
+    const bool dlr = !r.dlr.empty();
+    const auto lsn = append(record_kind::cancelled, scratch_, extra.empty() ? nullptr : &extra,
+                            std::move(done));
+    apply(lsn, r, false);
+    if (dlr) {
+        pending_.push_back({lsn, record_kind::cancelled, m, m->rec.account});
+    }
+    return change_result::done;
+}
+
+live_state::change_result live_state::replace(message_id id, std::string_view account,
+                                              replaced_record r, completion done) {
+    std::lock_guard lock(mu_);
+    auto m = lookup(id);
+    if (!m || m->rec.account != account) {
+        return change_result::not_found;
+    }
+    if (m->phase != message_phase::queued && m->phase != message_phase::deferred) {
+        return change_result::not_allowed;
+    }
+    r.id = id;
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::replaced, scratch_, nullptr, std::move(done));
+    apply(lsn, r);
+    return change_result::done;
+}
+
+std::vector<message_ptr> live_state::queued() const {
+    std::vector<message_ptr> out;
+    std::lock_guard lock(mu_);
+    for (const auto& [id, m] : messages_) {
+        if (m->phase == message_phase::queued) {
+            out.push_back(m);
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const message_ptr& a, const message_ptr& b) { return a->rec.id < b->rec.id; });
+    return out;
+}
+
+std::optional<message_record> live_state::find(message_id id) const {
+    std::lock_guard lock(mu_);
+    if (auto m = lookup(id)) {
+        return m->rec;
+    }
+    return std::nullopt;
+}
+
+message_ptr live_state::get(message_id id) const {
+    std::lock_guard lock(mu_);
+    return lookup(id);
+}
+
+// ---- receipts ------------------------------------------------------------------------------
+
+live_state::receipt_result live_state::receipt(std::string_view carrier,
+                                               std::string_view carrier_message_id,
+                                               const receipt_fold& fold, completion&& done,
+                                               std::span<const lsn_t> resolves) {
+    std::lock_guard lock(mu_);
+    const auto it = correlation_.find(correlation_key(carrier, carrier_message_id));
+    if (it == correlation_.end()) {
+        return receipt_result::unknown;
+    }
+    auto m = it->second.message;
+    const auto part = it->second.part;
+    auto r = fold(*m, part);
+    if (!r) {
+        if (resolves.empty()) {
+            return receipt_result::repeat;
+        }
+        r.emplace();  // nothing new to say, but the unmatched entries are settled
+        r->id = m->rec.id;
+        r->part = part;
+        r->state = m->rec.parts[part].state;
+        r->error = m->rec.parts[part].error;
+        r->when = clock_->now();
+    }
+    r->id = m->rec.id;
+    r->part = part;
+    r->account = m->rec.account;
+    pending_effect e{0, record_kind::receipt, m};
+    e.part = part;
+    e.previous_state = part < m->rec.parts.size() ? m->rec.parts[part].state
+                                                   : message_state::submitted;
+    e.previous_error = part < m->rec.parts.size() ? m->rec.parts[part].error : 0;
+    e.previous_phase = m->phase;
+    if (!r->dlr.empty()) {
+        e.account = m->rec.account;
+    }
+    // Records: the unmatched entries it settles, then the receipt itself (last: its LSN is
+    // the one the rollback and the outbox entry use).
+    std::vector<std::string> payloads;
+    std::vector<record_ref> records;
+    payloads.reserve(resolves.size() + 1);
+    for (const auto entry : resolves) {
+        auto& p = payloads.emplace_back();
+        encode(unmatched_resolved_record{entry}, p);
+    }
+    auto& rp = payloads.emplace_back();
+    encode(*r, rp);
+    for (std::size_t i = 0; i < resolves.size(); ++i) {
+        records.push_back({record_kind::unmatched_resolved, payloads[i]});
+    }
+    records.push_back({record_kind::receipt, payloads.back()});
+    batch extra;
+    const bool will_finish = [&] {
+        auto parts = m->rec.parts;
+        if (part < parts.size() && !(is_final(parts[part].state) && !is_final(r->state))) {
+            parts[part].state = r->state;
+        }
+        return all_final(parts);
+    }();
+    if (will_finish) {
+        auto parts = m->rec.parts;
+        parts[part].state = r->state;
+        if (aggregate(parts) != message_state::delivered) {
+            release_reservation(*m, extra);
+        }
+    }
+    const auto first =
+        append_many(records, extra.empty() ? nullptr : &extra, std::move(done));
+    for (std::size_t i = 0; i < resolves.size(); ++i) {
+        apply(first + i, unmatched_resolved_record{resolves[i]});
+    }
+    const auto lsn = first + resolves.size();
+    e.lsn = lsn;
+    e.finished_message = apply(lsn, *r, false);
+    pending_.push_back(std::move(e));
+    return receipt_result::applied;
+}
+
+bool live_state::keep_unmatched(unmatched_record r, std::size_t limit, completion done) {
+    std::lock_guard lock(mu_);
+    bool dropped = false;
+    std::vector<std::string> payloads;
+    std::vector<record_ref> records;
+    std::vector<lsn_t> evict;
+    while (limit > 0 && unmatched_.size() + evict.size() >= limit &&
+           evict.size() < unmatched_.size()) {
+        auto it = unmatched_.begin();
+        std::advance(it, static_cast<std::ptrdiff_t>(evict.size()));
+        evict.push_back(it->first);
+        dropped = true;
+    }
+    payloads.reserve(evict.size() + 1);
+    for (const auto entry : evict) {
+        auto& p = payloads.emplace_back();
+        encode(unmatched_resolved_record{entry}, p);
+        records.push_back({record_kind::unmatched_resolved, {}});
+    }
+    auto& rp = payloads.emplace_back();
+    encode(r, rp);
+    records.push_back({record_kind::unmatched_receipt, {}});
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        records[i].payload = payloads[i];
+    }
+    const auto first = append_many(records, nullptr, std::move(done));
+    for (std::size_t i = 0; i < evict.size(); ++i) {
+        apply(first + i, unmatched_resolved_record{evict[i]});
+    }
+    apply(first + evict.size(), std::move(r));
+    return !dropped;
+}
+
+std::vector<unmatched_receipt> live_state::list_unmatched(std::size_t limit) const {
+    std::vector<unmatched_receipt> out;
+    std::lock_guard lock(mu_);
+    for (const auto& [lsn, u] : unmatched_) {
+        if (out.size() >= limit) {
+            break;
+        }
+        out.push_back(u);
+    }
+    return out;
+}
+
+bool live_state::drop_unmatched(lsn_t entry, completion done) {
+    std::lock_guard lock(mu_);
+    if (!unmatched_.contains(entry)) {
+        return false;
+    }
+    const unmatched_resolved_record r{entry};
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::unmatched_resolved, scratch_, nullptr, std::move(done));
+    apply(lsn, r);
+    return true;
+}
+
+// ---- outbox ----------------------------------------------------------------------------------
+
+void live_state::mo(mo_record r, std::vector<accepted_record> replies, batch* extra,
+                    std::vector<message_ptr>* accepted, completion done) {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> payloads(replies.size() + 1);
+    std::vector<record_ref> records;
+    encode(r, payloads[0]);
+    records.push_back({record_kind::mo, payloads[0]});
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        encode(replies[i], payloads[i + 1]);
+        records.push_back({record_kind::accepted, payloads[i + 1]});
+    }
+    const auto first = append_many(records, extra, std::move(done));
+    const auto account = r.account;
+    apply(first, std::move(r), false);
+    pending_.push_back({first, record_kind::mo, nullptr, account});
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        auto m = apply(first + 1 + i, std::move(replies[i]), false);
+        pending_.push_back({first + 1 + i, record_kind::accepted, m});
+        if (accepted != nullptr) {
+            accepted->push_back(std::move(m));
+        }
+    }
+}
+
+std::size_t live_state::take_outbox(std::string_view account, std::size_t max,
+                                    const outbox_sender& send) {
+    std::lock_guard lock(mu_);
+    const auto it = outboxes_.find(account);
+    if (it == outboxes_.end()) {
+        return 0;
+    }
+    auto& box = it->second;
+    std::size_t n = 0;
+    while (n < max && !box.ready.empty()) {
+        auto first = box.ready.begin();
+        if (!send(first->first, first->second.kind, first->second.bytes)) {
+            break;
+        }
+        box.in_flight.insert(box.ready.extract(first));
+        ++n;
+    }
+    return n;
+}
+
+void live_state::delivered(std::string_view account, lsn_t entry, completion done) {
+    std::lock_guard lock(mu_);
+    const outbox_done_record r{std::string(account), entry, clock_->now()};
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::delivered_upstream, scratch_, nullptr, std::move(done));
+    apply_delivered(lsn, r);
+}
+
+void live_state::returned(std::string_view account, lsn_t entry) {
+    std::lock_guard lock(mu_);
+    const auto it = outboxes_.find(account);
+    if (it == outboxes_.end()) {
+        return;
+    }
+    if (auto node = it->second.in_flight.extract(entry)) {
+        it->second.ready.insert(std::move(node));
+    }
+}
+
+std::vector<outbox_depth> live_state::outboxes() const {
+    std::vector<outbox_depth> out;
+    std::lock_guard lock(mu_);
+    for (const auto& [account, box] : outboxes_) {
+        out.push_back({account, box.ready.size(), box.in_flight.size(), box.pending.size()});
+    }
+    return out;
+}
+
+bool live_state::has_deliverable(std::string_view account) const {
+    std::lock_guard lock(mu_);
+    const auto it = outboxes_.find(account);
+    return it != outboxes_.end() && !it->second.ready.empty();
+}
+
+// ---- audit -----------------------------------------------------------------------------------
+
+void live_state::audit(audit_record a) {
+    std::lock_guard lock(mu_);
+    audit_entry_record r{std::move(a)};
+    scratch_.clear();
+    encode(r, scratch_);
+    const auto lsn = append(record_kind::audit, scratch_, nullptr, {});
+    apply(lsn, std::move(r));
+}
+
+// ---- materializer ----------------------------------------------------------------------------
+
+std::vector<materialize_item> live_state::materializable(std::size_t max) const {
+    std::vector<materialize_item> out;
+    std::lock_guard lock(mu_);
+    auto a = audits_.begin();
+    auto f = finished_.begin();
+    while (out.size() < max) {
+        const lsn_t next_audit = a != audits_.end() ? a->first : UINT64_MAX;
+        const lsn_t next_finished = f != finished_.end() ? f->first : UINT64_MAX;
+        const lsn_t next = std::min(next_audit, next_finished);
+        if (next == UINT64_MAX || next > durable_through_) {
+            break;
+        }
+        materialize_item item;
+        item.lsn = next;
+        if (next_audit <= next_finished) {
+            item.audit = a->second;
+            ++a;
+        } else {
+            if (auto m = lookup(f->second)) {
+                item.message = m->rec;
+            }
+            ++f;
+        }
+        out.push_back(std::move(item));
+    }
+    return out;
+}
+
+void live_state::materialized(lsn_t through) {
+    std::lock_guard lock(mu_);
+    while (!audits_.empty() && audits_.front().first <= through) {
+        audits_.pop_front();
+    }
+    while (!finished_.empty() && finished_.begin()->first <= through) {
+        if (auto m = lookup(finished_.begin()->second)) {
+            remove_message(m);
+        }
+        finished_.erase(finished_.begin());
+    }
+    materialized_through_ = std::max(materialized_through_, through);
+}
+
+bool live_state::materialized_up_to(lsn_t lsn) const {
+    std::lock_guard lock(mu_);
+    if (durable_through_ < lsn) {
+        return false;
+    }
+    const bool audits_done = audits_.empty() || audits_.front().first > lsn;
+    const bool finished_done = finished_.empty() || finished_.begin()->first > lsn;
+    return audits_done && finished_done;
+}
+
+lsn_t live_state::materialized_through() const {
+    std::lock_guard lock(mu_);
+    return materialized_through_;
+}
+
+// ---- checkpoints and recovery ----------------------------------------------------------------
+
+lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
+                           std::size_t chunk_entries) {
+    std::vector<message_ptr> messages;
+    std::string chunk;
+    std::size_t in_chunk = 0;
+    auto flush = [&] {
+        if (in_chunk > 0) {
+            sink(chunk);
+            chunk.clear();
+            in_chunk = 0;
+        }
+    };
+    auto counted = [&] {
+        if (++in_chunk >= chunk_entries) {
+            flush();
+        }
+    };
+    lsn_t at = 0;
+    {
+        // Everything but the messages is copied at P, consistently: outbox entries, audits and
+        // unmatched receipts replay exactly from P. Messages are written one chunk at a time
+        // afterwards, each as it is then; their own LSN tells replay which records they
+        // already reflect.
+        std::lock_guard lock(mu_);
+        at = journal_.next_lsn();
+        messages.reserve(messages_.size());
+        for (const auto& [id, m] : messages_) {
+            messages.push_back(m);
+        }
+        for (const auto& [account, box] : outboxes_) {
+            for (const auto* entries : {&box.ready, &box.in_flight, &box.pending}) {
+                for (const auto& [lsn, e] : *entries) {
+                    put_u8(chunk, static_cast<std::uint8_t>(entry_type::outbox));
+                    put_bytes(chunk, account);
+                    put_varint(chunk, e.id);
+                    put_u8(chunk, static_cast<std::uint8_t>(e.kind));
+                    put_time(chunk, e.created);
+                    put_bytes(chunk, e.bytes);
+                    counted();
+                }
+            }
+        }
+        std::string audit;
+        for (const auto& [lsn, a] : audits_) {
+            put_u8(chunk, static_cast<std::uint8_t>(entry_type::audit));
+            put_varint(chunk, lsn);
+            audit_entry_record r{a};
+            audit.clear();
+            encode(r, audit);
+            put_bytes(chunk, audit);
+            counted();
+        }
+        for (const auto& [lsn, u] : unmatched_) {
+            put_u8(chunk, static_cast<std::uint8_t>(entry_type::unmatched));
+            put_varint(chunk, lsn);
+            put_bytes(chunk, u.carrier);
+            put_bytes(chunk, u.carrier_message_id);
+            put_time(chunk, u.when);
+            put_bytes(chunk, u.pdu);
+            counted();
+        }
+    }
+    flush();
+    std::string encoded;
+    for (std::size_t i = 0; i < messages.size();) {
+        {
+            std::lock_guard lock(mu_);
+            for (std::size_t n = 0; n < chunk_entries && i < messages.size(); ++n, ++i) {
+                const auto& m = *messages[i];
+                if (!m.in_book && m.phase != message_phase::finished) {
+                    continue;  // rolled back: it never was
+                }
+                put_u8(chunk, static_cast<std::uint8_t>(entry_type::message));
+                put_varint(chunk, m.lsn);
+                // Submitting is this process's business: after a restart the message is queued.
+                const auto phase =
+                    m.phase == message_phase::submitting ? message_phase::queued : m.phase;
+                put_u8(chunk, static_cast<std::uint8_t>(phase));
+                put_u8(chunk, static_cast<std::uint8_t>(
+                                  (m.counts_toward_frequency ? flag_counts_toward_frequency : 0) |
+                                  (m.keyword_reply ? flag_keyword_reply : 0)));
+                put_time(chunk, m.release);
+                detail::encode_message(m.rec, encoded);
+                put_bytes(chunk, encoded);
+                ++in_chunk;
+            }
+        }
+        flush();
+    }
+    return at;
+}
+
+bool live_state::load_chunk(std::string_view chunk) {
+    std::lock_guard lock(mu_);
+    reader r{chunk};
+    while (r.remaining() > 0) {
+        switch (static_cast<entry_type>(r.u8())) {
+            case entry_type::message: {
+                auto m = std::make_shared<live_message>();
+                m->lsn = r.varint();
+                const auto phase = r.u8();
+                const auto flags = r.u8();
+                m->release = r.time();
+                const auto bytes = r.bytes();
+                if (!r.ok() || phase > static_cast<std::uint8_t>(message_phase::finished) ||
+                    detail::decode_message(bytes, m->rec) != detail::decode_status::ok) {
+                    return false;
+                }
+                m->phase = static_cast<message_phase>(phase);
+                m->counts_toward_frequency = (flags & flag_counts_toward_frequency) != 0;
+                m->keyword_reply = (flags & flag_keyword_reply) != 0;
+                m->accepted_at = std::chrono::steady_clock::now();
+                max_id_ = std::max(max_id_, m->rec.id);
+                messages_[m->rec.id] = m;
+                count_in(*m);
+                switch (m->phase) {
+                    case message_phase::deferred: insert_deferred(m); break;
+                    case message_phase::finished: finished_.emplace(m->lsn, m->rec.id); break;
+                    default:
+                        for (std::uint16_t p = 0; p < m->rec.parts.size(); ++p) {
+                            map_part(m, p);
+                        }
+                        break;
+                }
+                break;
+            }
+            case entry_type::outbox: {
+                const std::string account{r.bytes()};
+                outbox_entry_state e;
+                e.id = r.varint();
+                const auto kind = r.u8();
+                e.created = r.time();
+                e.bytes = r.bytes();
+                if (!r.ok() || kind > static_cast<std::uint8_t>(outbox_kind::mo)) {
+                    return false;
+                }
+                e.kind = static_cast<outbox_kind>(kind);
+                outboxes_[account].ready.emplace(e.id, std::move(e));
+                break;
+            }
+            case entry_type::audit: {
+                const auto lsn = r.varint();
+                audit_entry_record a;
+                if (!r.ok() || !decode(r.bytes(), a)) {
+                    return false;
+                }
+                audits_.emplace_back(lsn, std::move(a.audit));
+                break;
+            }
+            case entry_type::unmatched: {
+                unmatched_record u;
+                const auto lsn = r.varint();
+                u.carrier = r.bytes();
+                u.carrier_message_id = r.bytes();
+                u.when = r.time();
+                u.pdu = r.bytes();
+                if (!r.ok()) {
+                    return false;
+                }
+                apply(lsn, std::move(u));
+                break;
+            }
+            default:
+                return false;
+        }
+    }
+    return r.ok();
+}
+
+bool live_state::replay(lsn_t lsn, record_kind kind, std::string_view payload) {
+    std::lock_guard lock(mu_);
+    switch (kind) {
+        case record_kind::accepted: {
+            accepted_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            (void)apply(lsn, std::move(r), true);
+            break;
+        }
+        case record_kind::released: {
+            released_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, r);
+            break;
+        }
+        case record_kind::deferred: {
+            deferred_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, r);
+            break;
+        }
+        case record_kind::submitted: {
+            submitted_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, r);
+            break;
+        }
+        case record_kind::receipt: {
+            receipt_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            (void)apply(lsn, r, true);
+            break;
+        }
+        case record_kind::failed:
+        case record_kind::expired:
+        case record_kind::cancelled: {
+            ended_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, r, true);
+            break;
+        }
+        case record_kind::replaced: {
+            replaced_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, r);
+            break;
+        }
+        case record_kind::mo: {
+            mo_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, std::move(r), true);
+            break;
+        }
+        case record_kind::delivered_upstream:
+        case record_kind::outbox_dropped: {
+            outbox_done_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply_delivered(lsn, r);
+            break;
+        }
+        case record_kind::audit: {
+            audit_entry_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, std::move(r));
+            break;
+        }
+        case record_kind::restored: {
+            restored_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, std::move(r));
+            break;
+        }
+        case record_kind::unmatched_receipt: {
+            unmatched_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            if (!unmatched_.contains(lsn)) {
+                apply(lsn, std::move(r));
+            }
+            break;
+        }
+        case record_kind::unmatched_resolved: {
+            unmatched_resolved_record r;
+            if (!decode(payload, r)) {
+                return false;
+            }
+            apply(lsn, r);
+            break;
+        }
+    }
+    durable_through_ = std::max(durable_through_, lsn);
+    return true;
+}
+
+void live_state::finish_recovery(lsn_t materialized_watermark) {
+    std::lock_guard lock(mu_);
+    materialized_through_ = materialized_watermark;
+    while (!audits_.empty() && audits_.front().first <= materialized_watermark) {
+        audits_.pop_front();
+    }
+    while (!finished_.empty() && finished_.begin()->first <= materialized_watermark) {
+        if (auto m = lookup(finished_.begin()->second)) {
+            remove_message(m);
+        }
+        finished_.erase(finished_.begin());
+    }
+    durable_through_ = std::max(durable_through_, journal_.next_lsn() - 1);
+}
+
+live_counts live_state::counts() const {
+    live_counts c;
+    auto phase = [&](message_phase p) {
+        return phase_counts_[static_cast<std::size_t>(p)].load(std::memory_order_relaxed);
+    };
+    c.queued = phase(message_phase::queued);
+    c.deferred = phase(message_phase::deferred);
+    c.submitting = phase(message_phase::submitting);
+    c.awaiting_receipt = phase(message_phase::awaiting_receipt);
+    c.finished = phase(message_phase::finished);
+    std::lock_guard lock(mu_);
+    for (const auto& [account, box] : outboxes_) {
+        c.outbox_entries += box.ready.size() + box.in_flight.size() + box.pending.size();
+    }
+    c.unmatched_receipts = unmatched_.size();
+    c.materializer_queue = audits_.size() + finished_.size();
+    return c;
+}
+
+std::uint64_t live_state::waiting_for_carrier() const noexcept {
+    return phase_counts_[static_cast<std::size_t>(message_phase::queued)].load(
+               std::memory_order_relaxed) +
+           phase_counts_[static_cast<std::size_t>(message_phase::submitting)].load(
+               std::memory_order_relaxed);
+}
+
+message_id live_state::max_id() const {
+    std::lock_guard lock(mu_);
+    return max_id_;
+}
+
+}  // namespace smppgw::store
