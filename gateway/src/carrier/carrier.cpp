@@ -38,6 +38,10 @@ bool transient(smpp::command_status s) {
 }  // namespace
 
 void deferred_response::send(smpp::command_status status) const {
+    if (observer) {
+        observer(status);
+        return;
+    }
     auto s = session.lock();
     if (!s) {
         return;  // the carrier will redeliver; the work is idempotent
@@ -446,7 +450,7 @@ void carrier_bind::on_request(smpp::session& s, smpp::pdu& request) {
     }
     owner_.events().carrier_delivery(owner_, request,
                                      deferred_response{session_, request.sequence_number,
-                                                       request.command_id(), &owner_.stats()});
+                                                       request.command_id(), &owner_.stats(), {}});
 }
 
 std::uint64_t carrier_bind::remember(dispatch d) {

@@ -46,6 +46,8 @@ struct deferred_response {
     std::uint32_t sequence = 0;
     smpp::command_id request = smpp::command_id::deliver_sm;
     metrics* stats = nullptr;  // counts the response PDU
+    // Unit tests answer here instead of through a session.
+    std::function<void(smpp::command_status)> observer;
 
     void send(smpp::command_status status) const;
 };

@@ -370,7 +370,7 @@ void core::message_failed(carrier& c, dispatch& d, smpp::command_status status,
 
 void core::carrier_delivery(carrier& c, smpp::pdu& request, deferred_response respond) {
     if (smpp::is_receipt(request)) {
-        receipts_->handle(c, request, std::move(respond));
+        receipts_->handle(c.name(), c.config()->ids, request, std::move(respond));
     } else {
         mos_->handle(c, request, std::move(respond));
     }

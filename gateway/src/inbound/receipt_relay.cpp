@@ -135,20 +135,22 @@ receipt_relay::outcome receipt_relay::apply(std::string_view carrier,
     return outcome::unknown;
 }
 
-void receipt_relay::handle(carrier& c, const smpp::pdu& request, deferred_response respond) {
+void receipt_relay::handle(std::string_view carrier, const smpp::id_format& ids_format,
+                           const smpp::pdu& request, deferred_response respond) {
     auto r = smpp::receipt_of(request);
     if (!r || r->id.empty()) {
         stats_.receipt_match_failure("no_id").Increment();
         respond.send(smpp::status::ESME_ROK);  // nothing to correlate; holding it helps nobody
         return;
     }
-    stats_.receipts(c.name(), r->stat.empty() ? std::string_view("none") : std::string_view(r->stat))
+    stats_.receipts(carrier, r->stat.empty() ? std::string_view("none") : std::string_view(r->stat))
         .Increment();
     // The TLV id first (SMPP 3.4 §5.3.2.12), then the text's id if it differs.
+    const smpp::message_id_normalizer normalizer(ids_format);
     std::vector<std::string> ids;
-    ids.emplace_back(c.normalize(r->id, r->id_origin).view());
+    ids.emplace_back(normalizer.normalize(r->id, r->id_origin).view());
     if (!r->text_id.empty() && r->id_origin != smpp::id_source::receipt_text) {
-        std::string alt(c.normalize(r->text_id, smpp::id_source::receipt_text).view());
+        std::string alt(normalizer.normalize(r->text_id, smpp::id_source::receipt_text).view());
         if (alt != ids.front()) {
             ids.push_back(std::move(alt));
         }
@@ -159,7 +161,7 @@ void receipt_relay::handle(carrier& c, const smpp::pdu& request, deferred_respon
         respond.send(smpp::status::ESME_ROK);
         return;
     }
-    const auto result = apply(c.name(), ids, *r, [respond](std::error_code ec) {
+    const auto result = apply(carrier, ids, *r, [respond](std::error_code ec) {
         respond.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
     });
     if (result == outcome::repeat) {
@@ -170,7 +172,7 @@ void receipt_relay::handle(carrier& c, const smpp::pdu& request, deferred_respon
         return;
     }
     waiting w;
-    w.carrier = c.name();
+    w.carrier = std::string(carrier);
     w.ids = std::move(ids);
     w.receipt = std::move(*r);
     std::vector<std::uint8_t> bytes;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "carrier/carrier.hpp"
+#include "smppgw/smpp/message_id.hpp"
 #include "smppgw/smpp/receipt.hpp"
 #include "smppgw/store/live_state.hpp"
 
@@ -49,8 +50,9 @@ public:
     receipt_relay(store::live_state& live, metrics& stats, settings s);
 
     void configure(settings s);
-    // A deliver_sm/data_sm from `carrier` that carries a receipt.
-    void handle(carrier& c, const smpp::pdu& request, deferred_response respond);
+    // A deliver_sm/data_sm from `carrier` (which writes ids as `ids` says) carrying a receipt.
+    void handle(std::string_view carrier, const smpp::id_format& ids, const smpp::pdu& request,
+                deferred_response respond);
     // A carrier id was just mapped to one of our messages: receipts waiting for it go now.
     void mapped(std::string_view carrier, std::string_view carrier_message_id,
                 std::vector<store::unmatched_receipt> kept);

@@ -27,7 +27,7 @@ using lsn_t = std::uint64_t;
 // Runs exactly once per append: on the journal's completion thread after the group holding the
 // records is durable (per the sync mode) or failed, or inline when the append is refused
 // (closed, queue full). Must not block; post to your own executor.
-using completion = inplace_function<void(std::error_code), 64>;
+using completion = inplace_function<void(std::error_code), 96>;
 
 // What a record says happened. Values are stable: they are written to disk.
 enum class record_kind : std::uint8_t {

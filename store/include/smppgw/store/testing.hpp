@@ -1,5 +1,6 @@
 #pragma once
-// Test hooks. Production code leaves store_options::fault empty.
+// Test hooks: the write fault (production code leaves store_options::fault empty) and an
+// in-memory journal for unit tests.
 
 #include <atomic>
 #include <cstdint>
@@ -23,6 +24,111 @@ public:
 private:
     std::atomic<bool> armed_{false};
     std::atomic<std::uint64_t> injected_{0};
+};
+
+}  // namespace smppgw::store
+
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "smppgw/store/batch.hpp"
+#include "smppgw/store/journal.hpp"
+
+namespace smppgw::store {
+
+// A journal in memory, for unit tests of the components above the store: it keeps every
+// record it is given and completes nothing until the test says so (complete()), the way the
+// committer would once a group is durable — reporting the records to the listener (a
+// live_state's group_completed) first, then running the completions in order.
+class memory_journal final : public journal {
+public:
+    struct record {
+        lsn_t lsn = 0;
+        record_kind kind = record_kind::accepted;
+        std::string payload;
+    };
+
+    lsn_t append(std::span<const record_ref> records, batch* extra, completion done) override {
+        std::lock_guard lock(mutex_);
+        const lsn_t first = next_;
+        for (const auto& r : records) {
+            records_.push_back({next_++, r.kind, std::string(r.payload)});
+        }
+        pending_.push_back({first, records.size(), extra != nullptr && !extra->empty(),
+                            std::move(done)});
+        return first;
+    }
+
+    [[nodiscard]] lsn_t next_lsn() const noexcept override {
+        std::lock_guard lock(mutex_);
+        return next_;
+    }
+
+    // Who hears about groups before their completions run (live_state::group_completed).
+    void set_listener(std::function<void(lsn_t first, std::size_t count, std::error_code)> fn) {
+        std::lock_guard lock(mutex_);
+        listener_ = std::move(fn);
+    }
+
+    // Completes every append made so far, in order, with `ec`; returns how many.
+    std::size_t complete(std::error_code ec = {}) {
+        std::deque<waiting> now;
+        std::function<void(lsn_t, std::size_t, std::error_code)> listener;
+        {
+            std::lock_guard lock(mutex_);
+            now.swap(pending_);
+            listener = listener_;
+        }
+        for (auto& p : now) {
+            if (p.with_writes) {
+                std::lock_guard lock(mutex_);
+                ++with_writes_done_;
+            }
+            if (listener) {
+                listener(p.first, p.count, ec);
+            }
+            if (p.done) {
+                p.done(ec);
+            }
+        }
+        return now.size();
+    }
+
+    [[nodiscard]] std::vector<record> records() const {
+        std::lock_guard lock(mutex_);
+        return records_;
+    }
+    // Appends that carried other writes (an `extra` batch) so far.
+    [[nodiscard]] std::size_t appends_with_writes() const {
+        std::lock_guard lock(mutex_);
+        std::size_t n = with_writes_done_;
+        for (const auto& p : pending_) {
+            n += p.with_writes ? 1 : 0;
+        }
+        return n;
+    }
+    [[nodiscard]] std::size_t pending() const {
+        std::lock_guard lock(mutex_);
+        return pending_.size();
+    }
+
+private:
+    struct waiting {
+        lsn_t first = 0;
+        std::size_t count = 0;
+        bool with_writes = false;
+        completion done;
+    };
+    mutable std::mutex mutex_;
+    lsn_t next_ = 1;
+    std::vector<record> records_;
+    std::deque<waiting> pending_;
+    std::size_t with_writes_done_ = 0;
+    std::function<void(lsn_t, std::size_t, std::error_code)> listener_;
 };
 
 }  // namespace smppgw::store
