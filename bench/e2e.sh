@@ -378,7 +378,17 @@ write_row "$(emit_row baseline "$work/baseline.json" "$sim_cpu" "$sim_rss" "" ""
 if [ "$baseline_only" = 0 ]; then
   start_sim gateway
   if start_gateway "$sim_port"; then
+    # E2E_PERF=FILE records a CPU profile of the gateway (perf record -g) while the load runs.
+    perf_pid=
+    if [ -n "${E2E_PERF:-}" ]; then
+      perf record -g -F 999 -p "$GW_PID" -o "$E2E_PERF" >/dev/null 2>&1 &
+      perf_pid=$!
+    fi
     run_gen gateway "$GW_PORT"
+    if [ -n "$perf_pid" ]; then
+      kill -INT "$perf_pid" 2>/dev/null || true
+      wait "$perf_pid" 2>/dev/null || true
+    fi
     stop_gateway
     stop_sim
     write_row "$(emit_row gateway "$work/gateway.json" "$sim_cpu" "$sim_rss" "$gw_cpu" "$gw_rss" "$baseline_rate")"

@@ -229,7 +229,28 @@ std::error_code store::impl::write_checkpoint() {
     detail::checkpoint_writer writer(*db, generation);
     const bool resync = resync_wanted.exchange(false);
     journal_bytes_since.store(0, std::memory_order_relaxed);
-    const auto at = live->snapshot([&](std::string_view chunk) { writer.add(chunk); });
+    lsn_t at = 0;
+    {
+        // The materializer writes without the WAL: what it wrote must be on disk before the
+        // journal that could write it again is trimmed, and nothing may leave the live state
+        // between that flush and the snapshot.
+        std::lock_guard gate(materializer_gate);
+        std::vector<rocksdb::ColumnFamilyHandle*> families;
+        for (const auto cf : detail::materialized_families) {
+            families.push_back(db->cf(cf));
+        }
+        rocksdb::FlushOptions fo;
+        fo.wait = true;
+        if (const auto s = db->db().Flush(fo, families); !s.ok()) {
+            std::lock_guard lock(checkpoint_mu);
+            ++checkpoint.failed;
+            if (resync) {
+                resync_wanted.store(true);
+            }
+            return detail::to_error(s);
+        }
+        at = live->snapshot([&](std::string_view chunk) { writer.add(chunk); });
+    }
     const auto ec = writer.finish(at, batch{}, committer.get());
     std::lock_guard lock(checkpoint_mu);
     if (ec) {

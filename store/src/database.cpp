@@ -141,6 +141,11 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
     // pipelined write the next group's WAL append need not wait for the memtable inserts of a
     // large materializer batch ahead of it.
     db_options_.enable_pipelined_write = true;
+    // Every batch the store writes is sorted by (family, key) and most keys only grow (journal
+    // groups, message ids, audit times): the serial memtable insert reuses its position from
+    // the previous key (a sequential splice), where the concurrent insert searches each key
+    // from the top of the skiplist. With two writer threads at most, concurrency buys nothing.
+    db_options_.allow_concurrent_memtable_write = false;
     db_options_.paranoid_checks = true;
     db_options_.listeners.push_back(std::make_shared<manual_recovery>());
 

@@ -26,12 +26,14 @@
 // `uniq` is a process-wide counter seeded from the clock at start-up: it keeps two events at
 // the same millisecond apart and orders them by creation within a process.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "codec.hpp"
+#include "smppgw/store/column_family.hpp"
 #include "smppgw/policy/records.hpp"
 #include "smppgw/store/id_generator.hpp"
 
@@ -44,7 +46,9 @@ inline constexpr std::string_view marker_magic = "smppgw-store";
 inline constexpr std::uint32_t format_version = 2;
 // meta keys of format 2
 inline constexpr std::string_view checkpoint_pointer_key = "smppgw.checkpoint";
-inline constexpr std::string_view materialized_key = "smppgw.materialized";
+// The materializer's watermark, kept in each family it writes under a key no row can have
+// (message keys are 8 bytes, audit keys start with 't' or 'm').
+inline constexpr std::string_view materialized_watermark_key = "~";
 
 inline constexpr char optout_active_tag = 'a';
 inline constexpr char optout_history_tag = 'h';
@@ -67,6 +71,9 @@ inline void message_key(std::string& k, message_id id) {
     }
     return get_be64(k.data());
 }
+
+inline constexpr std::array<column_family, 2> materialized_families{column_family::messages,
+                                                                   column_family::audit};
 
 inline void journal_key(std::string& k, std::uint64_t first_lsn) {
     k.clear();

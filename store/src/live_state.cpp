@@ -87,6 +87,26 @@ std::string live_state::correlation_key(std::string_view carrier, std::string_vi
     return k;
 }
 
+std::uint64_t live_state::correlation_hash(std::string_view carrier,
+                                           std::string_view id) noexcept {
+    const auto a = std::hash<std::string_view>{}(carrier);
+    const auto b = std::hash<std::string_view>{}(id);
+    return a ^ (b + 0x9E3779B97F4A7C15ULL + (a << 6U) + (a >> 2U));
+}
+
+const live_state::correlation* live_state::correlated(std::string_view carrier,
+                                                      std::string_view id) const {
+    auto [first, last] = correlation_.equal_range(correlation_hash(carrier, id));
+    for (auto it = first; it != last; ++it) {
+        const auto& m = *it->second.message;
+        if (m.rec.carrier == carrier && it->second.part < m.rec.parts.size() &&
+            m.rec.parts[it->second.part].carrier_message_id == id) {
+            return &it->second;
+        }
+    }
+    return nullptr;
+}
+
 lsn_t live_state::append(record_kind kind, std::string_view payload, batch* extra,
                          completion done) {
     const record_ref r{kind, payload};
@@ -124,23 +144,39 @@ void live_state::map_part(const message_ptr& m, std::uint16_t part) {
     if (cmid.empty() || m->rec.carrier.empty()) {
         return;
     }
-    correlation_[correlation_key(m->rec.carrier, cmid)] = correlation{m, part};
+    const auto h = correlation_hash(m->rec.carrier, cmid);
+    auto [first, last] = correlation_.equal_range(h);
+    for (auto it = first; it != last; ++it) {
+        const auto& other = *it->second.message;
+        if (other.rec.carrier == m->rec.carrier && it->second.part < other.rec.parts.size() &&
+            other.rec.parts[it->second.part].carrier_message_id == cmid) {
+            it->second = correlation{m, part};  // the carrier reused an id: the newest wins
+            return;
+        }
+    }
+    correlation_.emplace(h, correlation{m, part});
 }
 
 void live_state::unmap_parts(const live_message& m) {
-    for (const auto& p : m.rec.parts) {
-        if (p.carrier_message_id.empty()) {
+    for (std::uint16_t p = 0; p < m.rec.parts.size(); ++p) {
+        const auto& cmid = m.rec.parts[p].carrier_message_id;
+        if (cmid.empty()) {
             continue;
         }
-        const auto it = correlation_.find(correlation_key(m.rec.carrier, p.carrier_message_id));
-        if (it != correlation_.end() && it->second.message.get() == &m) {
-            correlation_.erase(it);
+        auto [first, last] = correlation_.equal_range(correlation_hash(m.rec.carrier, cmid));
+        for (auto it = first; it != last; ++it) {
+            if (it->second.message.get() == &m && it->second.part == p) {
+                correlation_.erase(it);
+                break;
+            }
         }
     }
 }
 
 void live_state::remove_message(const message_ptr& m) {
-    unmap_parts(*m);
+    if (m->phase != message_phase::finished) {
+        unmap_parts(*m);  // finish() did it already
+    }
     if (m->phase == message_phase::deferred) {
         erase_deferred(*m);
     }
@@ -168,7 +204,7 @@ void live_state::finish(live_message& m, message_ptr self, lsn_t lsn) {
     }
     set_phase(m, message_phase::finished);
     m.lsn = lsn;
-    finished_.emplace(lsn, m.rec.id);
+    finished_.emplace_back(lsn, std::move(self));
 }
 
 void live_state::add_outbox_entry(lsn_t lsn, const std::string& account, outbox_kind kind,
@@ -250,7 +286,15 @@ void live_state::apply(lsn_t lsn, const submitted_record& r) {
     rec.carrier = r.carrier;
     auto& part = rec.parts[r.part];
     if (!part.carrier_message_id.empty() && part.carrier_message_id != r.carrier_message_id) {
-        correlation_.erase(correlation_key(rec.carrier, part.carrier_message_id));
+        // The part went out again and got a new id: the old one no longer leads here.
+        auto [first, last] =
+            correlation_.equal_range(correlation_hash(rec.carrier, part.carrier_message_id));
+        for (auto it = first; it != last; ++it) {
+            if (it->second.message == m && it->second.part == r.part) {
+                correlation_.erase(it);
+                break;
+            }
+        }
     }
     part.carrier_message_id = r.carrier_message_id;
     if (!is_final(part.state)) {
@@ -463,7 +507,7 @@ void live_state::rollback(const pending_effect& e) {
                 m->rec.parts[e.part].error = e.previous_error;
             }
             if (e.finished_message && m->phase == message_phase::finished) {
-                finished_.erase({e.lsn, m->rec.id});
+                std::erase_if(finished_, [&](const auto& f) { return f.first == e.lsn; });
                 set_phase(*m, e.previous_phase);
                 m->rec.state = message_state::submitted;
                 for (std::uint16_t p = 0; p < m->rec.parts.size(); ++p) {
@@ -674,12 +718,12 @@ live_state::receipt_result live_state::receipt(std::string_view carrier,
                                                const receipt_fold& fold, completion&& done,
                                                std::span<const lsn_t> resolves) {
     std::lock_guard lock(mu_);
-    const auto it = correlation_.find(correlation_key(carrier, carrier_message_id));
-    if (it == correlation_.end()) {
+    const auto* found = correlated(carrier, carrier_message_id);
+    if (found == nullptr) {
         return receipt_result::unknown;
     }
-    auto m = it->second.message;
-    const auto part = it->second.part;
+    auto m = found->message;
+    const auto part = found->part;
     auto r = fold(*m, part);
     if (!r) {
         if (resolves.empty()) {
@@ -901,6 +945,7 @@ void live_state::audit(audit_record a) {
 std::vector<materialize_item> live_state::materializable(std::size_t max) const {
     std::vector<materialize_item> out;
     std::lock_guard lock(mu_);
+    out.reserve(std::min(max, audits_.size() + finished_.size()));
     auto a = audits_.begin();
     auto f = finished_.begin();
     while (out.size() < max) {
@@ -910,18 +955,34 @@ std::vector<materialize_item> live_state::materializable(std::size_t max) const 
         if (next == UINT64_MAX || next > durable_through_) {
             break;
         }
-        materialize_item item;
+        auto& item = out.emplace_back();
         item.lsn = next;
         if (next_audit <= next_finished) {
             item.audit = a->second;
             ++a;
-        } else {
-            if (auto m = lookup(f->second)) {
-                item.message = m->rec;
-            }
-            ++f;
+            continue;
         }
-        out.push_back(std::move(item));
+        // Encoded here, under the lock, straight from the message: no copy of the record.
+        const auto& rec = f->second->rec;
+        item.message = rec.id;
+        detail::encode_message(rec, item.row);
+        // How it ended, for the audit trail by number and time.
+        audit_record ended;
+        ended.when = rec.history.empty() ? rec.received : rec.history.back().when;
+        ended.id = rec.id;
+        ended.msisdn = rec.msisdn;
+        ended.account = rec.account;
+        ended.brand = rec.brand;
+        ended.check = "final";
+        ended.verdict = audit_verdict::final_state;
+        for (const auto& p : rec.parts) {
+            if (p.error != 0) {
+                ended.command_status = p.error;
+            }
+        }
+        ended.reason = std::string(to_string(rec.state));
+        item.audit = std::move(ended);
+        ++f;
     }
     return out;
 }
@@ -931,11 +992,11 @@ void live_state::materialized(lsn_t through) {
     while (!audits_.empty() && audits_.front().first <= through) {
         audits_.pop_front();
     }
-    while (!finished_.empty() && finished_.begin()->first <= through) {
-        if (auto m = lookup(finished_.begin()->second)) {
-            remove_message(m);
+    while (!finished_.empty() && finished_.front().first <= through) {
+        if (finished_.front().second->in_book) {
+            remove_message(finished_.front().second);
         }
-        finished_.erase(finished_.begin());
+        finished_.pop_front();
     }
     materialized_through_ = std::max(materialized_through_, through);
 }
@@ -946,7 +1007,7 @@ bool live_state::materialized_up_to(lsn_t lsn) const {
         return false;
     }
     const bool audits_done = audits_.empty() || audits_.front().first > lsn;
-    const bool finished_done = finished_.empty() || finished_.begin()->first > lsn;
+    const bool finished_done = finished_.empty() || finished_.front().first > lsn;
     return audits_done && finished_done;
 }
 
@@ -1074,7 +1135,7 @@ bool live_state::load_chunk(std::string_view chunk) {
                 count_in(*m);
                 switch (m->phase) {
                     case message_phase::deferred: insert_deferred(m); break;
-                    case message_phase::finished: finished_.emplace(m->lsn, m->rec.id); break;
+                    case message_phase::finished: finished_.emplace_back(m->lsn, m); break;
                     default:
                         for (std::uint16_t p = 0; p < m->rec.parts.size(); ++p) {
                             map_part(m, p);
@@ -1249,11 +1310,13 @@ void live_state::finish_recovery(lsn_t materialized_watermark) {
     while (!audits_.empty() && audits_.front().first <= materialized_watermark) {
         audits_.pop_front();
     }
-    while (!finished_.empty() && finished_.begin()->first <= materialized_watermark) {
-        if (auto m = lookup(finished_.begin()->second)) {
-            remove_message(m);
+    std::sort(finished_.begin(), finished_.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    while (!finished_.empty() && finished_.front().first <= materialized_watermark) {
+        if (finished_.front().second->in_book) {
+            remove_message(finished_.front().second);
         }
-        finished_.erase(finished_.begin());
+        finished_.pop_front();
     }
     durable_through_ = std::max(durable_through_, journal_.next_lsn() - 1);
 }

@@ -20,6 +20,7 @@
 namespace smppgw::store {
 
 bool store::impl::materialize_once() {
+    std::lock_guard gate(materializer_gate);
     const auto items = live->materializable(std::max<std::size_t>(1, opts.materializer_batch));
     if (items.empty()) {
         return false;
@@ -27,40 +28,24 @@ bool store::impl::materialize_once() {
     struct row {
         column_family cf;
         std::string key;
-        std::string value;
+        std::string_view value;
     };
     std::vector<row> rows;
-    rows.reserve(items.size() * 2);
+    std::vector<std::string> audit_values;
+    rows.reserve(items.size() * 3);
+    audit_values.reserve(items.size());
     for (const auto& item : items) {
-        std::optional<audit_record> final_audit;
-        if (item.message) {
-            const auto& m = *item.message;
-            auto& r = rows.emplace_back(row{column_family::messages, {}, {}});
-            detail::message_key(r.key, m.id);
-            detail::encode_message(m, r.value);
-            // How it ended, for the audit trail by number and time.
-            audit_record a;
-            a.when = m.history.empty() ? m.received : m.history.back().when;
-            a.id = m.id;
-            a.msisdn = m.msisdn;
-            a.account = m.account;
-            a.brand = m.brand;
-            a.check = "final";
-            a.verdict = audit_verdict::final_state;
-            for (const auto& p : m.parts) {
-                if (p.error != 0) {
-                    a.command_status = p.error;
-                }
-            }
-            a.reason = std::string(to_string(m.state));
-            final_audit = std::move(a);
+        if (item.message != 0) {
+            auto& r = rows.emplace_back(row{column_family::messages, {}, item.row});
+            detail::message_key(r.key, item.message);
         }
-        if (const auto* audit = item.audit ? &*item.audit : (final_audit ? &*final_audit : nullptr)) {
-            const auto& a = *audit;
+        if (item.audit) {
+            const auto& a = *item.audit;
             const auto uniq = detail::next_uniq();
-            auto& t = rows.emplace_back(row{column_family::audit, {}, {}});
+            auto& value = audit_values.emplace_back();
+            detail::encode_audit(a, value);
+            auto& t = rows.emplace_back(row{column_family::audit, {}, value});
             detail::audit_time_key(t.key, a.when, a.id, uniq);
-            detail::encode_audit(a, t.value);
             if (!a.msisdn.empty()) {
                 auto& m = rows.emplace_back(row{column_family::audit, {}, {}});
                 detail::audit_msisdn_key(m.key, a.msisdn, a.when, a.id, uniq);
@@ -75,13 +60,21 @@ bool store::impl::materialize_once() {
     for (const auto& r : rows) {
         (void)wb.Put(db->cf(r.cf), detail::slice(r.key), detail::slice(r.value));
     }
+    // The watermark goes into each family it describes, in the same batch: a family's memtable
+    // is flushed whole, so its rows and its watermark reach the disk together.
     const auto through = items.back().lsn;
     std::string watermark;
     detail::put_be64(watermark, through);
-    (void)wb.Put(db->cf(column_family::meta), detail::slice(detail::materialized_key),
-                 detail::slice(watermark));
-    // Not synced: the journal (synced) can produce every row again after a crash.
-    if (!db->db().Write(rocksdb::WriteOptions{}, &wb).ok()) {
+    for (const auto cf : detail::materialized_families) {
+        (void)wb.Put(db->cf(cf), detail::slice(detail::materialized_watermark_key),
+                     detail::slice(watermark));
+    }
+    // No WAL: what a crash takes from these memtables is written again from the checkpoint and
+    // the journal, which keep it until a flush made it durable (write_checkpoint flushes these
+    // families before it trims anything).
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = true;
+    if (!db->db().Write(wo, &wb).ok()) {
         return false;  // disk full or failing: the items stay and are tried again
     }
     live->materialized(through);

@@ -281,10 +281,12 @@ void store::impl::rebuild_live_state() {
     report.replayed_records = replayed;
     report.next_lsn = next;
 
-    lsn_t watermark = 0;
-    if (auto v = get(column_family::meta, detail::materialized_key); v && v->has_value() &&
-                                                                      (*v)->size() == 8) {
-        watermark = detail::get_be64((*v)->data());
+    // Everything up to the lowest watermark of the materialized families is on disk.
+    lsn_t watermark = UINT64_MAX;
+    for (const auto cf : detail::materialized_families) {
+        auto v = get(cf, detail::materialized_watermark_key);
+        const lsn_t w = v && v->has_value() && (*v)->size() == 8 ? detail::get_be64((*v)->data()) : 0;
+        watermark = std::min(watermark, w);
     }
     live->finish_recovery(watermark);
     materialized.store(watermark);

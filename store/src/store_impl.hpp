@@ -109,6 +109,10 @@ struct store::impl final : detail::commit_hooks {
     std::thread materializer;
     std::atomic<lsn_t> materialized{0};
     std::atomic<bool> materialize_now{false};  // a reader waits for the materializer
+    // Held by the materializer for each batch and by a checkpoint from the flush of the
+    // materialized families to the end of its snapshot: nothing leaves the live state in
+    // between, so what the snapshot lacks is on disk.
+    std::mutex materializer_gate;
 };
 
 namespace detail {

@@ -111,8 +111,10 @@ struct unmatched_receipt {
 // What the materializer writes: finished messages' rows and audit records, in LSN order.
 struct materialize_item {
     lsn_t lsn = 0;
-    std::optional<message_record> message;  // a finished message's row
-    std::optional<audit_record> audit;      // a decision for the audit trail
+    message_id message = 0;  // non-zero: `row` is this finished message's encoded record
+    std::string row;
+    // A decision for the audit trail (refusal, deferral), or how `message` ended.
+    std::optional<audit_record> audit;
 };
 
 class live_state {
@@ -315,6 +317,10 @@ private:
     void count_in(const live_message& m);
 
     static std::string correlation_key(std::string_view carrier, std::string_view id);
+    static std::uint64_t correlation_hash(std::string_view carrier, std::string_view id) noexcept;
+    // The entry for (carrier, id), if any.
+    [[nodiscard]] const correlation* correlated(std::string_view carrier,
+                                                std::string_view id) const;
 
     journal& journal_;
     std::shared_ptr<const clock> clock_;
@@ -323,12 +329,17 @@ private:
     mutable std::mutex mu_;
     std::unordered_map<message_id, message_ptr> messages_;
     std::set<std::pair<time_point, message_id>> deferred_;
-    std::unordered_map<std::string, correlation> correlation_;
+    // (carrier, carrier message id) -> which part of which message, keyed by a hash of both:
+    // no key string is built per lookup; entries that share a hash are told apart by the
+    // message's own carrier and part ids.
+    std::unordered_multimap<std::uint64_t, correlation> correlation_;
     std::map<std::string, account_outbox, std::less<>> outboxes_;
     std::map<lsn_t, unmatched_receipt> unmatched_;                        // by entry
     std::unordered_map<std::string, std::vector<lsn_t>> unmatched_by_id_;  // carrier \0 id
     std::deque<std::pair<lsn_t, audit_record>> audits_;                  // not yet written
-    std::set<std::pair<lsn_t, message_id>> finished_;                    // not yet written
+    // Finished messages not yet written, in LSN order (finishes happen in LSN order; a
+    // checkpoint's load sorts them once).
+    std::deque<std::pair<lsn_t, message_ptr>> finished_;
     std::deque<pending_effect> pending_;                                 // not yet durable
     std::array<std::atomic<std::uint64_t>, 5> phase_counts_{};  // by message_phase
     lsn_t durable_through_ = 0;
