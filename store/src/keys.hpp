@@ -72,8 +72,8 @@ inline void message_key(std::string& k, message_id id) {
     return get_be64(k.data());
 }
 
-inline constexpr std::array<column_family, 2> materialized_families{column_family::messages,
-                                                                   column_family::audit};
+inline constexpr std::array<column_family, 3> materialized_families{
+    column_family::messages, column_family::audit, column_family::carrier_ids};
 
 inline void journal_key(std::string& k, std::uint64_t first_lsn) {
     k.clear();

@@ -966,6 +966,12 @@ std::vector<materialize_item> live_state::materializable(std::size_t max) const 
         const auto& rec = f->second->rec;
         item.message = rec.id;
         detail::encode_message(rec, item.row);
+        for (std::uint16_t p = 0; p < rec.parts.size(); ++p) {
+            if (!rec.parts[p].carrier_message_id.empty()) {
+                item.carrier_ids.emplace_back(
+                    correlation_key(rec.carrier, rec.parts[p].carrier_message_id), p);
+            }
+        }
         // How it ended, for the audit trail by number and time.
         audit_record ended;
         ended.when = rec.history.empty() ? rec.received : rec.history.back().when;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <deque>
 #include <thread>
 
 #include "codec.hpp"
@@ -31,18 +32,22 @@ bool store::impl::materialize_once() {
         std::string_view value;
     };
     std::vector<row> rows;
-    std::vector<std::string> audit_values;
-    rows.reserve(items.size() * 3);
-    audit_values.reserve(items.size());
+    std::deque<std::string> values;  // audit records and carrier mappings (stable for the views)
+    rows.reserve(items.size() * 4);
     for (const auto& item : items) {
         if (item.message != 0) {
             auto& r = rows.emplace_back(row{column_family::messages, {}, item.row});
             detail::message_key(r.key, item.message);
+            for (const auto& [key, part] : item.carrier_ids) {
+                auto& value = values.emplace_back();
+                detail::encode_carrier_mapping(carrier_mapping{item.message, part}, value);
+                rows.push_back(row{column_family::carrier_ids, key, value});
+            }
         }
         if (item.audit) {
             const auto& a = *item.audit;
             const auto uniq = detail::next_uniq();
-            auto& value = audit_values.emplace_back();
+            auto& value = values.emplace_back();
             detail::encode_audit(a, value);
             auto& t = rows.emplace_back(row{column_family::audit, {}, value});
             detail::audit_time_key(t.key, a.when, a.id, uniq);

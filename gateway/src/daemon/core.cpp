@@ -222,6 +222,10 @@ void core::configure_relays(const config& c) {
         const auto a = accounts_.find(account);
         return a && a->cfg->per_segment_receipts;
     };
+    s.known_finished = [this](std::string_view carrier, std::string_view id) {
+        const auto m = store_->find_carrier_id(carrier, id);
+        return m && m->has_value();
+    };
     receipts_->configure(std::move(s));
 }
 

@@ -171,6 +171,20 @@ void receipt_relay::handle(std::string_view carrier, const smpp::id_format& ids_
     if (result == outcome::applied) {
         return;
     }
+    std::function<bool(std::string_view, std::string_view)> known_finished;
+    {
+        std::lock_guard lock(mutex_);
+        known_finished = settings_.known_finished;
+    }
+    if (known_finished) {
+        for (const auto& id : ids) {
+            if (known_finished(carrier, id)) {
+                stats_.receipt_match_failure("after_final").Increment();
+                respond.send(smpp::status::ESME_ROK);
+                return;
+            }
+        }
+    }
     waiting w;
     w.carrier = std::string(carrier);
     w.ids = std::move(ids);
@@ -181,8 +195,13 @@ void receipt_relay::handle(std::string_view carrier, const smpp::id_format& ids_
     }
     w.respond = std::move(respond);
     std::lock_guard lock(mutex_);
-    w.deadline = steady::now() + settings_.park_timeout;
     auto key = key_of(w.carrier, w.ids.front());
+    const auto now = steady::now();
+    if (first_parked_.size() >= 100'000) {
+        first_parked_.clear();  // bounded: a flood of distinct unknown ids must not grow it
+    }
+    const auto first = first_parked_.try_emplace(key, now).first->second;
+    w.deadline = first + settings_.park_timeout;
     parked_.emplace(std::move(key), std::move(w));
 }
 
@@ -238,6 +257,9 @@ void receipt_relay::sweep(steady::time_point now) {
     {
         std::lock_guard lock(mutex_);
         limit = settings_.max_unmatched;
+        std::erase_if(first_parked_, [&](const auto& e) {
+            return now - e.second > settings_.park_timeout * 2;
+        });
         for (auto it = parked_.begin(); it != parked_.end();) {
             retry.push_back(std::move(it->second));
             it = parked_.erase(it);

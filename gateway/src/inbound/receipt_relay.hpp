@@ -45,6 +45,10 @@ public:
         std::size_t max_unmatched = 100'000;
         // Whether an account wants one receipt per segment (else one per submit).
         std::function<bool(std::string_view account)> per_segment;
+        // Whether (carrier, id) belonged to a message that has left the live state: a carrier
+        // repeating a receipt we already took (its link dropped before our answer), or a late
+        // one. Answered at once instead of waiting for a mapping that will not come.
+        std::function<bool(std::string_view carrier, std::string_view id)> known_finished;
     };
 
     receipt_relay(store::live_state& live, metrics& stats, settings s);
@@ -80,6 +84,9 @@ private:
     mutable std::mutex mutex_;  // guards settings_, parked_
     settings settings_;
     std::multimap<std::string, waiting> parked_;  // carrier \0 first id
+    // When each unknown id was first parked: a carrier that delivers the receipt again (its link
+    // dropped before our answer) must not restart the wait. Bounded; pruned by sweep().
+    std::map<std::string, std::chrono::steady_clock::time_point> first_parked_;
 };
 
 }  // namespace smppgw::gateway

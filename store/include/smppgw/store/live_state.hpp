@@ -113,6 +113,9 @@ struct materialize_item {
     lsn_t lsn = 0;
     message_id message = 0;  // non-zero: `row` is this finished message's encoded record
     std::string row;
+    // The carrier ids of its parts, so a receipt that comes after it left memory (a carrier
+    // repeating one, a late one) is still recognised: (carrier \0 id, part).
+    std::vector<std::pair<std::string, std::uint16_t>> carrier_ids;
     // A decision for the audit trail (refusal, deferral), or how `message` ended.
     std::optional<audit_record> audit;
 };
