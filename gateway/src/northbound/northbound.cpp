@@ -635,7 +635,6 @@ void upstream_connection::handle_submit(smpp::pdu& request) {
                                ec.message());
                 }
                 response.command_status = smpp::status::ESME_RSYSERR;
-                response.omit_body = true;
                 self->reply(response);
                 return;
             }
@@ -766,7 +765,7 @@ void upstream_connection::handle_submit_multi(smpp::pdu& request) {
                     .messages(account, "failed")
                     .Increment(static_cast<double>(accepted.size() + deferred_count));
                 response.command_status = smpp::status::ESME_RSYSERR;
-                response.omit_body = true;
+                response.body = smpp::submit_multi_resp{};  // no id: nothing was journaled
                 self->reply(response);
                 return;
             }
