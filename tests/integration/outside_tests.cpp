@@ -3,6 +3,8 @@
 
 #include "scenario.hpp"
 
+#include "smppgw/smpp/text.hpp"
+
 using namespace smppgw::integration;
 namespace smpp = smppgw::smpp;
 
@@ -11,6 +13,10 @@ namespace {
 http_result admin(const gateway_process& gw, const std::string& method, const std::string& path,
                   const std::string& body = {}) {
     return http_request(gw.admin_port(), method, path, admin_token, body);
+}
+
+const smpp::deliver_sm& deliver_of(const smpp::pdu& p) {
+    return std::get<smpp::deliver_sm>(p.body);
 }
 
 }  // namespace
@@ -80,4 +86,54 @@ TEST_CASE("error responses carry their body, and header-only ones are still unde
         }
         CHECK(carrier.submits().size() == 1);  // understood as a permanent refusal
     }
+}
+
+// ---- item 8: the receipt's text field --------------------------------------------------------
+
+TEST_CASE("receipts carry the first 20 characters of the message in text:",
+          "[integration][receipt]") {
+    fake_smsc carrier;
+    carrier.set_policy([](const carrier_submit& s) {
+        submit_action a;
+        if (s.text.find("refuse") != std::string::npos) {
+            a.status = smpp::status::ESME_RINVDSTADR;
+        }
+        return a;
+    });
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    const auto receipt_text = [&](const smpp::pdu& submit) {
+        const auto r = esme.call(submit);
+        REQUIRE(r.status() == smpp::status::ESME_ROK);
+        const auto id = r.message_id();
+        REQUIRE(esme.wait_delivery([&](const smpp::pdu& d) { return receipted_id_of(d) == id; }));
+        for (const auto& d : esme.deliveries()) {
+            if (receipted_id_of(d) == id) {
+                CHECK(deliver_of(d).data_coding == 0);
+                return text_of(d);
+            }
+        }
+        return std::string();
+    };
+    // Delivered (the carrier's receipt relayed).
+    auto text = receipt_text(
+        make_submit(account_number, handset(350), "Your code 123456 expires in 10 minutes"));
+    CHECK_THAT(text, Catch::EndsWith(" text:Your code 123456 exp"));
+    // Refused by the carrier (the gateway's own failure receipt).
+    text = receipt_text(make_submit(account_number, handset(351), "Please refuse me, carrier"));
+    CHECK_THAT(text, Catch::EndsWith(" text:Please refuse me, ca"));
+    CHECK(text.find("stat:UNDELIV") != std::string::npos);
+    // UCS-2: decoded, and what data_coding 0 cannot carry alike for every reader becomes '?'.
+    std::vector<std::uint8_t> ucs2;
+    REQUIRE_FALSE(smpp::encode_ucs2("Код 42: привет @ вам", ucs2));
+    auto u = make_submit(account_number, handset(352), "");
+    auto& body = std::get<smpp::submit_sm>(u.body);
+    body.data_coding = 0x08;
+    REQUIRE(body.short_message.assign(std::span<const std::uint8_t>(ucs2)));
+    text = receipt_text(u);
+    CHECK_THAT(text, Catch::EndsWith(" text:??? 42: ?????? ? ???"));
 }

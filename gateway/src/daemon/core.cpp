@@ -547,6 +547,7 @@ void core::part_submitted(carrier& c, const outbound_ptr& msg, std::size_t part,
         ctx->destination = msg->rec.destination;
         ctx->registered_delivery = msg->rec.registered_delivery;
         ctx->received = msg->rec.received;
+        ctx->text = receipt_text_of(msg->rec);
         ctx->accepted_at = msg->accepted_at;
         if (auto a = account(msg->rec.account)) {
             std::lock_guard lock(a->mutex);
@@ -615,6 +616,8 @@ void core::final_without_carrier(const store::message_record& rec, store::messag
     f.error = error;
     f.parts = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(rec.parts.size()));
     f.delivered_parts = 0;
+    const auto text = receipt_text_of(rec);
+    f.text = text;
     std::vector<std::uint8_t> bytes;
     auto p = build_upstream_receipt(f);
     p.sequence_number = 1;  // replaced by the delivering session

@@ -34,6 +34,7 @@ struct receipt_context {
     std::uint8_t registered_delivery = 0;
     bool per_segment = false;
     store::time_point received{};
+    std::string text;  // receipt_text_of the message: the receipts' `text:` field
     std::chrono::steady_clock::time_point accepted_at{};
 
     std::mutex mutex;  // guards the part states

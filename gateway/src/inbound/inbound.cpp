@@ -128,6 +128,7 @@ void core::handle_receipt(carrier& c, smpp::pdu& request, deferred_response resp
         ctx->destination = (*rec)->destination;
         ctx->registered_delivery = (*rec)->registered_delivery;
         ctx->received = (*rec)->received;
+        ctx->text = receipt_text_of(**rec);
         if (auto a = account(ctx->account)) {
             std::lock_guard lock(a->mutex);
             ctx->per_segment = a->cfg->per_segment_receipts;
@@ -237,6 +238,7 @@ void core::apply_receipt(carrier& c, const std::string& key, const correlator::m
         f.parts = ctx.per_segment ? 1 : parts_total;
         f.delivered_parts = ctx.per_segment ? (state == store::message_state::delivered ? 1U : 0U)
                                             : delivered_parts;
+        f.text = ctx.text;
         auto pdu = build_upstream_receipt(f);
         pdu.sequence_number = 1;
         std::vector<std::uint8_t> bytes;

@@ -48,6 +48,44 @@ std::string format_absolute(time_point t) {
     return formatted.ec ? std::string() : std::string(formatted.text.view());
 }
 
+// SMPP 3.4 Appendix B: the receipt's text field holds the first 20 characters.
+constexpr std::size_t receipt_text_chars = 20;
+
+// The first `count` characters (code points) of UTF-8 text.
+std::string_view utf8_head(std::string_view text, std::size_t count) noexcept {
+    std::size_t pos = 0;
+    for (std::size_t chars = 0; chars < count && pos < text.size(); ++chars) {
+        char32_t cp = 0;
+        const std::size_t n = smpp::utf8_decode_one(text, pos, cp);
+        pos += n == 0 ? 1 : n;
+    }
+    return text.substr(0, pos);
+}
+
+// Characters that read the same whether data_coding 0 is taken as ASCII or as GSM 03.38
+// (unpacked): letters, digits, space and the punctuation both tables put at the same code.
+bool same_in_ascii_and_gsm(char32_t c) noexcept {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' ||
+           c == '!' || c == '"' || c == '#' || (c >= '%' && c <= '/') || (c >= ':' && c <= '?');
+}
+
+std::string receipt_safe(std::string_view utf8) {
+    std::string out;
+    for (std::size_t pos = 0; pos < utf8.size();) {
+        char32_t cp = 0;
+        const std::size_t n = smpp::utf8_decode_one(utf8, pos, cp);
+        pos += n == 0 ? 1 : n;
+        if (n != 0 && same_in_ascii_and_gsm(cp)) {
+            out.push_back(static_cast<char>(cp));
+        } else if (n != 0 && (cp == '\n' || cp == '\r' || cp == '\t')) {
+            out.push_back(' ');
+        } else {
+            out.push_back('?');
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 policy::message_class message_class_of(const smpp::message_view& v, const smpp::tlv_list& tlvs,
@@ -330,6 +368,8 @@ smpp::pdu build_upstream_receipt(const receipt_facts& f) {
     r.done_date = std::chrono::floor<std::chrono::seconds>(f.done);
     r.state = to_smpp_state(f.state);
     r.err = f.error;
+    const std::string original = receipt_safe(utf8_head(f.text, receipt_text_chars));
+    r.text = original;
     const std::string text = smpp::format_receipt_text(r);
 
     smpp::pdu p;
@@ -371,6 +411,19 @@ smpp::pdu build_upstream_mo(const smpp::pdu& carrier_pdu) {
         p.tlvs.append_raw(e.tag, e.value);
     }
     return p;
+}
+
+std::string receipt_text_of(const store::message_record& rec) {
+    const auto payload = as_bytes(rec.payload);
+    const bool udhi = (rec.esm_class & smpp::esm::udhi) != 0;
+    // Decode no more than 20 characters can take (4 octets each at most), after the UDH.
+    const std::size_t header = udhi && !payload.empty() ? payload[0] + 1U : 0U;
+    const auto head = payload.first(std::min(payload.size(), header + 4 * receipt_text_chars));
+    const auto decoded = smpp::decode_short_message(head, rec.data_coding, udhi);
+    if (decoded.kind != smpp::content_kind::text) {
+        return {};
+    }
+    return std::string(utf8_head(decoded.text, receipt_text_chars));
 }
 
 store::message_record make_reply_record(std::string_view account, std::string_view brand,

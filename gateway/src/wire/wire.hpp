@@ -71,8 +71,19 @@ struct receipt_facts {
     std::uint32_t error = 0;
     std::uint32_t parts = 1;
     std::uint32_t delivered_parts = 1;
+    // The original message as UTF-8 (receipt_text_of); its first 20 characters fill `text:`.
+    std::string_view text;
 };
+// The receipt text is Appendix B's, sent as data_coding 0. Readers take that as ASCII
+// (Kannel, jasmin, cloudhopper parse the octets) or as GSM 03.38, so `text:` carries only the
+// characters both read alike (letters, digits, space and most punctuation); every other one
+// becomes '?', and line breaks and tabs a space.
 [[nodiscard]] smpp::pdu build_upstream_receipt(const receipt_facts& f);
+
+// The first 20 characters of a journaled message as UTF-8, decoded per its data_coding with any
+// UDH skipped: what a receipt's `text:` shows (SMPP 3.4 Appendix B). Empty for binary data and
+// character sets smppgw cannot read.
+[[nodiscard]] std::string receipt_text_of(const store::message_record& rec);
 
 // Does registered_delivery ask for a receipt in this final state? (bits 1-0: 01 always, 10 on
 // failure only; 5.0's 11 success only.) Intermediate notifications need bit 4.
