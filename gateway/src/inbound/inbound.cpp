@@ -310,26 +310,8 @@ void core::handle_mo(carrier& c, smpp::pdu& request, deferred_response respond) 
             return;
         case smpp::reassembly_status::complete: {
             const auto& whole = *result.message;
-            // One deliver_sm with the whole text in message_payload, whatever the parts were.
-            smpp::pdu joined;
-            smpp::deliver_sm d;
-            (void)d.service_type.assign(view->service_type);
-            d.source_addr_ton = view->source_addr_ton;
-            d.source_addr_npi = view->source_addr_npi;
-            (void)d.source_addr.assign(view->source_addr.substr(0, smpp::address_21::max_length));
-            d.dest_addr_ton = view->dest_addr_ton;
-            d.dest_addr_npi = view->dest_addr_npi;
-            (void)d.destination_addr.assign(
-                view->destination_addr.substr(0, smpp::address_21::max_length));
-            d.esm_class = whole.esm_class;
-            d.data_coding = whole.data_coding;
-            d.short_message.clear();
-            joined.body = d;
-            joined.tlvs = request.tlvs;
-            joined.tlvs.erase(smpp::tlv::sar_msg_ref_num::tag);
-            joined.tlvs.erase(smpp::tlv::sar_total_segments::tag);
-            joined.tlvs.erase(smpp::tlv::sar_segment_seqnum::tag);
-            joined.tlvs.set<smpp::tlv::message_payload>(whole.payload);
+            // One deliver_sm with the whole text, whatever the parts were.
+            const auto joined = build_reassembled_mo(*view, request.tlvs, whole);
             process_mo(c.name(), joined, whole.payload, whole.data_coding, std::move(respond));
             return;
         }

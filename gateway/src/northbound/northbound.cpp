@@ -957,33 +957,57 @@ void upstream_connection::pump_outbox() {
                 core_.outbox_acked(*account_, e.seq);
                 continue;
             }
-            const std::uint64_t cookie = next_delivery_cookie_++;
-            if (session_->send_request(p, cookie)) {
+            // A peer bound below 3.4 reads no TLVs: the text goes in short_message, in parts.
+            auto adapted = adapt_for_peer(p, session_->peer_interface_version(),
+                                          static_cast<std::uint8_t>(e.seq));
+            if (adapted.ec) {
+                log::warn("outbox entry {} of {} cannot be adapted to SMPP 3.3 ({}); sent as is",
+                          e.seq, account_->system_id, adapted.ec.message());
+            }
+            std::vector<std::uint64_t> sent;
+            for (auto& part : adapted.parts) {
+                const std::uint64_t cookie = next_delivery_cookie_++;
+                if (session_->send_request(part, cookie)) {
+                    break;
+                }
+                core_.stats().pdu(face::upstream, direction::out, part.command_id(), 0);
+                sent.push_back(cookie);
+            }
+            if (sent.empty()) {
                 core_.outbox_returned(*account_, std::move(e));
                 continue;
             }
-            core_.stats().pdu(face::upstream, direction::out, p.command_id(), 0);
-            deliveries_.emplace(cookie, std::move(e));
+            if (adapted.parts.size() > 1) {
+                splits_.add(sent.front(), sent, sent.size() == adapted.parts.size());
+            }
+            deliveries_.emplace(sent.front(), std::move(e));
         }
     }
 }
 
 void upstream_connection::on_response(smpp::session&, std::uint64_t cookie,
                                       const smpp::pdu* response, std::error_code) {
+    if (response != nullptr) {
+        core_.stats().pdu(face::upstream, direction::in, response->command_id(),
+                          response->command_status);
+    }
+    auto status = response != nullptr ? response->command_status : smpp::status::ESME_RSYSERR;
+    if (const auto split = splits_.answered(cookie, status)) {
+        if (!split->complete) {
+            return;  // the entry waits for its other parts
+        }
+        cookie = split->entry;
+        status = split->status;
+    }
     auto it = deliveries_.find(cookie);
     if (it == deliveries_.end()) {
         return;
     }
     store::outbox_entry entry = std::move(it->second);
     deliveries_.erase(it);
-    if (response != nullptr) {
-        core_.stats().pdu(face::upstream, direction::in, response->command_id(),
-                          response->command_status);
-    }
-    const auto status = response != nullptr ? response->command_status : smpp::status::ESME_RSYSERR;
-    if (response != nullptr &&
-        (status == smpp::status::ESME_ROK || status == smpp::status::ESME_RX_P_APPN ||
-         status == smpp::status::ESME_RX_R_APPN)) {
+    if (status == smpp::status::ESME_ROK ||
+        (response != nullptr &&
+         (status == smpp::status::ESME_RX_P_APPN || status == smpp::status::ESME_RX_R_APPN))) {
         // Acknowledged (or refused for good by the application, which retrying cannot change).
         core_.stats()
             .outbox_delivered(account_->system_id, status == smpp::status::ESME_ROK
@@ -1021,6 +1045,7 @@ void upstream_connection::on_closed(smpp::session&, std::error_code reason) {
             core_.outbox_returned(*account_, std::move(entry));
         }
         deliveries_.clear();
+        splits_.clear();
         log::info("unbound: system_id={} session={} reason={}", account_->system_id, session_->id(),
                   reason ? reason.message() : "unbind");
     }

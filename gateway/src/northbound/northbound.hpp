@@ -18,6 +18,7 @@
 #include "smppgw/gateway/config.hpp"
 #include "smppgw/smpp/session.hpp"
 #include "smppgw/store/records.hpp"
+#include "wire/wire.hpp"
 
 namespace smppgw::gateway {
 
@@ -154,6 +155,9 @@ private:
     std::atomic<bool> kick_pending_{false};
     // deliver_sm in flight: cookie -> the outbox entry, to return it if the session dies.
     std::map<std::uint64_t, store::outbox_entry> deliveries_;
+    // Entries re-split into several deliver_sm for a peer bound below 3.4, under the first
+    // part's cookie in deliveries_.
+    split_deliveries splits_;
     std::uint64_t next_delivery_cookie_ = 1;
     // An application that refuses deliveries for now (ESME_RX_T_APPN, throttling, timeouts) is
     // left alone for a growing pause instead of being retried in a loop.

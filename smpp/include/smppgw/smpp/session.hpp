@@ -119,6 +119,7 @@ public:
     void set_state(bind_state s) noexcept { state_ = s; }
     // Peers bound with interface_version <= 0x33 speak 3.3: no TLVs are sent to them.
     void set_peer_interface_version(std::uint8_t v) noexcept { peer_version_ = v; }
+    [[nodiscard]] std::uint8_t peer_interface_version() const noexcept { return peer_version_; }
 
     [[nodiscard]] std::size_t outstanding() const noexcept { return outstanding_; }
     [[nodiscard]] bool window_full() const noexcept { return outstanding_ >= config_.window; }
