@@ -85,6 +85,10 @@ mo_state fetch_mo_state(const lookups& lk, std::string_view brand, std::string_v
     if (lk.holds != nullptr) {
         s.held = lk.holds->find_hold(brand, msisdn).has_value();
     }
+    // Only a STOPALL in force needs its origin known: other MOs read no evidence.
+    if (lk.evidence != nullptr && s.all_optout) {
+        s.all_optout_record = lk.evidence->optout_evidence(all_brands, msisdn);
+    }
     return s;
 }
 
@@ -259,7 +263,12 @@ mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
         }
         case keyword_kind::opt_in: {
             const bool lift_brand = state.brand_optout.has_value();
-            const bool lift_all = state.all_optout.has_value() && cfg_.start_lifts_all_brands;
+            // Only the number's own STOPALL: an operator's or an import's all-brands opt-out
+            // is not the consumer's to undo from one brand's number.
+            const bool all_by_own_mo =
+                state.all_optout_record && state.all_optout_record->source == record_source::mo;
+            const bool lift_all =
+                state.all_optout.has_value() && cfg_.start_lifts_all_brands && all_by_own_mo;
             if (lift_brand || lift_all) {
                 if (lift_brand) {
                     p.actions.push_back(action(mo_action_kind::lift_optout, false, brand));
@@ -286,7 +295,11 @@ mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
                     p.actions.back().klass = klass;
                 }
                 clear_hold();
-                send(reply_text::optin);
+                // A STOPALL that stays in force still blocks the brand: saying "subscribed"
+                // would be false.
+                if (!state.all_optout || lift_all) {
+                    send(reply_text::optin);
+                }
                 break;
             }
             if (match.confirms_double_opt_in &&

@@ -3,6 +3,8 @@
 
 #include "scenario.hpp"
 
+#include <boost/json.hpp>
+
 #include "smppgw/smpp/segmentation.hpp"
 #include "smppgw/smpp/text.hpp"
 
@@ -11,9 +13,43 @@ namespace smpp = smppgw::smpp;
 
 namespace {
 
+// A second account, of another brand, owning its own MO number.
+constexpr const char* globex_number = "15550002000";
+
+gateway_spec two_brand_spec(const fake_smsc& carrier) {
+    auto spec = one_carrier_spec(carrier);
+    account_spec globex;
+    globex.system_id = "globex";
+    globex.brand = "globex";
+    globex.mo_numbers = {globex_number};
+    spec.accounts.push_back(globex);
+    return spec;
+}
+
+// A promotional submit (service_type MKT) from the account's number.
+smpp::pdu promo(const std::string& from, const std::string& to, const std::string& text) {
+    auto p = make_submit(from, to, text, 0);
+    (void)std::get<smpp::submit_sm>(p.body).service_type.assign("MKT");
+    return p;
+}
+
+std::uint32_t status_of(test_esme& e, smpp::pdu p) {
+    const auto r = e.call(std::move(p));
+    REQUIRE(r.pdu);
+    return r.pdu->command_status;
+}
+
 http_result admin(const gateway_process& gw, const std::string& method, const std::string& path,
                   const std::string& body = {}) {
     return http_request(gw.admin_port(), method, path, admin_token, body);
+}
+
+// Prior express written consent with proof, as a web form would capture it.
+void grant_written(const gateway_process& gw, const std::string& brand, const std::string& msisdn) {
+    const auto r = admin(gw, "PUT", "/v1/consents/" + brand + "/" + msisdn + "/promotional",
+                         R"({"type": "express_written", "proof": "web form v3",
+                             "granted": "2024-05-01T12:00:00Z"})");
+    REQUIRE(r.status == 200);
 }
 
 // An MO deliver_sm from the handset, its content in message_payload.
@@ -74,6 +110,41 @@ const smpp::deliver_sm& deliver_of(const smpp::pdu& p) {
 }
 
 }  // namespace
+
+// ---- item 3: START and all-brands opt-outs ---------------------------------------------------
+
+TEST_CASE("START to one brand does not lift an all-brands opt-out the admin API entered",
+          "[integration][mo][optout]") {
+    fake_smsc carrier;
+    gateway_process gw(two_brand_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme acme(gw.smpp_port());
+    bind_ok(acme, smpp::bind_type::transceiver);
+    test_esme globex(gw.smpp_port());
+    bind_ok(globex, smpp::bind_type::transceiver, "globex");
+
+    const auto number = handset(300);
+    grant_written(gw, "acme", number);
+    grant_written(gw, "globex", number);
+    REQUIRE(status_of(globex, promo(globex_number, number, "Globex deals")) ==
+            smpp::status::ESME_ROK);
+
+    REQUIRE(admin(gw, "PUT", "/v1/optouts/*/" + number).status == 201);
+    CHECK(status_of(globex, promo(globex_number, number, "Globex deals")) == 0x411);
+
+    carrier.send_mo(number, account_number, "START");
+    REQUIRE(carrier.wait([](auto v) { return v.acked("START"); }));
+    // Other brands' promotional traffic stays blocked, and so does the brand the START went to.
+    CHECK(status_of(globex, promo(globex_number, number, "Globex deals again")) == 0x411);
+    CHECK(status_of(acme, promo(account_number, number, "Acme deals")) == 0x411);
+    const auto got = admin(gw, "GET", "/v1/optouts/*/" + number + "?history=false");
+    REQUIRE(got.status == 200);
+    CHECK(boost::json::parse(got.body).at("opted_out").as_bool());
+    // No confirmation claims a subscription the all-brands opt-out still blocks.
+    CHECK(gw.metric("smppgw_keyword_events_total", {{"kind", "send_reply"}}) == 0);
+    CHECK(gw.metric("smppgw_keyword_events_total", {{"kind", "lift_optout"}}) == 0);
+}
 
 // ---- item 6: MO text for applications bound as SMPP 3.3 --------------------------------------
 

@@ -33,9 +33,16 @@ mo_state opted_out_brand() {
     return s;
 }
 
-mo_state opted_out_all() {
+// A STOPALL in force with its record: by default the number's own MO keyword created it.
+mo_state opted_out_all(record_source source = record_source::mo) {
     mo_state s;
     s.all_optout = optout_summary{utc(2026, 1, 1, 0, 0), true};
+    s.all_optout_record = optout_record{std::string(all_brands),
+                                        us,
+                                        utc(2026, 1, 1, 0, 0),
+                                        source == record_source::mo ? "stopall" : "",
+                                        source,
+                                        "ref-1"};
     return s;
 }
 
@@ -102,13 +109,47 @@ TEST_CASE("START lifts the opt-out, records consent evidence, confirms", "[mo]")
     REQUIRE(p.count(mo_action_kind::send_reply) == 1);
     CHECK(p.first(mo_action_kind::send_reply)->reply == keyword_reply::optin_confirmation);
 
-    // STOPALL: lifted too (only what was opted out; other brands' consents stay revoked).
+    // The number's own STOPALL: lifted too (only what was opted out; other brands' consents
+    // stay revoked).
     p = plan("UNSTOP", opted_out_all());
     REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
     CHECK(p.first(mo_action_kind::lift_optout)->brand == all_brands);
+    CHECK(p.count(mo_action_kind::send_reply) == 1);
 
     // Nothing to lift: forwarded only, no reply.
     CHECK(plan("START").actions.empty());
+}
+
+TEST_CASE("START never lifts an all-brands opt-out an operator or an import entered", "[mo]") {
+    for (const auto source :
+         {record_source::api, record_source::import, record_source::web, record_source::paper}) {
+        INFO("STOPALL source " << to_string(source));
+        // Only the STOPALL in force: nothing of the brand's own to lift, so nothing at all.
+        CHECK(plan("START", opted_out_all(source)).actions.empty());
+
+        // With a brand opt-out too: the brand's is lifted, the all-brands one stays, and no
+        // confirmation claims a subscription the STOPALL still blocks.
+        auto state = opted_out_all(source);
+        state.brand_optout = optout_summary{utc(2026, 2, 1, 0, 0), false};
+        const auto p = plan("START", state);
+        REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
+        CHECK(p.first(mo_action_kind::lift_optout)->brand == "acme");
+        CHECK(p.count(mo_action_kind::send_reply) == 0);
+    }
+    // Without its record (no evidence lookup, a read error) the STOPALL's origin is unknown:
+    // it stays.
+    auto unknown = opted_out_all();
+    unknown.all_optout_record.reset();
+    CHECK(plan("START", unknown).actions.empty());
+
+    // The number's own STOPALL stays too when the operator turned that off.
+    const auto e = make_engine([](policy_config& c) { c.mo.start_lifts_all_brands = false; });
+    auto both = opted_out_all();
+    both.brand_optout = optout_summary{utc(2026, 2, 1, 0, 0), false};
+    const auto p = e->plan_mo(mo("START"), both);
+    REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
+    CHECK(p.first(mo_action_kind::lift_optout)->brand == "acme");
+    CHECK(p.count(mo_action_kind::send_reply) == 0);
 }
 
 TEST_CASE("YES confirms a pending double opt-in", "[mo]") {
@@ -235,6 +276,49 @@ TEST_CASE("end to end: STOP, START, brand scope, STOPALL", "[mo][chain]") {
     CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::opted_out_all_brands);
     CHECK(e.evaluate(with_class(promo(us), message_class::transactional), s.view(), noon).why ==
           reason::opted_out_all_brands);
+}
+
+TEST_CASE("end to end: an operator's all-brands opt-out survives a START", "[mo][chain]") {
+    const auto& e = default_engine();
+    memory_store s;
+    s.grant_written("acme", us, message_class::promotional);
+    s.grant_written("globex", us, message_class::promotional);
+    const auto noon = local("America/New_York", 2026, 6, 10, 12, 0);
+    const auto state = [&](const char* brand) { return fetch_mo_state(s.view(), brand, us); };
+
+    s.opt_out_all(us, utc(2026, 5, 1, 0, 0), record_source::api);
+    s.apply(e.plan_mo(mo("START"), state("acme")));
+    CHECK(s.replies.empty());
+    CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::opted_out_all_brands);
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::opted_out_all_brands);
+
+    // An import's the same. START lifts the brand's own opt-out and leaves the STOPALL, and
+    // confirms nothing while it stays.
+    s.opt_out_all(us, utc(2026, 5, 1, 0, 0), record_source::import);
+    s.opt_out("acme", us, utc(2026, 5, 2, 0, 0), record_source::mo);
+    s.apply(e.plan_mo(mo("START"), state("acme")));
+    CHECK(s.optouts.count({"acme", us}) == 0);
+    CHECK(s.optouts.count({std::string(all_brands), us}) == 1);
+    CHECK(s.replies.empty());
+    CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::opted_out_all_brands);
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::opted_out_all_brands);
+}
+
+TEST_CASE("fetch_mo_state reads the record of a STOPALL in force", "[mo]") {
+    memory_store s;
+    CHECK_FALSE(fetch_mo_state(s.view(), "acme", us).all_optout_record);
+
+    s.opt_out_all(us, utc(2026, 5, 2, 0, 0), record_source::import);
+    auto st = fetch_mo_state(s.view(), "acme", us);
+    REQUIRE(st.all_optout_record);
+    CHECK(st.all_optout_record->source == record_source::import);
+
+    // Without an evidence lookup: the summary only.
+    auto lk = s.view();
+    lk.evidence = nullptr;
+    st = fetch_mo_state(lk, "acme", us);
+    CHECK(st.all_optout);
+    CHECK_FALSE(st.all_optout_record);
 }
 
 TEST_CASE("end to end: pending double opt-in, YES, ambiguous hold", "[mo][chain]") {

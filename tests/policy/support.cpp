@@ -111,12 +111,27 @@ std::optional<hold_summary> memory_store::find_hold(std::string_view brand,
     return std::nullopt;
 }
 
-void memory_store::opt_out(const std::string& brand, const std::string& msisdn, time_point when) {
-    optouts[{brand, msisdn}] = optout_summary{when, false};
+std::optional<optout_record> memory_store::optout_evidence(std::string_view brand,
+                                                           std::string_view msisdn) const {
+    if (auto it = optout_records.find(std::pair{std::string(brand), std::string(msisdn)});
+        it != optout_records.end()) {
+        return it->second;
+    }
+    return std::nullopt;
 }
 
-void memory_store::opt_out_all(const std::string& msisdn, time_point when) {
-    optouts[{std::string(all_brands), msisdn}] = optout_summary{when, true};
+void memory_store::opt_out(const std::string& brand, const std::string& msisdn, time_point when,
+                           record_source source) {
+    optouts[{brand, msisdn}] = optout_summary{when, false};
+    optout_records[{brand, msisdn}] =
+        optout_record{brand, msisdn, when, "", source, std::string(to_string(source))};
+}
+
+void memory_store::opt_out_all(const std::string& msisdn, time_point when, record_source source) {
+    const std::string all(all_brands);
+    optouts[{all, msisdn}] = optout_summary{when, true};
+    optout_records[{all, msisdn}] =
+        optout_record{all, msisdn, when, "", source, std::string(to_string(source))};
 }
 
 consent_summary written_consent(time_point granted) {
@@ -152,6 +167,7 @@ void memory_store::apply(const mo_plan& plan) {
             case mo_action_kind::record_optout:
                 optouts[{a.optout->brand, a.optout->msisdn}] =
                     optout_summary{a.optout->when, a.optout->brand == all_brands};
+                optout_records[{a.optout->brand, a.optout->msisdn}] = *a.optout;
                 break;
             case mo_action_kind::revoke_consents:
                 for (auto& [key, c] : consents) {
@@ -163,6 +179,7 @@ void memory_store::apply(const mo_plan& plan) {
                 break;
             case mo_action_kind::lift_optout:
                 optouts.erase({a.brand, a.msisdn});
+                optout_records.erase({a.brand, a.msisdn});
                 break;
             case mo_action_kind::record_consent: {
                 consent_summary c;

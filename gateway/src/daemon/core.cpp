@@ -60,7 +60,7 @@ std::shared_ptr<const policy::engine> core::engine() const {
 }
 
 policy::lookups core::lookups() const noexcept {
-    return {store_.get(), store_.get(), store_.get(), this};
+    return {store_.get(), store_.get(), store_.get(), this, evidence_.get()};
 }
 
 // ---- lifecycle --------------------------------------------------------------------------
@@ -81,6 +81,7 @@ void core::start() {
         outbox_appended(account);
     };
     store_ = store::store::open(so);
+    evidence_ = std::make_unique<store_evidence>(*store_);
     const auto& rep = store_->recovery();
     deferred_changed(static_cast<std::int64_t>(rep.deferred_total));
     log::info("store open at {}: {} pending, {} deferred, {} opt-outs, {} consents ({} ms)",

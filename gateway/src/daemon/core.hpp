@@ -26,6 +26,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "carrier/carrier.hpp"
+#include "daemon/evidence.hpp"
 #include "inbound/correlator.hpp"
 #include "infra/io_pool.hpp"
 #include "infra/metrics.hpp"
@@ -189,6 +190,7 @@ private:
 
     metrics metrics_;
     std::unique_ptr<store::store> store_;
+    std::unique_ptr<store_evidence> evidence_;  // over store_, for the MO planner
     std::unique_ptr<io_pool> io_;
     boost::asio::thread_pool auth_pool_{1};
 

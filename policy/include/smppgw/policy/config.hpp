@@ -273,7 +273,8 @@ struct mo_config {
     // An opt-out also revokes the number's consents for the brand (all brands for STOPALL), so
     // a later START cannot silently revive an old promotional consent.
     bool revoke_consents_on_optout = true;
-    // START lifts the brand opt-out and also a STOPALL on the number ("lifts only what was
+    // START lifts the brand opt-out and also a STOPALL that the number itself sent as an MO
+    // keyword, never one entered through the admin API or an import ("lifts only what was
     // opted out": other brands' consents stay revoked, so they still cannot send).
     bool start_lifts_all_brands = true;
     // The consent a START records (express, source keyword, proof = the MO). Promotional stays

@@ -41,9 +41,15 @@ struct mo_state {
     bool pending_promotional = false;            // a consent awaiting double opt-in YES
     bool pending_transactional = false;
     bool held = false;  // on review hold (ambiguous STOP)
+
+    // Evidence, read only while an opt-out is in force (lookups::evidence). A START lifts the
+    // all-brands opt-out only when its record says the number's own MO created it. Missing
+    // evidence (no lookup, a read error) lifts no all-brands opt-out.
+    std::optional<optout_record> all_optout_record;
 };
 
-// Reads the state through the lookups (holds only if lookups.holds is set).
+// Reads the state through the lookups (holds only if lookups.holds is set, evidence only if
+// lookups.evidence is set and an opt-out is in force).
 [[nodiscard]] mo_state fetch_mo_state(const lookups& lk, std::string_view brand,
                                       std::string_view msisdn);
 
@@ -101,10 +107,13 @@ public:
     //  opt_out / opt_out_all: unless already covered (a repeated STOP: nothing, no second
     //    confirmation), record the opt-out and revoke consents before the ack, clear any hold,
     //    then exactly one confirmation.
-    //  opt_in: if an opt-out covers the brand, lift it (and a STOPALL unless configured not
-    //    to), record the consent event (MO id, time, receiving number), clear any hold, one
-    //    confirmation. A YES with a pending double opt-in confirms it (and replies once).
-    //    Otherwise nothing: the MO is only forwarded.
+    //  opt_in: lift the brand's opt-out, and a STOPALL only when the number's own MO created
+    //    it (never one entered through the admin API or an import; not at all when
+    //    start_lifts_all_brands is off). When something was lifted: record the consent event
+    //    (MO id, time, receiving number), clear any hold, and confirm once, unless an
+    //    all-brands opt-out stays in force (then the number still gets nothing from the brand
+    //    and a confirmation would say otherwise). A YES with a pending double opt-in confirms
+    //    it (and replies once). Otherwise nothing: the MO is only forwarded.
     //  help: the brand's help text, even when opted out.
     //  ambiguous: flag for review and place a hold (before the ack) unless already held.
     [[nodiscard]] mo_plan plan(const mo_input& in, const keyword_match& match,
