@@ -146,6 +146,94 @@ TEST_CASE("START to one brand does not lift an all-brands opt-out the admin API 
     CHECK(gw.metric("smppgw_keyword_events_total", {{"kind", "lift_optout"}}) == 0);
 }
 
+// ---- item 4: START restores the consent STOP revoked -----------------------------------------
+
+TEST_CASE("START lifts the number's own STOPALL and restores only that brand's consent",
+          "[integration][mo][optout][consent]") {
+    fake_smsc carrier;
+    gateway_process gw(two_brand_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme acme(gw.smpp_port());
+    bind_ok(acme, smpp::bind_type::transceiver);
+    test_esme globex(gw.smpp_port());
+    bind_ok(globex, smpp::bind_type::transceiver, "globex");
+
+    const auto number = handset(301);
+    grant_written(gw, "acme", number);
+    grant_written(gw, "globex", number);
+
+    carrier.send_mo(number, globex_number, "STOPALL");
+    REQUIRE(carrier.wait([](auto v) { return v.acked("STOPALL"); }));
+    CHECK(status_of(acme, promo(account_number, number, "Acme deals")) == 0x411);
+
+    carrier.send_mo(number, account_number, "START");
+    REQUIRE(carrier.wait([](auto v) { return v.acked("START"); }));
+    CHECK(status_of(acme, promo(account_number, number, "Acme deals")) == smpp::status::ESME_ROK);
+    // Globex's consent stays revoked by the STOPALL: only the brand START went to is back.
+    CHECK(status_of(globex, promo(globex_number, number, "Globex deals")) == 0x422);
+}
+
+TEST_CASE("START after STOP restores the promotional consent the STOP revoked",
+          "[integration][mo][consent]") {
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    const auto number = handset(310);
+    grant_written(gw, "acme", number);
+    REQUIRE(status_of(esme, promo(account_number, number, "Deals 1")) == smpp::status::ESME_ROK);
+
+    carrier.send_mo(number, account_number, "STOP");
+    REQUIRE(carrier.wait([](auto v) { return v.acked("STOP"); }));
+    CHECK(status_of(esme, promo(account_number, number, "Deals 2")) == 0x410);
+
+    carrier.send_mo(number, account_number, "START");
+    REQUIRE(carrier.wait([](auto v) { return v.acked("START"); }));
+    CHECK(status_of(esme, promo(account_number, number, "Deals 3")) == smpp::status::ESME_ROK);
+
+    // A new event of the same type, whose proof is the START MO.
+    const auto reply =
+        admin(gw, "GET", "/v1/consents/acme/" + number + "/promotional?history=true");
+    REQUIRE(reply.status == 200);
+    INFO(reply.body);
+    const auto doc = boost::json::parse(reply.body);
+    const auto& current = doc.at("consent");
+    CHECK(current.at("status").as_string() == "granted");
+    CHECK(current.at("type").as_string() == "express_written");
+    CHECK(current.at("source").as_string() == "keyword");
+    const std::string proof(current.at("proof").as_string());
+    CHECK_THAT(proof, Catch::StartsWith("START MO ") && Catch::Contains("\"START\"") &&
+                          Catch::Contains(account_number));
+    CHECK(doc.at("history").as_array().size() == 3);  // granted, revoked by STOP, restored
+    CHECK(gw.metric("smppgw_keyword_events_total", {{"kind", "restore_consent"}}) == 1);
+}
+
+TEST_CASE("START restores no consent when the operator turned it off",
+          "[integration][mo][consent]") {
+    fake_smsc carrier;
+    auto spec = one_carrier_spec(carrier);
+    spec.extra_toml = "[policy.mo]\nstart_restores_consents = false\n";
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    const auto number = handset(311);
+    grant_written(gw, "acme", number);
+    carrier.send_mo(number, account_number, "STOP");
+    REQUIRE(carrier.wait([](auto v) { return v.acked("STOP"); }));
+    carrier.send_mo(number, account_number, "START");
+    REQUIRE(carrier.wait([](auto v) { return v.acked("START"); }));
+    CHECK(status_of(esme, promo(account_number, number, "Deals")) == 0x422);
+    CHECK(status_of(esme, make_submit(account_number, number, "Your code 1", 0)) ==
+          smpp::status::ESME_ROK);
+}
+
 // ---- item 6: MO text for applications bound as SMPP 3.3 --------------------------------------
 
 TEST_CASE("an application bound as SMPP 3.3 gets MO text in short_message",

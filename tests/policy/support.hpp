@@ -31,7 +31,7 @@ time_point utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0);
 std::string show(time_point t, const char* zone);
 
 // Opt-outs, consents, sends and holds in std::maps; every lookup interface. Opt-outs keep their
-// records, as the store does, for the evidence lookup.
+// records and consents their events, as the store does, for the evidence lookup.
 class memory_store final : public optout_lookup,
                            public consent_lookup,
                            public frequency_lookup,
@@ -48,6 +48,8 @@ public:
                                           std::string_view msisdn) const override;
     std::optional<optout_record> optout_evidence(std::string_view brand,
                                                  std::string_view msisdn) const override;
+    std::vector<consent_record> consent_events(std::string_view brand, std::string_view msisdn,
+                                               message_class klass) const override;
 
     [[nodiscard]] lookups view() const { return {this, this, this, this, this}; }
 
@@ -61,6 +63,8 @@ public:
                        time_point when = {});
     void set_consent(const std::string& brand, const std::string& msisdn, message_class k,
                      consent_summary c);
+    // Appends one consent event and folds it into the summary, as the store does.
+    void add_consent_event(const consent_record& rec);
     void sent(const std::string& brand, const std::string& msisdn, time_point when);
     void hold(const std::string& brand, const std::string& msisdn, time_point when = {});
 
@@ -75,6 +79,8 @@ public:
     std::map<std::pair<std::string, std::string>, optout_summary, std::less<>> optouts;
     std::map<std::pair<std::string, std::string>, optout_record, std::less<>> optout_records;
     std::map<std::tuple<std::string, std::string, message_class>, consent_summary> consents;
+    std::map<std::tuple<std::string, std::string, message_class>, std::vector<consent_record>>
+        events;
     std::map<std::pair<std::string, std::string>, std::vector<time_point>> sends;
     std::map<std::pair<std::string, std::string>, hold_summary> holds;
 };

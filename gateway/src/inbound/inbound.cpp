@@ -403,6 +403,7 @@ void core::process_mo(const std::string& carrier_name, const smpp::pdu& mo,
                     b.lift_optout(a.brand, a.msisdn, a.when, policy::record_source::mo, mo_ref);
                     break;
                 case policy::mo_action_kind::record_consent:
+                case policy::mo_action_kind::restore_consent:
                     if (a.consent) {
                         b.put_consent(*a.consent);
                     }
