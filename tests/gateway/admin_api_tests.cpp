@@ -187,6 +187,57 @@ TEST_CASE("admin API: oversized headers and ambiguous framing get answers; Beare
     }
 }
 
+TEST_CASE("admin API: paths are compared segment by segment, empty segments included",
+          "[daemon][admin][http]") {
+    gateway_env env;
+    const auto admin = env.admin();
+    CHECK(admin.get("/v1/binds").status == 200);
+    for (const char* other : {"//v1/binds", "/v1//binds", "/v1/binds/", "//healthz"}) {
+        INFO(other);
+        const auto r = admin.get(other);
+        CHECK(r.status == 404);
+        CHECK_THAT(error_of(r), Catch::Contains(other));
+    }
+    // The same path in other legitimate spellings: an encoded unreserved character, and
+    // the absolute form (RFC 9112 §3.2.2).
+    CHECK(admin.get("/v1/%62inds").status == 200);
+    CHECK(admin.get("http://127.0.0.1/v1/binds").status == 200);
+    // Broken percent-encoding is a bad request, not a lookup of something else.
+    const auto broken = admin.get("/v1/optouts/acme/%zz");
+    CHECK(broken.status == 400);
+    CHECK_THAT(error_of(broken), Catch::Contains("/v1/optouts/acme/%zz"));
+}
+
+TEST_CASE("admin API: a '+' in a path segment is a plus, not a space", "[daemon][admin][http]") {
+    gateway_options o;
+    o.brand = "a+b";
+    gateway_env env(o);
+    const auto admin = env.admin();
+    auto e = env.connect();
+    const std::string number = "12125550950";
+
+    const auto put = admin.request("PUT", "/v1/optouts/a+b/" + number);
+    REQUIRE(put.status == 201);
+    CHECK(put.json().at("optout").at("brand").as_string() == "a+b");
+    // The brand's own traffic is what the opt-out blocks.
+    CHECK(e->submit(number, "after the opt-out").status == 0x410);
+
+    // %2B is the same brand; a space (%20) is another one.
+    const auto same = admin.get("/v1/optouts/a%2Bb/" + number).json();
+    CHECK(same.at("brand").as_string() == "a+b");
+    CHECK(same.at("opted_out").as_bool());
+    const auto other = admin.get("/v1/optouts/a%20b/" + number).json();
+    CHECK(other.at("brand").as_string() == "a b");
+    CHECK_FALSE(other.at("opted_out").as_bool());
+    // Consents take the same path: what is granted for "a+b" is found for "a%2Bb".
+    REQUIRE(admin
+                .request("PUT", "/v1/consents/a+b/" + number + "/transactional",
+                         R"({"proof": "paper form"})")
+                .status == 200);
+    CHECK(admin.get("/v1/consents/a%2Bb/" + number + "/transactional").status == 200);
+    CHECK(admin.get("/v1/consents/a%20b/" + number + "/transactional").status == 404);
+}
+
 TEST_CASE("admin API: opt-out round trip changes what submits get", "[daemon][admin]") {
     gateway_env env;
     const auto admin = env.admin();
