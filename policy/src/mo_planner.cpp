@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "smppgw/policy/data.hpp"
+#include "smppgw/policy/rfc3339.hpp"
 
 namespace smppgw::policy {
 namespace {
@@ -85,7 +86,42 @@ mo_state fetch_mo_state(const lookups& lk, std::string_view brand, std::string_v
     if (lk.holds != nullptr) {
         s.held = lk.holds->find_hold(brand, msisdn).has_value();
     }
+    // Only an opt-out in force gives a START something to undo: other MOs read no evidence.
+    if (lk.evidence != nullptr && (s.brand_optout || s.all_optout)) {
+        if (s.brand_optout) {
+            s.brand_optout_record = lk.evidence->optout_evidence(brand, msisdn);
+        }
+        if (s.all_optout) {
+            s.all_optout_record = lk.evidence->optout_evidence(all_brands, msisdn);
+        }
+        for (auto k : {message_class::transactional, message_class::promotional,
+                       message_class::conversational}) {
+            s.consent_events[static_cast<std::size_t>(k)] =
+                lk.evidence->consent_events(brand, msisdn, k);
+        }
+    }
     return s;
+}
+
+const consent_record* consent_revoked_by_optout(const std::vector<consent_record>& events,
+                                                time_point optout_since, time_point now) noexcept {
+    const auto by_optout = [&](const consent_record& e) {
+        return e.status == consent_status::revoked && e.revocation_channel == "MO" &&
+               e.revoked.value_or(e.granted) >= optout_since;
+    };
+    auto it = events.rbegin();
+    // A STOP followed by a STOPALL leaves two revocations; both belong to what START lifts.
+    while (it != events.rend() && by_optout(*it)) {
+        ++it;
+    }
+    if (it == events.rbegin() || it == events.rend()) {
+        return nullptr;  // not revoked by these opt-outs, or nothing was granted before
+    }
+    const consent_record& before = *it;
+    if (before.status != consent_status::granted || (before.expires && *before.expires <= now)) {
+        return nullptr;  // pending, revoked by someone else, or no longer valid anyway
+    }
+    return &before;
 }
 
 std::size_t mo_plan::count(mo_action_kind k) const noexcept {
@@ -197,6 +233,62 @@ mo_planner::reply mo_planner::reply_for(reply_text kind, std::string_view brand,
     return {text_in(kind, brand, language), language};
 }
 
+std::vector<mo_action> mo_planner::restorations(const mo_input& in, const keyword_match& match,
+                                                const mo_state& state, bool lift_brand,
+                                                bool lift_all) const {
+    // Revocations from the earliest lifted opt-out on are undone; each lifted opt-out needs its
+    // record (its time), or nothing is restored.
+    std::optional<time_point> since;
+    for (const auto& [lifted, record] : {std::pair{lift_brand, &state.brand_optout_record},
+                                         std::pair{lift_all, &state.all_optout_record}}) {
+        if (!lifted) {
+            continue;
+        }
+        if (!*record) {
+            return {};
+        }
+        since = since ? std::min(*since, (*record)->when) : (*record)->when;
+    }
+    if (!since) {
+        return {};
+    }
+    std::vector<mo_action> out;
+    for (auto klass : {message_class::transactional, message_class::promotional,
+                       message_class::conversational}) {
+        const consent_record* before =
+            consent_revoked_by_optout(state.events(klass), *since, in.received);
+        if (before == nullptr) {
+            continue;
+        }
+        consent_record c;
+        c.brand = std::string(in.brand);
+        c.msisdn = std::string(in.msisdn);
+        c.klass = klass;
+        c.status = consent_status::granted;
+        c.type = before->type;
+        c.program = before->program;
+        c.granted = in.received;
+        c.source = record_source::keyword;
+        c.proof = fmt::format(
+            "START MO {} at {} to {}: \"{}\"; restores the {} consent granted {} ({})", in.mo_id,
+            format_time(in.received), in.receiving_number, in.text, to_string(before->type),
+            format_time(before->granted), to_string(before->source));
+        c.proof_url = match.keyword;
+        c.jurisdiction = before->jurisdiction;
+        c.expires = before->expires;
+
+        mo_action a;
+        a.kind = mo_action_kind::restore_consent;
+        a.brand = c.brand;
+        a.msisdn = c.msisdn;
+        a.klass = klass;
+        a.when = in.received;
+        a.consent = std::move(c);
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
 mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
                          const mo_state& state) const {
     mo_plan p;
@@ -259,7 +351,12 @@ mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
         }
         case keyword_kind::opt_in: {
             const bool lift_brand = state.brand_optout.has_value();
-            const bool lift_all = state.all_optout.has_value() && cfg_.start_lifts_all_brands;
+            // Only the number's own STOPALL: an operator's or an import's all-brands opt-out
+            // is not the consumer's to undo from one brand's number.
+            const bool all_by_own_mo =
+                state.all_optout_record && state.all_optout_record->source == record_source::mo;
+            const bool lift_all =
+                state.all_optout.has_value() && cfg_.start_lifts_all_brands && all_by_own_mo;
             if (lift_brand || lift_all) {
                 if (lift_brand) {
                     p.actions.push_back(action(mo_action_kind::lift_optout, false, brand));
@@ -268,7 +365,17 @@ mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
                     p.actions.push_back(
                         action(mo_action_kind::lift_optout, false, std::string(all_brands)));
                 }
+                std::array<bool, 3> restored{};
+                if (cfg_.start_restores_consents) {
+                    for (auto& a : restorations(in, match, state, lift_brand, lift_all)) {
+                        restored[static_cast<std::size_t>(a.klass)] = true;
+                        p.actions.push_back(std::move(a));
+                    }
+                }
                 for (auto klass : cfg_.optin_consent_classes) {
+                    if (restored[static_cast<std::size_t>(klass)]) {
+                        continue;  // the restored consent is at least as strong
+                    }
                     mo_action a = action(mo_action_kind::record_consent, false, brand);
                     consent_record c;
                     c.brand = brand;
@@ -286,7 +393,11 @@ mo_plan mo_planner::plan(const mo_input& in, const keyword_match& match,
                     p.actions.back().klass = klass;
                 }
                 clear_hold();
-                send(reply_text::optin);
+                // A STOPALL that stays in force still blocks the brand: saying "subscribed"
+                // would be false.
+                if (!state.all_optout || lift_all) {
+                    send(reply_text::optin);
+                }
                 break;
             }
             if (match.confirms_double_opt_in &&

@@ -85,6 +85,8 @@ std::string_view to_string(mo_action_kind k) noexcept {
             return "lift_optout";
         case mo_action_kind::record_consent:
             return "record_consent";
+        case mo_action_kind::restore_consent:
+            return "restore_consent";
         case mo_action_kind::confirm_double_opt_in:
             return "confirm_double_opt_in";
         case mo_action_kind::place_hold:

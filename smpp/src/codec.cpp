@@ -522,7 +522,10 @@ pdu make_response(const pdu& request, command_status status) {
     r.sequence_number = request.sequence_number;
     const command_id id = response_for(static_cast<std::uint32_t>(request.command_id()));
     find_body(static_cast<std::uint32_t>(id))->reset(r.body);
-    r.omit_body = status != status::ESME_ROK;
+    // The body goes with errors too (empty C-strings): 3.4 allows leaving it out, but peers
+    // such as libsmpp34 cannot decode a bind_*_resp without one and Kannel warns about each
+    // such submit_sm_resp. Sending it is what SMSCs commonly do.
+    r.omit_body = false;
     return r;
 }
 

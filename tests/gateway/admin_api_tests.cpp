@@ -123,6 +123,121 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
     }
 }
 
+TEST_CASE("admin API: oversized headers and ambiguous framing get answers; Bearer in any case",
+          "[daemon][admin][http]") {
+    gateway_env env;
+    const auto admin = env.admin();
+    const auto open = env.open_client();
+    const std::string auth = "Authorization: Bearer " + std::string(admin_token) + "\r\n";
+
+    SECTION("request headers over 16 KiB: 431, then the connection closes") {
+        const auto big =
+            admin.request("GET", "/v1/binds", {}, {}, {{"X-Padding", std::string(17 * 1024, 'a')}});
+        CHECK(big.status == 431);
+        CHECK_THAT(error_of(big), Catch::Contains("16 KiB"));
+        CHECK(big.header("connection") == "close");
+        const auto fits =
+            admin.request("GET", "/v1/binds", {}, {}, {{"X-Padding", std::string(15 * 1024, 'a')}});
+        CHECK(fits.status == 200);
+    }
+    SECTION("Content-Length with Transfer-Encoding: 400 in either order, nothing written") {
+        // request() writes its Content-Length after the extra headers.
+        const auto te_first = admin.request("PUT", "/v1/optouts/acme/12125550901", "{}",
+                                            "application/json", {{"Transfer-Encoding", "chunked"}});
+        CHECK(te_first.status == 400);
+        CHECK(te_first.header("connection") == "close");
+        const auto cl_first =
+            admin.raw("PUT /v1/optouts/acme/12125550902 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                      "Content-Length: 2\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                      "2\r\n{}\r\n0\r\n\r\n");
+        CHECK(cl_first.status == 400);
+        CHECK_THAT(error_of(cl_first), Catch::Contains("Transfer-Encoding"));
+        // A coding other than chunked, first, with a length: Beast reads it; we refuse it.
+        const auto gzip = admin.raw(
+            "PUT /v1/optouts/acme/12125550903 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+            "Transfer-Encoding: gzip\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+        CHECK(gzip.status == 400);
+        for (const auto* number : {"12125550901", "12125550902", "12125550903"}) {
+            CHECK_FALSE(admin.get(std::string("/v1/optouts/acme/") + number)
+                            .json()
+                            .at("opted_out")
+                            .as_bool());
+        }
+    }
+    SECTION("a malformed request line: 400") {
+        const auto r = open.raw("GET /healthz HTTP/1.x\r\nHost: 127.0.0.1\r\n\r\n");
+        CHECK(r.status == 400);
+        CHECK_THAT(error_of(r), Catch::Contains("malformed"));
+    }
+    SECTION("the Bearer scheme is case-insensitive (RFC 7235)") {
+        for (const char* scheme : {"Bearer ", "bearer ", "BEARER ", "bEaReR ", "bearer   "}) {
+            INFO("Authorization: " << scheme << "<token>");
+            CHECK(open.request("GET", "/v1/binds", {}, {},
+                               {{"Authorization", scheme + std::string(admin_token)}})
+                      .status == 200);
+        }
+        for (const std::string& wrong :
+             {"Basic " + std::string(admin_token), "Bearer" + std::string(admin_token),
+              std::string("Bearer"), "bearer x" + std::string(admin_token),
+              std::string(admin_token)}) {
+            INFO("Authorization: " << wrong);
+            CHECK(open.request("GET", "/v1/binds", {}, {}, {{"Authorization", wrong}}).status ==
+                  401);
+        }
+    }
+}
+
+TEST_CASE("admin API: paths are compared segment by segment, empty segments included",
+          "[daemon][admin][http]") {
+    gateway_env env;
+    const auto admin = env.admin();
+    CHECK(admin.get("/v1/binds").status == 200);
+    for (const char* other : {"//v1/binds", "/v1//binds", "/v1/binds/", "//healthz"}) {
+        INFO(other);
+        const auto r = admin.get(other);
+        CHECK(r.status == 404);
+        CHECK_THAT(error_of(r), Catch::Contains(other));
+    }
+    // The same path in other legitimate spellings: an encoded unreserved character, and
+    // the absolute form (RFC 9112 §3.2.2).
+    CHECK(admin.get("/v1/%62inds").status == 200);
+    CHECK(admin.get("http://127.0.0.1/v1/binds").status == 200);
+    // Broken percent-encoding is a bad request, not a lookup of something else.
+    const auto broken = admin.get("/v1/optouts/acme/%zz");
+    CHECK(broken.status == 400);
+    CHECK_THAT(error_of(broken), Catch::Contains("/v1/optouts/acme/%zz"));
+}
+
+TEST_CASE("admin API: a '+' in a path segment is a plus, not a space", "[daemon][admin][http]") {
+    gateway_options o;
+    o.brand = "a+b";
+    gateway_env env(o);
+    const auto admin = env.admin();
+    auto e = env.connect();
+    const std::string number = "12125550950";
+
+    const auto put = admin.request("PUT", "/v1/optouts/a+b/" + number);
+    REQUIRE(put.status == 201);
+    CHECK(put.json().at("optout").at("brand").as_string() == "a+b");
+    // The brand's own traffic is what the opt-out blocks.
+    CHECK(e->submit(number, "after the opt-out").status == 0x410);
+
+    // %2B is the same brand; a space (%20) is another one.
+    const auto same = admin.get("/v1/optouts/a%2Bb/" + number).json();
+    CHECK(same.at("brand").as_string() == "a+b");
+    CHECK(same.at("opted_out").as_bool());
+    const auto other = admin.get("/v1/optouts/a%20b/" + number).json();
+    CHECK(other.at("brand").as_string() == "a b");
+    CHECK_FALSE(other.at("opted_out").as_bool());
+    // Consents take the same path: what is granted for "a+b" is found for "a%2Bb".
+    REQUIRE(admin
+                .request("PUT", "/v1/consents/a+b/" + number + "/transactional",
+                         R"({"proof": "paper form"})")
+                .status == 200);
+    CHECK(admin.get("/v1/consents/a%2Bb/" + number + "/transactional").status == 200);
+    CHECK(admin.get("/v1/consents/a%20b/" + number + "/transactional").status == 404);
+}
+
 TEST_CASE("admin API: opt-out round trip changes what submits get", "[daemon][admin]") {
     gateway_env env;
     const auto admin = env.admin();

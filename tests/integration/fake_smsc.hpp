@@ -72,6 +72,8 @@ struct submit_action {
     // With `answer` ESME_ROK: the id is chosen on receipt and the receipt sent at once, so it
     // overtakes the submit_sm_resp that `delay` holds back (carriers do this).
     bool receipt_first = false;
+    // An error answer as its 16-octet header alone, as SMPP 3.4 allows and some SMSCs send.
+    bool header_only = false;
 };
 
 // One deliver_sm we sent (receipt or MO) and how the daemon answered it.
@@ -520,10 +522,12 @@ private:
         switch (act.what) {
             case submit_action::kind::answer:
                 if (act.delay.count() == 0) {
-                    answer(c, index, act.status);
+                    answer(c, index, act.status, act.header_only);
                 } else {
                     after(act.delay, [this, w = std::weak_ptr<connection>(c), index,
-                                      st = act.status] { answer(w.lock(), index, st); });
+                                      st = act.status, header_only = act.header_only] {
+                        answer(w.lock(), index, st, header_only);
+                    });
                 }
                 return;
             case submit_action::kind::hold:
@@ -538,12 +542,14 @@ private:
     }
 
     // Answers submits_[index] on connection `c` (if it is still open).
-    void answer(const std::shared_ptr<connection>& c, std::size_t index, std::uint32_t status) {
+    void answer(const std::shared_ptr<connection>& c, std::size_t index, std::uint32_t status,
+                bool header_only = false) {
         auto it = requests_.find(index);
         if (!c || !c->session || c->session->is_closed() || it == requests_.end()) {
             return;  // the daemon never sees an answer: an unknown outcome on its side
         }
         auto resp = smpp::make_response(it->second, status);
+        resp.omit_body = header_only && status != smpp::status::ESME_ROK;
         std::string id;
         bool receipt_sent = false;
         if (status == smpp::status::ESME_ROK) {

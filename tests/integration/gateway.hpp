@@ -32,6 +32,7 @@ inline constexpr const char* admin_token = "integration-admin-token-0123456789";
 
 struct account_spec {
     std::string system_id = "demo";
+    std::string brand = "acme";
     std::vector<std::string> bind_types = {"transmitter", "receiver", "transceiver"};
     unsigned max_outstanding = 256;
     std::vector<std::string> mo_numbers;
@@ -86,11 +87,11 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
         smpp_port, spec.session_init_timeout);
     for (const auto& a : spec.accounts) {
         t += fmt::format(
-            "[[accounts]]\nsystem_id = \"{}\"\npassword_hash = \"{}\"\nbrand = \"acme\"\n"
+            "[[accounts]]\nsystem_id = \"{}\"\npassword_hash = \"{}\"\nbrand = \"{}\"\n"
             "default_class = \"transactional\"\nbind_types = {}\nmax_binds = 8\n"
             "max_outstanding = {}\nallowed_networks = [\"127.0.0.0/8\"]\nmo_numbers = {}\n"
             "per_segment_receipts = {}\ndeliver_window = {}\n\n",
-            a.system_id, demo_password_hash, toml_list(a.bind_types), a.max_outstanding,
+            a.system_id, demo_password_hash, a.brand, toml_list(a.bind_types), a.max_outstanding,
             toml_list(a.mo_numbers), a.per_segment_receipts ? "true" : "false", a.deliver_window);
     }
     std::vector<std::string> names;

@@ -211,10 +211,12 @@ struct http_result {
     std::string body;
 };
 
-// GET over loopback with a bounded wait; no keep-alive, no chunked bodies (the admin server
-// sends Content-Length and closes on "Connection: close").
-inline http_result http_get(std::uint16_t port, const std::string& path,
-                            const std::string& token = {}, std::chrono::milliseconds timeout = 3s) {
+// One request over loopback with a bounded wait; no keep-alive, no chunked bodies (the admin
+// server sends Content-Length and closes on "Connection: close").
+inline http_result http_request(std::uint16_t port, const std::string& method,
+                                const std::string& path, const std::string& token = {},
+                                const std::string& body = {},
+                                std::chrono::milliseconds timeout = 3s) {
     http_result r;
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -233,11 +235,15 @@ inline http_result http_get(std::uint16_t port, const std::string& path,
         ::close(fd);
         return r;
     }
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     if (!token.empty()) {
         req += "Authorization: Bearer " + token + "\r\n";
     }
-    req += "\r\n";
+    if (method != "GET") {
+        req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n";
+    }
+    req += "\r\n" + body;
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
         ::close(fd);
         return r;
@@ -272,6 +278,11 @@ inline http_result http_get(std::uint16_t port, const std::string& path,
         r.body = raw.substr(head_end + 4);
     }
     return r;
+}
+
+inline http_result http_get(std::uint16_t port, const std::string& path,
+                            const std::string& token = {}, std::chrono::milliseconds timeout = 3s) {
+    return http_request(port, "GET", path, token, {}, timeout);
 }
 
 // Sum of every sample of `name` whose labels include all of `labels` (Prometheus text format).

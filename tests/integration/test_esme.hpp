@@ -83,11 +83,11 @@ inline smpp::pdu make_query(std::string_view message_id, std::string_view source
 }
 
 inline smpp::pdu make_bind(smpp::bind_type type, std::string_view system_id,
-                           std::string_view password) {
+                           std::string_view password, std::uint8_t interface_version = 0x34) {
     smpp::bind_fields f;
     (void)f.system_id.assign(system_id);
     (void)f.password.assign(password);
-    f.interface_version = 0x34;
+    f.interface_version = interface_version;
     smpp::pdu p;
     switch (type) {
         case smpp::bind_type::transmitter:
@@ -159,12 +159,14 @@ public:
     }
 
     // Connects (retrying while refused) and binds; the bind response, if one came.
+    // interface_version 0x33 binds as an SMPP 3.3 application (Kannel, Net::SMPP set it so).
     esme_reply bind(smpp::bind_type type, std::string_view system_id, std::string_view password,
-                    std::chrono::milliseconds timeout = default_wait) {
+                    std::chrono::milliseconds timeout = default_wait,
+                    std::uint8_t interface_version = 0x34) {
         if (!eventually([&] { return connect(); }, timeout, 50ms)) {
             return {std::nullopt, make_error_code(std::errc::connection_refused)};
         }
-        auto r = call(make_bind(type, system_id, password), timeout);
+        auto r = call(make_bind(type, system_id, password, interface_version), timeout);
         if (r.pdu && r.pdu->command_status == 0) {
             io_.call([&] { session_->set_state(smpp::bound_state_for(type)); });
         }

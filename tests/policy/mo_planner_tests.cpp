@@ -33,10 +33,38 @@ mo_state opted_out_brand() {
     return s;
 }
 
-mo_state opted_out_all() {
+// A STOPALL in force with its record: by default the number's own MO keyword created it.
+mo_state opted_out_all(record_source source = record_source::mo) {
     mo_state s;
     s.all_optout = optout_summary{utc(2026, 1, 1, 0, 0), true};
+    s.all_optout_record = optout_record{std::string(all_brands),
+                                        us,
+                                        utc(2026, 1, 1, 0, 0),
+                                        source == record_source::mo ? "stopall" : "",
+                                        source,
+                                        "ref-1"};
     return s;
+}
+
+consent_record consent_event(message_class k, consent_status status, time_point when,
+                             consent_type type = consent_type::express_written,
+                             const char* channel = "") {
+    consent_record c;
+    c.brand = "acme";
+    c.msisdn = us;
+    c.klass = k;
+    c.status = status;
+    c.type = type;
+    c.granted = when;
+    c.source = record_source::web;
+    c.proof = "web form v3";
+    c.program = "deals";
+    c.jurisdiction = "US-FL";
+    if (status == consent_status::revoked) {
+        c.revoked = when;
+        c.revocation_channel = channel;
+    }
+    return c;
 }
 
 }  // namespace
@@ -102,13 +130,171 @@ TEST_CASE("START lifts the opt-out, records consent evidence, confirms", "[mo]")
     REQUIRE(p.count(mo_action_kind::send_reply) == 1);
     CHECK(p.first(mo_action_kind::send_reply)->reply == keyword_reply::optin_confirmation);
 
-    // STOPALL: lifted too (only what was opted out; other brands' consents stay revoked).
+    // The number's own STOPALL: lifted too (only what was opted out; other brands' consents
+    // stay revoked).
     p = plan("UNSTOP", opted_out_all());
     REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
     CHECK(p.first(mo_action_kind::lift_optout)->brand == all_brands);
+    CHECK(p.count(mo_action_kind::send_reply) == 1);
 
     // Nothing to lift: forwarded only, no reply.
     CHECK(plan("START").actions.empty());
+}
+
+TEST_CASE("START never lifts an all-brands opt-out an operator or an import entered", "[mo]") {
+    for (const auto source :
+         {record_source::api, record_source::import, record_source::web, record_source::paper}) {
+        INFO("STOPALL source " << to_string(source));
+        // Only the STOPALL in force: nothing of the brand's own to lift, so nothing at all.
+        CHECK(plan("START", opted_out_all(source)).actions.empty());
+
+        // With a brand opt-out too: the brand's is lifted, the all-brands one stays, and no
+        // confirmation claims a subscription the STOPALL still blocks.
+        auto state = opted_out_all(source);
+        state.brand_optout = optout_summary{utc(2026, 2, 1, 0, 0), false};
+        const auto p = plan("START", state);
+        REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
+        CHECK(p.first(mo_action_kind::lift_optout)->brand == "acme");
+        CHECK(p.count(mo_action_kind::send_reply) == 0);
+    }
+    // Without its record (no evidence lookup, a read error) the STOPALL's origin is unknown:
+    // it stays.
+    auto unknown = opted_out_all();
+    unknown.all_optout_record.reset();
+    CHECK(plan("START", unknown).actions.empty());
+
+    // The number's own STOPALL stays too when the operator turned that off.
+    const auto e = make_engine([](policy_config& c) { c.mo.start_lifts_all_brands = false; });
+    auto both = opted_out_all();
+    both.brand_optout = optout_summary{utc(2026, 2, 1, 0, 0), false};
+    const auto p = e->plan_mo(mo("START"), both);
+    REQUIRE(p.count(mo_action_kind::lift_optout) == 1);
+    CHECK(p.first(mo_action_kind::lift_optout)->brand == "acme");
+    CHECK(p.count(mo_action_kind::send_reply) == 0);
+}
+
+TEST_CASE("consent_revoked_by_optout finds the grant the lifted opt-outs revoked", "[mo]") {
+    using k = message_class;
+    const auto t0 = utc(2026, 1, 1, 0, 0);
+    const auto stop = utc(2026, 3, 1, 0, 0);
+    const auto stopall = utc(2026, 4, 1, 0, 0);
+    const auto now = utc(2026, 6, 10, 16, 0);
+    const auto granted = consent_event(k::promotional, consent_status::granted, t0);
+    const auto by_mo = [](time_point t) {
+        return consent_event(k::promotional, consent_status::revoked, t, consent_type::express,
+                             "MO");
+    };
+
+    SECTION("a grant revoked by the STOP") {
+        const std::vector<consent_record> ev{granted, by_mo(stop)};
+        const auto* r = consent_revoked_by_optout(ev, stop, now);
+        REQUIRE(r != nullptr);
+        CHECK(r->type == consent_type::express_written);
+        CHECK(r->granted == t0);
+    }
+    SECTION("a STOP, then a STOPALL: both revocations are the lifted opt-outs'") {
+        const std::vector<consent_record> ev{granted, by_mo(stop), by_mo(stopall)};
+        CHECK(consent_revoked_by_optout(ev, stop, now) == &ev[0]);
+        // Lifting only the STOPALL: the STOP's revocation still stands between them.
+        CHECK(consent_revoked_by_optout(ev, stopall, now) == nullptr);
+    }
+    SECTION("an operator's revocation is never undone") {
+        const auto api = consent_event(k::promotional, consent_status::revoked,
+                                       utc(2026, 2, 1, 0, 0), consent_type::express, "API");
+        CHECK(consent_revoked_by_optout({granted, api}, stop, now) == nullptr);
+        // ... not even when the STOP revoked the already revoked consent again.
+        CHECK(consent_revoked_by_optout({granted, api, by_mo(stop)}, stop, now) == nullptr);
+    }
+    SECTION("a revocation older than the lifted opt-out belongs to an earlier one") {
+        CHECK(consent_revoked_by_optout({granted, by_mo(utc(2026, 2, 1, 0, 0))}, stop, now) ==
+              nullptr);
+    }
+    SECTION("only a grant in force is restored") {
+        auto pending = granted;
+        pending.status = consent_status::pending;
+        CHECK(consent_revoked_by_optout({pending, by_mo(stop)}, stop, now) == nullptr);
+        auto expired = granted;
+        expired.expires = utc(2026, 5, 1, 0, 0);  // between the STOP and the START
+        CHECK(consent_revoked_by_optout({expired, by_mo(stop)}, stop, now) == nullptr);
+        auto valid = granted;
+        valid.expires = utc(2027, 1, 1, 0, 0);
+        CHECK(consent_revoked_by_optout({valid, by_mo(stop)}, stop, now) != nullptr);
+    }
+    SECTION("nothing revoked, nothing before the revocation, no events") {
+        CHECK(consent_revoked_by_optout({granted}, stop, now) == nullptr);
+        CHECK(consent_revoked_by_optout({by_mo(stop)}, stop, now) == nullptr);
+        CHECK(consent_revoked_by_optout({}, stop, now) == nullptr);
+    }
+}
+
+TEST_CASE("START restores the consents its STOP revoked, with the START MO as proof", "[mo]") {
+    using k = message_class;
+    const auto t0 = utc(2026, 1, 1, 0, 0);
+    const auto stop = utc(2026, 3, 1, 0, 0);
+    auto state = opted_out_brand();
+    state.brand_optout = optout_summary{stop, false};
+    state.brand_optout_record =
+        optout_record{"acme", us, stop, "stop", record_source::mo, "mo-stop"};
+    state.consent_events[static_cast<std::size_t>(k::promotional)] = {
+        consent_event(k::promotional, consent_status::granted, t0),
+        consent_event(k::promotional, consent_status::revoked, stop, consent_type::express, "MO")};
+    state.consent_events[static_cast<std::size_t>(k::transactional)] = {
+        consent_event(k::transactional, consent_status::granted, t0, consent_type::express),
+        consent_event(k::transactional, consent_status::revoked, stop, consent_type::express,
+                      "MO")};
+
+    const auto p = plan("START", state);
+    CHECK(p.count(mo_action_kind::lift_optout) == 1);
+    REQUIRE(p.count(mo_action_kind::restore_consent) == 2);
+    // The restored transactional consent replaces the express one optin_consent_classes
+    // would record: never two events for one class.
+    CHECK(p.count(mo_action_kind::record_consent) == 0);
+    for (const auto& a : p.actions) {
+        if (a.kind != mo_action_kind::restore_consent) {
+            continue;
+        }
+        CHECK_FALSE(a.before_ack);
+        REQUIRE(a.consent);
+        const auto& c = *a.consent;
+        CHECK(a.klass == c.klass);
+        CHECK(c.brand == "acme");
+        CHECK(c.msisdn == us);
+        CHECK(c.status == consent_status::granted);
+        CHECK(c.type ==
+              (c.klass == k::promotional ? consent_type::express_written : consent_type::express));
+        CHECK(c.granted == utc(2026, 6, 10, 16, 0));
+        CHECK(c.source == record_source::keyword);
+        CHECK(c.program == "deals");
+        CHECK(c.jurisdiction == "US-FL");
+        CHECK_FALSE(c.revoked);
+        CHECK(c.has_proof());
+        // The START MO is the proof: id, time, text, receiving number.
+        CHECK_THAT(c.proof, Catch::Contains("mo-1") && Catch::Contains("2026-06-10T16:00:00") &&
+                                Catch::Contains("\"START\"") && Catch::Contains("12345"));
+        // ... and it names what it restores.
+        CHECK_THAT(c.proof, Catch::Contains("2026-01-01T00:00:00"));
+    }
+    CHECK(p.count(mo_action_kind::send_reply) == 1);
+
+    SECTION("configurable off: only the express optin_consent_classes consent") {
+        const auto e = make_engine([](policy_config& c) { c.mo.start_restores_consents = false; });
+        const auto off = e->plan_mo(mo("START"), state);
+        CHECK(off.count(mo_action_kind::restore_consent) == 0);
+        REQUIRE(off.count(mo_action_kind::record_consent) == 1);
+        CHECK(off.first(mo_action_kind::record_consent)->consent->klass == k::transactional);
+        CHECK(off.first(mo_action_kind::record_consent)->consent->type == consent_type::express);
+    }
+    SECTION("without the opt-out's record nothing is restored") {
+        auto no_record = state;
+        no_record.brand_optout_record.reset();
+        const auto q = plan("START", no_record);
+        CHECK(q.count(mo_action_kind::lift_optout) == 1);
+        CHECK(q.count(mo_action_kind::restore_consent) == 0);
+        CHECK(q.count(mo_action_kind::record_consent) == 1);
+    }
+    SECTION("a YES that lifts restores the same way") {
+        CHECK(plan("YES", state).count(mo_action_kind::restore_consent) == 2);
+    }
 }
 
 TEST_CASE("YES confirms a pending double opt-in", "[mo]") {
@@ -222,19 +408,102 @@ TEST_CASE("end to end: STOP, START, brand scope, STOPALL", "[mo][chain]") {
     conf.reply = keyword_reply::optout_confirmation;
     CHECK(e.evaluate(conf, s.view(), noon).accepted());
 
-    // START: lifted, a new express consent for transactional; promotional stays blocked until
-    // written consent is captured again (the STOP revoked it).
-    s.apply(e.plan_mo(mo("START"), state("acme")));
+    // START: lifted, and the consents the STOP revoked are restored with their type, so
+    // promotional (express written) passes again; the restored events cite the START MO.
+    auto start = mo("START");
+    start.mo_id = "mo-start";
+    start.received = utc(2026, 6, 10, 17, 0);
+    s.apply(e.plan_mo(start, state("acme")));
     CHECK(s.replies.size() == 2);
     CHECK(
         e.evaluate(with_class(promo(us), message_class::transactional), s.view(), noon).accepted());
-    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::consent_revoked);
+    CHECK(e.evaluate(promo(us), s.view(), noon).accepted());
+    const auto& promo_events = s.events.at({"acme", us, message_class::promotional});
+    REQUIRE(promo_events.size() == 3);  // granted, revoked by the STOP, restored by the START
+    CHECK(promo_events.back().type == consent_type::express_written);
+    CHECK_THAT(promo_events.back().proof, Catch::Contains("mo-start"));
 
     // STOPALL through globex blocks every brand.
-    s.apply(e.plan_mo(mo("STOPALL", us, "globex"), state("globex")));
+    auto stopall = mo("STOPALL", us, "globex");
+    stopall.received = utc(2026, 6, 10, 17, 30);
+    s.apply(e.plan_mo(stopall, state("globex")));
     CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::opted_out_all_brands);
     CHECK(e.evaluate(with_class(promo(us), message_class::transactional), s.view(), noon).why ==
           reason::opted_out_all_brands);
+
+    // START to acme lifts the number's own STOPALL and restores acme's consents only: globex's
+    // promotional consent stays revoked by the STOPALL.
+    auto start_acme = mo("START");
+    start_acme.received = utc(2026, 6, 10, 18, 0);
+    s.apply(e.plan_mo(start_acme, state("acme")));
+    CHECK(e.evaluate(promo(us), s.view(), noon).accepted());
+    CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::consent_revoked);
+}
+
+TEST_CASE("end to end: START with consent restoring turned off", "[mo][chain]") {
+    const auto e = make_engine([](policy_config& c) { c.mo.start_restores_consents = false; });
+    memory_store s;
+    s.grant_written("acme", us, message_class::promotional);
+    const auto noon = local("America/New_York", 2026, 6, 10, 12, 0);
+    const auto state = [&] { return fetch_mo_state(s.view(), "acme", us); };
+    s.apply(e->plan_mo(mo("STOP"), state()));
+    s.apply(e->plan_mo(mo("START"), state()));
+    // A new express consent for transactional; promotional stays blocked until written consent
+    // is captured again (the STOP revoked it).
+    CHECK(e->evaluate(with_class(promo(us), message_class::transactional), s.view(), noon)
+              .accepted());
+    CHECK(e->evaluate(promo(us), s.view(), noon).why == reason::consent_revoked);
+}
+
+TEST_CASE("end to end: an operator's all-brands opt-out survives a START", "[mo][chain]") {
+    const auto& e = default_engine();
+    memory_store s;
+    s.grant_written("acme", us, message_class::promotional);
+    s.grant_written("globex", us, message_class::promotional);
+    const auto noon = local("America/New_York", 2026, 6, 10, 12, 0);
+    const auto state = [&](const char* brand) { return fetch_mo_state(s.view(), brand, us); };
+
+    s.opt_out_all(us, utc(2026, 5, 1, 0, 0), record_source::api);
+    s.apply(e.plan_mo(mo("START"), state("acme")));
+    CHECK(s.replies.empty());
+    CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::opted_out_all_brands);
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::opted_out_all_brands);
+
+    // An import's the same. START lifts the brand's own opt-out and leaves the STOPALL, and
+    // confirms nothing while it stays.
+    s.opt_out_all(us, utc(2026, 5, 1, 0, 0), record_source::import);
+    s.opt_out("acme", us, utc(2026, 5, 2, 0, 0), record_source::mo);
+    s.apply(e.plan_mo(mo("START"), state("acme")));
+    CHECK(s.optouts.count({"acme", us}) == 0);
+    CHECK(s.optouts.count({std::string(all_brands), us}) == 1);
+    CHECK(s.replies.empty());
+    CHECK(e.evaluate(promo(us, "globex"), s.view(), noon).why == reason::opted_out_all_brands);
+    CHECK(e.evaluate(promo(us), s.view(), noon).why == reason::opted_out_all_brands);
+}
+
+TEST_CASE("fetch_mo_state reads evidence only while an opt-out is in force", "[mo]") {
+    memory_store s;
+    s.grant_written("acme", us, message_class::promotional);
+    auto st = fetch_mo_state(s.view(), "acme", us);
+    CHECK(st.events(message_class::promotional).empty());
+    CHECK_FALSE(st.brand_optout_record);
+
+    s.opt_out("acme", us, utc(2026, 5, 1, 0, 0), record_source::mo);
+    s.opt_out_all(us, utc(2026, 5, 2, 0, 0), record_source::import);
+    st = fetch_mo_state(s.view(), "acme", us);
+    REQUIRE(st.brand_optout_record);
+    CHECK(st.brand_optout_record->source == record_source::mo);
+    REQUIRE(st.all_optout_record);
+    CHECK(st.all_optout_record->source == record_source::import);
+    CHECK(st.events(message_class::promotional).size() == 1);
+
+    // Without an evidence lookup: the summaries only.
+    auto lk = s.view();
+    lk.evidence = nullptr;
+    st = fetch_mo_state(lk, "acme", us);
+    CHECK(st.brand_optout);
+    CHECK_FALSE(st.brand_optout_record);
+    CHECK(st.events(message_class::promotional).empty());
 }
 
 TEST_CASE("end to end: pending double opt-in, YES, ambiguous hold", "[mo][chain]") {

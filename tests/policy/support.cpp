@@ -111,12 +111,72 @@ std::optional<hold_summary> memory_store::find_hold(std::string_view brand,
     return std::nullopt;
 }
 
-void memory_store::opt_out(const std::string& brand, const std::string& msisdn, time_point when) {
-    optouts[{brand, msisdn}] = optout_summary{when, false};
+std::optional<optout_record> memory_store::optout_evidence(std::string_view brand,
+                                                           std::string_view msisdn) const {
+    if (auto it = optout_records.find(std::pair{std::string(brand), std::string(msisdn)});
+        it != optout_records.end()) {
+        return it->second;
+    }
+    return std::nullopt;
 }
 
-void memory_store::opt_out_all(const std::string& msisdn, time_point when) {
-    optouts[{std::string(all_brands), msisdn}] = optout_summary{when, true};
+std::vector<consent_record> memory_store::consent_events(std::string_view brand,
+                                                         std::string_view msisdn,
+                                                         message_class klass) const {
+    if (auto it = events.find({std::string(brand), std::string(msisdn), klass});
+        it != events.end()) {
+        return it->second;
+    }
+    return {};
+}
+
+void memory_store::opt_out(const std::string& brand, const std::string& msisdn, time_point when,
+                           record_source source) {
+    optouts[{brand, msisdn}] = optout_summary{when, false};
+    optout_records[{brand, msisdn}] =
+        optout_record{brand, msisdn, when, "", source, std::string(to_string(source))};
+}
+
+void memory_store::opt_out_all(const std::string& msisdn, time_point when, record_source source) {
+    const std::string all(all_brands);
+    optouts[{all, msisdn}] = optout_summary{when, true};
+    optout_records[{all, msisdn}] =
+        optout_record{all, msisdn, when, "", source, std::string(to_string(source))};
+}
+
+namespace {
+
+consent_summary summarize(const consent_record& rec) {
+    consent_summary c;
+    c.status = rec.status;
+    c.type = rec.type;
+    c.has_proof = rec.has_proof();
+    c.granted = rec.granted;
+    c.expires = rec.expires;
+    return c;
+}
+
+time_point effective_time(const consent_record& rec) {
+    auto t = rec.granted;
+    if (rec.double_opt_in) {
+        t = std::max(t, *rec.double_opt_in);
+    }
+    if (rec.revoked) {
+        t = std::max(t, *rec.revoked);
+    }
+    return t;
+}
+
+}  // namespace
+
+void memory_store::add_consent_event(const consent_record& rec) {
+    auto& list = events[{rec.brand, rec.msisdn, rec.klass}];
+    // By effective time, a later write winning a tie (the store orders by time, then write).
+    const auto at = std::upper_bound(
+        list.begin(), list.end(), effective_time(rec),
+        [](time_point t, const consent_record& e) { return t < effective_time(e); });
+    list.insert(at, rec);
+    consents[{rec.brand, rec.msisdn, rec.klass}] = summarize(list.back());
 }
 
 consent_summary written_consent(time_point granted) {
@@ -130,12 +190,29 @@ consent_summary written_consent(time_point granted) {
 
 void memory_store::grant_written(const std::string& brand, const std::string& msisdn,
                                  message_class k, time_point when) {
-    consents[{brand, msisdn, k}] = written_consent(when);
+    set_consent(brand, msisdn, k, written_consent(when));
 }
 
 void memory_store::set_consent(const std::string& brand, const std::string& msisdn, message_class k,
                                consent_summary c) {
-    consents[{brand, msisdn, k}] = c;
+    consent_record rec;
+    rec.brand = brand;
+    rec.msisdn = msisdn;
+    rec.klass = k;
+    rec.status = c.status;
+    rec.type = c.type;
+    rec.granted = c.granted;
+    rec.expires = c.expires;
+    rec.source = record_source::web;
+    if (c.has_proof) {
+        rec.proof = "web form v1";
+    }
+    if (c.status == consent_status::revoked) {
+        rec.revoked = c.granted;
+        rec.revocation_channel = "API";
+    }
+    add_consent_event(rec);
+    consents[{brand, msisdn, k}] = c;  // exactly what the test asked for
 }
 
 void memory_store::sent(const std::string& brand, const std::string& msisdn, time_point when) {
@@ -152,27 +229,40 @@ void memory_store::apply(const mo_plan& plan) {
             case mo_action_kind::record_optout:
                 optouts[{a.optout->brand, a.optout->msisdn}] =
                     optout_summary{a.optout->when, a.optout->brand == all_brands};
+                optout_records[{a.optout->brand, a.optout->msisdn}] = *a.optout;
                 break;
-            case mo_action_kind::revoke_consents:
-                for (auto& [key, c] : consents) {
+            case mo_action_kind::revoke_consents: {
+                // As the gateway does: one revocation event (channel "MO") per consent held.
+                std::vector<consent_record> revocations;
+                for (const auto& [key, c] : consents) {
                     if ((std::get<0>(key) == a.brand || a.brand == all_brands) &&
                         std::get<1>(key) == a.msisdn) {
-                        c.status = consent_status::revoked;
+                        consent_record rev;
+                        rev.brand = std::get<0>(key);
+                        rev.msisdn = a.msisdn;
+                        rev.klass = std::get<2>(key);
+                        rev.status = consent_status::revoked;
+                        rev.granted = a.when;
+                        rev.revoked = a.when;
+                        rev.revocation_channel = "MO";
+                        rev.source = record_source::mo;
+                        rev.proof = "MO";
+                        revocations.push_back(rev);
                     }
                 }
-                break;
-            case mo_action_kind::lift_optout:
-                optouts.erase({a.brand, a.msisdn});
-                break;
-            case mo_action_kind::record_consent: {
-                consent_summary c;
-                c.status = a.consent->status;
-                c.type = a.consent->type;
-                c.has_proof = a.consent->has_proof();
-                c.granted = a.consent->granted;
-                consents[{a.consent->brand, a.consent->msisdn, a.consent->klass}] = c;
+                for (const auto& rev : revocations) {
+                    add_consent_event(rev);
+                }
                 break;
             }
+            case mo_action_kind::lift_optout:
+                optouts.erase({a.brand, a.msisdn});
+                optout_records.erase({a.brand, a.msisdn});
+                break;
+            case mo_action_kind::record_consent:
+            case mo_action_kind::restore_consent:
+                add_consent_event(*a.consent);
+                break;
             case mo_action_kind::confirm_double_opt_in:
                 if (auto it = consents.find({a.brand, a.msisdn, a.klass}); it != consents.end()) {
                     it->second.status = consent_status::granted;

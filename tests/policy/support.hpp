@@ -30,11 +30,13 @@ time_point utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0);
 // "2026-03-08 08:00:00 EDT" for failure messages.
 std::string show(time_point t, const char* zone);
 
-// Opt-outs, consents, sends and holds in std::maps; every lookup interface.
+// Opt-outs, consents, sends and holds in std::maps; every lookup interface. Opt-outs keep their
+// records and consents their events, as the store does, for the evidence lookup.
 class memory_store final : public optout_lookup,
                            public consent_lookup,
                            public frequency_lookup,
-                           public hold_lookup {
+                           public hold_lookup,
+                           public evidence_lookup {
 public:
     std::optional<optout_summary> find_optout(std::string_view brand,
                                               std::string_view msisdn) const override;
@@ -44,16 +46,25 @@ public:
                               time_point since) const override;
     std::optional<hold_summary> find_hold(std::string_view brand,
                                           std::string_view msisdn) const override;
+    std::optional<optout_record> optout_evidence(std::string_view brand,
+                                                 std::string_view msisdn) const override;
+    std::vector<consent_record> consent_events(std::string_view brand, std::string_view msisdn,
+                                               message_class klass) const override;
 
-    [[nodiscard]] lookups view() const { return {this, this, this, this}; }
+    [[nodiscard]] lookups view() const { return {this, this, this, this, this}; }
 
-    void opt_out(const std::string& brand, const std::string& msisdn, time_point when = {});
-    void opt_out_all(const std::string& msisdn, time_point when = {});
+    // Opt-outs as the admin API enters them unless told otherwise.
+    void opt_out(const std::string& brand, const std::string& msisdn, time_point when = {},
+                 record_source source = record_source::api);
+    void opt_out_all(const std::string& msisdn, time_point when = {},
+                     record_source source = record_source::api);
     // Prior express written consent with proof (valid for promotional).
     void grant_written(const std::string& brand, const std::string& msisdn, message_class k,
                        time_point when = {});
     void set_consent(const std::string& brand, const std::string& msisdn, message_class k,
                      consent_summary c);
+    // Appends one consent event and folds it into the summary, as the store does.
+    void add_consent_event(const consent_record& rec);
     void sent(const std::string& brand, const std::string& msisdn, time_point when);
     void hold(const std::string& brand, const std::string& msisdn, time_point when = {});
 
@@ -66,7 +77,10 @@ public:
     std::optional<consent_summary> default_consent;
 
     std::map<std::pair<std::string, std::string>, optout_summary, std::less<>> optouts;
+    std::map<std::pair<std::string, std::string>, optout_record, std::less<>> optout_records;
     std::map<std::tuple<std::string, std::string, message_class>, consent_summary> consents;
+    std::map<std::tuple<std::string, std::string, message_class>, std::vector<consent_record>>
+        events;
     std::map<std::pair<std::string, std::string>, std::vector<time_point>> sends;
     std::map<std::pair<std::string, std::string>, hold_summary> holds;
 };

@@ -220,12 +220,59 @@ TEST_CASE("responses with and without a body", "[codec][responses]") {
         CHECK(p.omit_body);
         CHECK(std::get<smpp::submit_sm_resp>(p.body).message_id.empty());
     }
-    SECTION("make_response writes error responses header-only") {
+    SECTION("make_response writes error responses with their (empty) body") {
         auto resp = smpp::make_response(sample_submit(), smpp::status::ESME_RTHROTTLED);
         CHECK(resp.command_id() == smpp::command_id::submit_sm_resp);
         CHECK(resp.sequence_number == 7);
+        CHECK_FALSE(resp.omit_body);
         const auto bytes = encoded(resp);
-        CHECK(smpp::to_hex(bytes) == "00000010800000040000005800000007");
+        CHECK(smpp::to_hex(bytes) == "0000001180000004000000580000000700");
+        // And what it writes decodes as the form with a body.
+        smpp::pdu back;
+        REQUIRE(smpp::decode(bytes, back).ok());
+        CHECK_FALSE(back.omit_body);
+        CHECK(back == resp);
+    }
+    SECTION("make_response: the body of every error response") {
+        struct expected {
+            smpp::pdu request;
+            const char* hex;
+        };
+        smpp::pdu bind;
+        bind.sequence_number = 3;
+        bind.body = smpp::bind_transceiver{};
+        smpp::pdu query;
+        query.sequence_number = 4;
+        query.body = smpp::query_sm{};
+        smpp::pdu multi;
+        multi.sequence_number = 5;
+        multi.body = smpp::submit_multi{};
+        smpp::pdu data;
+        data.sequence_number = 6;
+        data.body = smpp::data_sm{};
+        smpp::pdu cancel;
+        cancel.sequence_number = 8;
+        cancel.body = smpp::cancel_sm{};
+        smpp::pdu deliver;
+        deliver.sequence_number = 9;
+        deliver.body = smpp::deliver_sm{};
+        const std::vector<expected> cases{
+            // system_id "" (libsmpp34 1.14 cannot decode a bind_transceiver_resp without it)
+            {bind, "00000011800000090000000e0000000300"},
+            // message_id "", final_date "", message_state 0, error_code 0
+            {query, "00000014800000030000000e0000000400000000"},
+            // message_id "", no_unsuccess 0
+            {multi, "00000012800000210000000e000000050000"},
+            {data, "00000011800001030000000e0000000600"},
+            {deliver, "00000011800000050000000e0000000900"},
+            // cancel_sm_resp has no body in any form
+            {cancel, "00000010800000080000000e00000008"},
+        };
+        for (const auto& c : cases) {
+            const auto resp = smpp::make_response(c.request, smpp::status::ESME_RINVPASWD);
+            CAPTURE(resp.command_name());
+            CHECK(smpp::to_hex(encoded(resp)) == c.hex);
+        }
     }
     SECTION("make_response for a request without a response is a generic_nack") {
         smpp::pdu alert;

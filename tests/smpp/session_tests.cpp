@@ -514,8 +514,8 @@ TEST_CASE("a request whose body does not decode gets its own response with the d
         CHECK(resp->command_id() == c.response);
         CHECK(resp->command_status == c.status);
         CHECK(resp->sequence_number == static_cast<std::uint32_t>(c.pdu[15]));
-        // Error responses are header-only (SMPP.md §1.4 encoder rule).
-        CHECK(resp->omit_body);
+        // Error responses carry their body (empty fields); only generic_nack has none.
+        CHECK(resp->omit_body == (resp->command_id() == smpp::command_id::generic_nack));
 
         // And the session is still in step.
         h.send(submit(next_good));

@@ -103,11 +103,19 @@ struct admin_server::impl {
     }
 
     [[nodiscard]] bool authorized(std::string_view header) const {
-        constexpr std::string_view scheme = "Bearer ";
+        // RFC 7235 §2.1: the scheme is case-insensitive ("bearer" is "Bearer") and one or more
+        // spaces separate it from the credentials.
+        constexpr std::string_view scheme = "bearer";
         // Read per request: a reload that rotates the token applies at once.
         const auto token = gateway.cfg()->admin.token;
-        return !token.empty() && header.starts_with(scheme) &&
-               same_token(header.substr(scheme.size()), token);
+        if (token.empty() || header.size() <= scheme.size() ||
+            !beast::iequals(header.substr(0, scheme.size()), scheme) ||
+            header[scheme.size()] != ' ') {
+            return false;
+        }
+        auto credentials = header.substr(scheme.size());
+        credentials.remove_prefix(credentials.find_first_not_of(' '));
+        return same_token(credentials, token);
     }
 };
 
@@ -124,11 +132,38 @@ void connection::read_header() {
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
+// Header errors the client can be told about: it sent something, and it was wrong.
+bool malformed_request(const beast::error_code& ec) {
+    using e = http::error;
+    return ec == e::bad_line_ending || ec == e::bad_method || ec == e::bad_target ||
+           ec == e::bad_version || ec == e::bad_field || ec == e::bad_value ||
+           ec == e::bad_content_length || ec == e::bad_transfer_encoding || ec == e::bad_chunk ||
+           ec == e::bad_chunk_extension || ec == e::bad_obs_fold ||
+           ec == e::multiple_content_length;
+}
+
 void connection::on_header(beast::error_code ec) {
+    // Each error answer closes the connection: what follows the header cannot be trusted.
+    if (ec == http::error::header_limit) {
+        respond(error_response(431, "request header fields are larger than 16 KiB", false));
+        return;
+    }
+    if (malformed_request(ec)) {
+        respond(error_response(400, "malformed request: " + ec.message(), false));
+        return;
+    }
     if (ec) {
-        return;  // closed, timed out or garbage: nothing to answer
+        return;  // closed, reset or timed out: nobody to answer
     }
     const auto& req = parser_->get();
+    // RFC 9112 §6.1, §6.3: a request with both framings (however ordered), or with a transfer
+    // coding other than chunked, has no length the server and a proxy in front would agree on.
+    if (req.count(http::field::transfer_encoding) != 0 &&
+        (req.count(http::field::content_length) != 0 || !parser_->chunked())) {
+        respond(error_response(
+            400, "Transfer-Encoding must be chunked and must not come with Content-Length", false));
+        return;
+    }
     admin_request r;
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());

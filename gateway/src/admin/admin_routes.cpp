@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include "daemon/core.hpp"
 
@@ -11,49 +13,18 @@ namespace {
 namespace http = boost::beast::http;
 namespace json = boost::json;
 
-std::vector<std::string> split_path(std::string_view path) {
+// A route pattern's segments ("/v1/optouts/{brand}/{msisdn}"); patterns are ours and clean.
+std::vector<std::string> pattern_segments(std::string_view pattern) {
     std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        const auto slash = path.find('/', start);
-        const auto part =
-            path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
-        if (!part.empty()) {
-            out.emplace_back(part);
+    while (!pattern.empty()) {
+        const auto slash = pattern.find('/');
+        if (slash != 0) {
+            out.emplace_back(pattern.substr(0, slash));
         }
         if (slash == std::string_view::npos) {
             break;
         }
-        start = slash + 1;
-    }
-    return out;
-}
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-            hex_digit(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
-            i += 2;
-        } else if (s[i] == '+') {
-            out.push_back(' ');
-        } else {
-            out.push_back(s[i]);
-        }
+        pattern.remove_prefix(slash + 1);
     }
     return out;
 }
@@ -95,27 +66,33 @@ admin_router::admin_router(core& c) : core_(c) {
 }
 
 void admin_router::add(std::string method, std::string pattern, bool needs_token, handler h) {
-    auto segments = split_path(pattern);
+    auto segments = pattern_segments(pattern);
     routes_.push_back(
         {std::move(method), std::move(pattern), std::move(segments), needs_token, std::move(h)});
 }
 
 http_response admin_router::handle(const admin_request& r) const {
-    const auto q = r.target.find('?');
-    const std::string_view path = std::string_view(r.target).substr(0, q);
-    route_match m;
-    if (q != std::string::npos) {
-        std::string_view query = std::string_view(r.target).substr(q + 1);
-        while (!query.empty()) {
-            const auto amp = query.find('&');
-            const auto pair = query.substr(0, amp);
-            const auto eq = pair.find('=');
-            m.query[percent_decode(pair.substr(0, eq))] =
-                eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
-            query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-        }
+    // The path as RFC 3986 reads it: every segment percent-decoded on its own, '+' a plus sign
+    // (a brand "a+b" is not "a b"), and empty segments kept, so "//v1/binds" is not another
+    // spelling of "/v1/binds". The query keeps the HTML form convention ('+' is a space) that
+    // clients encode it with. The absolute form ("http://host/v1/binds") is accepted too, as
+    // RFC 9112 §3.2.2 asks of servers.
+    auto target = boost::urls::parse_origin_form(r.target);
+    if (!target) {
+        target = boost::urls::parse_absolute_uri(r.target);
     }
-    const auto segments = split_path(path);
+    if (!target) {
+        return error_response(400, "bad request target: " + r.target, r.keep_alive);
+    }
+    const std::string path(target->encoded_path());
+    route_match m;
+    for (const auto& param : target->params()) {
+        m.query[param.key] = param.value;
+    }
+    std::vector<std::string> segments;
+    for (const auto& segment : target->segments()) {
+        segments.push_back(segment);
+    }
     std::string allowed;  // methods of the routes whose pattern matches the path
     for (const auto& candidate : routes_) {
         if (candidate.segments.size() != segments.size()) {
@@ -126,7 +103,7 @@ http_response admin_router::handle(const admin_request& r) const {
         for (std::size_t i = 0; i < segments.size() && match; ++i) {
             const auto& s = candidate.segments[i];
             if (s.size() > 2 && s.front() == '{' && s.back() == '}') {
-                m.params[s.substr(1, s.size() - 2)] = percent_decode(segments[i]);
+                m.params[s.substr(1, s.size() - 2)] = segments[i];
             } else {
                 match = s == segments[i];
             }
@@ -161,12 +138,11 @@ http_response admin_router::handle(const admin_request& r) const {
     }
     if (!allowed.empty()) {
         auto res = error_response(
-            405, r.method + " is not allowed on " + std::string(path) + "; allowed: " + allowed,
-            r.keep_alive);
+            405, r.method + " is not allowed on " + path + "; allowed: " + allowed, r.keep_alive);
         res.set(http::field::allow, allowed);
         return res;
     }
-    return error_response(404, "no such endpoint: " + std::string(path), r.keep_alive);
+    return error_response(404, "no such endpoint: " + path, r.keep_alive);
 }
 
 }  // namespace smppgw::gateway

@@ -263,6 +263,7 @@ void read_mo(toml_reader& r, policy::mo_config& m) {
     r.get("bilingual_languages", m.bilingual_languages);
     r.get("revoke_consents_on_optout", m.revoke_consents_on_optout);
     r.get("start_lifts_all_brands", m.start_lifts_all_brands);
+    r.get("start_restores_consents", m.start_restores_consents);
     r.get("hold_on_ambiguous", m.hold_on_ambiguous);
     if (r.has("optin_consent_classes")) {
         m.optin_consent_classes.clear();

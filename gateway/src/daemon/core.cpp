@@ -31,7 +31,7 @@ core::~core() {
 }
 
 policy::lookups core::lookups() const {
-    return {store_.get(), store_.get(), store_.get(), store_.get()};
+    return {store_.get(), store_.get(), store_.get(), store_.get(), evidence_.get()};
 }
 
 // ---- lifecycle ---------------------------------------------------------------------------------
@@ -48,6 +48,7 @@ void core::start() {
         log::warn("fault injection enabled: store writes fail while {} exists", fault_file_);
     }
     store_ = store::store::open(so);
+    evidence_ = std::make_unique<store_evidence>(*store_);
     const auto& rep = store_->recovery();
     if (rep.upgraded_from != 0) {
         log::info("store at {} upgraded from format {}: its work in flight is now the first "

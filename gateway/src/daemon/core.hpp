@@ -30,6 +30,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "carrier/carrier_pool.hpp"
+#include "inbound/evidence.hpp"
 #include "inbound/mo_relay.hpp"
 #include "inbound/outbox_relay.hpp"
 #include "inbound/receipt_relay.hpp"
@@ -117,6 +118,7 @@ private:
 
     metrics metrics_;
     std::unique_ptr<store::store> store_;
+    std::unique_ptr<store_evidence> evidence_;  // over store_, for the MO planner
     std::unique_ptr<io_pool> io_;
     boost::asio::thread_pool auth_pool_{1};
 

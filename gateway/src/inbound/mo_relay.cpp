@@ -1,5 +1,6 @@
 #include "inbound/mo_relay.hpp"
 
+#include "inbound/evidence.hpp"
 #include "infra/log.hpp"
 #include "infra/metrics.hpp"
 #include "mt/acceptance.hpp"
@@ -40,7 +41,8 @@ mo_relay::mo_relay(store::store& db, account_registry& accts, acceptance& accept
       router_(route),
       cfg_(cfg),
       engine_(engine),
-      stats_(stats) {}
+      stats_(stats),
+      evidence_(db) {}
 
 void mo_relay::expire(steady::time_point now) {
     std::vector<smpp::incomplete_group> expired;
@@ -87,26 +89,7 @@ void mo_relay::handle(carrier& c, const smpp::pdu& request, deferred_response re
             return;
         case smpp::reassembly_status::complete: {
             const auto& whole = *result.message;
-            // One deliver_sm with the whole text in message_payload, whatever the parts were.
-            smpp::pdu joined;
-            smpp::deliver_sm d;
-            (void)d.service_type.assign(view->service_type);
-            d.source_addr_ton = view->source_addr_ton;
-            d.source_addr_npi = view->source_addr_npi;
-            (void)d.source_addr.assign(view->source_addr.substr(0, smpp::address_21::max_length));
-            d.dest_addr_ton = view->dest_addr_ton;
-            d.dest_addr_npi = view->dest_addr_npi;
-            (void)d.destination_addr.assign(
-                view->destination_addr.substr(0, smpp::address_21::max_length));
-            d.esm_class = whole.esm_class;
-            d.data_coding = whole.data_coding;
-            d.short_message.clear();
-            joined.body = d;
-            joined.tlvs = request.tlvs;
-            joined.tlvs.erase(smpp::tlv::sar_msg_ref_num::tag);
-            joined.tlvs.erase(smpp::tlv::sar_total_segments::tag);
-            joined.tlvs.erase(smpp::tlv::sar_segment_seqnum::tag);
-            joined.tlvs.set<smpp::tlv::message_payload>(whole.payload);
+            const auto joined = build_reassembled_mo(*view, request.tlvs, whole);
             process(c.name(), joined, whole.payload, whole.data_coding, std::move(respond));
             return;
         }
@@ -142,7 +125,7 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
     bool policy_changed = false;
     if (text.kind == smpp::content_kind::text && !msisdn.empty()) {
         const auto engine = engine_.load();
-        const policy::lookups lk{&db_, &db_, &db_, &db_};
+        const policy::lookups lk{&db_, &db_, &db_, &db_, &evidence_};
         policy::mo_input in;
         in.mo_id = mo_ref;
         in.brand = acct->brand;
@@ -197,6 +180,7 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
                     b.lift_optout(a.brand, a.msisdn, a.when, policy::record_source::mo, mo_ref);
                     break;
                 case policy::mo_action_kind::record_consent:
+                case policy::mo_action_kind::restore_consent:
                     if (a.consent) {
                         b.put_consent(*a.consent);
                     }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "carrier/carrier.hpp"
+#include "inbound/evidence.hpp"
 #include "infra/snapshot.hpp"
 #include "smppgw/gateway/config.hpp"
 #include "smppgw/policy/engine.hpp"
@@ -51,6 +52,7 @@ private:
     const snapshot<config>& cfg_;
     const snapshot<policy::engine>& engine_;
     metrics& stats_;
+    store_evidence evidence_;  // what a START may undo (policy/README.md, "MO planner")
     std::mutex reassembly_mutex_;
     smpp::reassembler reassembler_{smpp::reassembly_limits{}};
 };

@@ -83,6 +83,8 @@ std::optional<store::receipt_record> fold_receipt(const store::live_message& m, 
         f.parts = per_segment ? 1 : static_cast<std::uint32_t>(parts.size());
         f.delivered_parts = per_segment ? (state == store::message_state::delivered ? 1U : 0U)
                                         : delivered;
+        const auto text = receipt_text_of(m.rec);
+        f.text = text;
         out.dlr = encode_receipt(f);
     }
     return out;

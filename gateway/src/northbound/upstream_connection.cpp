@@ -625,11 +625,34 @@ bool upstream_connection::deliver(std::string_view bytes, std::uint64_t cookie) 
             return false;
         }
     } else {
-        // SMPP 3.3 peers get no TLVs: decode, and let the session encode it for them.
+        // A peer bound below 3.4 reads no TLVs: the text goes in short_message, in parts.
         smpp::pdu p;
-        if (!smpp::decode(data, p).ok() || session_->send_request(p, cookie)) {
+        if (!smpp::decode(data, p).ok()) {
             return false;
         }
+        const auto adapted =
+            adapt_for_peer(p, session_->peer_interface_version(), static_cast<std::uint8_t>(cookie));
+        if (adapted.ec) {
+            log::warn("an outbox entry of {} cannot be adapted to SMPP 3.3 ({}); sent as is",
+                      account_->cfg->system_id, adapted.ec.message());
+        }
+        std::vector<std::uint64_t> sent;
+        for (const auto& part : adapted.parts) {
+            auto copy = part;
+            const auto part_cookie = sent.empty() ? cookie : next_part_cookie_++;
+            if (session_->send_request(copy, part_cookie)) {
+                break;
+            }
+            services_.stats.pdu(face::upstream, direction::out, copy.command_id(), 0);
+            sent.push_back(part_cookie);
+        }
+        if (sent.empty()) {
+            return false;
+        }
+        if (adapted.parts.size() > 1) {
+            splits_.add(cookie, sent, sent.size() == adapted.parts.size());
+        }
+        return true;
     }
     services_.stats.pdu(face::upstream, direction::out, smpp::command_id::deliver_sm, 0);
     return true;
@@ -672,6 +695,21 @@ void upstream_connection::on_response(smpp::session&, std::uint64_t cookie,
         services_.stats.pdu(face::upstream, direction::in, response->command_id(),
                             response->command_status);
     }
+    const auto status = response != nullptr ? response->command_status : smpp::status::ESME_RSYSERR;
+    if (const auto split = splits_.answered(cookie, status)) {
+        if (!split->complete) {
+            return;  // the entry waits for its other parts
+        }
+        // The entry settles with what all of its parts got.
+        smpp::pdu settled;
+        settled.body = smpp::deliver_sm_resp{};
+        settled.command_status = split->status;
+        if (delivery_) {
+            delivery_->answered(split->entry, &settled, clock::now());
+        }
+        pump_outbox();
+        return;
+    }
     if (delivery_) {
         delivery_->answered(cookie, response, clock::now());
     }
@@ -688,6 +726,7 @@ void upstream_connection::on_closed(smpp::session&, std::error_code reason) {
         account_->runtime->remove_bind();
         services_.stats.binds(system_id, smpp::to_string(bind_type_)).Decrement();
         if (delivery_) {
+            splits_.clear();
             delivery_->closed();
             services_.outbox.remove(system_id, this);
         }

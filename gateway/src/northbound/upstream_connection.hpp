@@ -23,6 +23,7 @@
 #include "northbound/services.hpp"
 #include "smppgw/smpp/session.hpp"
 #include "smppgw/store/live_state.hpp"
+#include "wire/wire.hpp"
 
 namespace smppgw::gateway {
 
@@ -125,6 +126,10 @@ private:
 
     // Receiver side.
     std::unique_ptr<outbox_delivery> delivery_;
+    // Entries a peer bound below 3.4 gets as several deliver_sm (wire.hpp adapt_for_peer):
+    // the outbox relay hears about the entry once every part is answered.
+    split_deliveries splits_;
+    std::uint64_t next_part_cookie_ = std::uint64_t{1} << 63U;  // apart from the relay's
     std::atomic<bool> kick_pending_{false};
     std::unique_ptr<boost::asio::steady_timer> deliver_timer_;
 

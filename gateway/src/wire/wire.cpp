@@ -49,6 +49,78 @@ std::string format_absolute(time_point t) {
     return formatted.ec ? std::string() : std::string(formatted.text.view());
 }
 
+// SMPP 3.4 Appendix B: the receipt's text field holds the first 20 characters.
+constexpr std::size_t receipt_text_chars = 20;
+
+// The first `count` characters (code points) of UTF-8 text.
+std::string_view utf8_head(std::string_view text, std::size_t count) noexcept {
+    std::size_t pos = 0;
+    for (std::size_t chars = 0; chars < count && pos < text.size(); ++chars) {
+        char32_t cp = 0;
+        const std::size_t n = smpp::utf8_decode_one(text, pos, cp);
+        pos += n == 0 ? 1 : n;
+    }
+    return text.substr(0, pos);
+}
+
+// Characters that read the same whether data_coding 0 is taken as ASCII or as GSM 03.38
+// (unpacked): letters, digits, space and the punctuation both tables put at the same code.
+bool same_in_ascii_and_gsm(char32_t c) noexcept {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' ||
+           c == '!' || c == '"' || c == '#' || (c >= '%' && c <= '/') || (c >= ':' && c <= '?');
+}
+
+std::string receipt_safe(std::string_view utf8) {
+    std::string out;
+    for (std::size_t pos = 0; pos < utf8.size();) {
+        char32_t cp = 0;
+        const std::size_t n = smpp::utf8_decode_one(utf8, pos, cp);
+        pos += n == 0 ? 1 : n;
+        if (n != 0 && same_in_ascii_and_gsm(cp)) {
+            out.push_back(static_cast<char>(cp));
+        } else if (n != 0 && (cp == '\n' || cp == '\r' || cp == '\t')) {
+            out.push_back(' ');
+        } else {
+            out.push_back('?');
+        }
+    }
+    return out;
+}
+
+// The UDH elements of `header` (UDHL first) other than concatenation, raw: a re-split message
+// carries them in every part. False when an element runs past the header.
+bool non_concat_ies(std::span<const std::uint8_t> header, std::vector<std::uint8_t>& out) {
+    out.clear();
+    for (std::size_t at = 1; at < header.size();) {
+        if (at + 2 > header.size() || at + 2 + header[at + 1] > header.size()) {
+            return false;
+        }
+        const std::size_t length = 2U + header[at + 1];
+        if (header[at] != smpp::iei_concat_8bit && header[at] != smpp::iei_concat_16bit) {
+            out.insert(out.end(), header.begin() + static_cast<std::ptrdiff_t>(at),
+                       header.begin() + static_cast<std::ptrdiff_t>(at + length));
+        }
+        at += length;
+    }
+    return true;
+}
+
+// A data_sm's fields as a deliver_sm (3.3 has no data_sm). False when an address is longer
+// than deliver_sm's C(21).
+bool as_deliver_sm(const smpp::data_sm& d, smpp::deliver_sm& out) {
+    out = {};
+    (void)out.service_type.assign(d.service_type.view());
+    out.source_addr_ton = d.source_addr_ton;
+    out.source_addr_npi = d.source_addr_npi;
+    out.dest_addr_ton = d.dest_addr_ton;
+    out.dest_addr_npi = d.dest_addr_npi;
+    out.esm_class = d.esm_class;
+    out.registered_delivery = d.registered_delivery;
+    out.data_coding = d.data_coding;
+    return out.source_addr.assign(d.source_addr.view()) &&
+           out.destination_addr.assign(d.destination_addr.view());
+}
+
 }  // namespace
 
 policy::message_class message_class_of(const smpp::message_view& v, const smpp::tlv_list& tlvs,
@@ -331,6 +403,8 @@ smpp::pdu build_upstream_receipt(const receipt_facts& f) {
     r.done_date = std::chrono::floor<std::chrono::seconds>(f.done);
     r.state = to_smpp_state(f.state);
     r.err = f.error;
+    const std::string original = receipt_safe(utf8_head(f.text, receipt_text_chars));
+    r.text = original;
     const std::string text = smpp::format_receipt_text(r);
 
     smpp::pdu p;
@@ -372,6 +446,146 @@ smpp::pdu build_upstream_mo(const smpp::pdu& carrier_pdu) {
         p.tlvs.append_raw(e.tag, e.value);
     }
     return p;
+}
+
+std::string receipt_text_of(const store::message_record& rec) {
+    const auto payload = as_bytes(rec.payload);
+    const bool udhi = (rec.esm_class & smpp::esm::udhi) != 0;
+    // Decode no more than 20 characters can take (4 octets each at most), after the UDH.
+    const std::size_t header = udhi && !payload.empty() ? payload[0] + 1U : 0U;
+    const auto head = payload.first(std::min(payload.size(), header + 4 * receipt_text_chars));
+    const auto decoded = smpp::decode_short_message(head, rec.data_coding, udhi);
+    if (decoded.kind != smpp::content_kind::text) {
+        return {};
+    }
+    return std::string(utf8_head(decoded.text, receipt_text_chars));
+}
+
+smpp::pdu build_reassembled_mo(const smpp::message_view& part, const smpp::tlv_list& tlvs,
+                               const smpp::reassembled_message& whole) {
+    smpp::deliver_sm d;
+    (void)d.service_type.assign(part.service_type);
+    d.source_addr_ton = part.source_addr_ton;
+    d.source_addr_npi = part.source_addr_npi;
+    (void)d.source_addr.assign(part.source_addr.substr(0, smpp::address_21::max_length));
+    d.dest_addr_ton = part.dest_addr_ton;
+    d.dest_addr_npi = part.dest_addr_npi;
+    (void)d.destination_addr.assign(part.destination_addr.substr(0, smpp::address_21::max_length));
+    d.esm_class = whole.esm_class;
+    d.data_coding = whole.data_coding;
+    smpp::pdu p;
+    p.tlvs = tlvs;
+    p.tlvs.erase(smpp::tlv::sar_msg_ref_num::tag);
+    p.tlvs.erase(smpp::tlv::sar_total_segments::tag);
+    p.tlvs.erase(smpp::tlv::sar_segment_seqnum::tag);
+    p.tlvs.erase(smpp::tlv::message_payload::tag);
+    if (whole.payload.size() <= smpp::short_message_t::spec_max) {
+        (void)d.short_message.assign(whole.payload);
+    } else {
+        p.tlvs.set<smpp::tlv::message_payload>(whole.payload);
+    }
+    p.body = d;
+    return p;
+}
+
+peer_delivery adapt_for_peer(const smpp::pdu& p, std::uint8_t interface_version,
+                             std::uint8_t reference) {
+    peer_delivery out;
+    const auto view = smpp::view_message(p);
+    const auto* deliver = std::get_if<smpp::deliver_sm>(&p.body);
+    const auto* data = std::get_if<smpp::data_sm>(&p.body);
+    if (interface_version >= smpp_3_4 || !view || (deliver == nullptr && data == nullptr)) {
+        out.parts.push_back(p);
+        return out;
+    }
+    const auto unchanged = [&](std::error_code ec) {
+        out.parts.assign(1, p);
+        out.ec = ec;
+        return out;
+    };
+    smpp::deliver_sm base;
+    if (deliver != nullptr) {
+        base = *deliver;
+    } else if (!as_deliver_sm(*data, base)) {
+        return unchanged(make_error_code(std::errc::value_too_large));
+    }
+    const auto one = [&](std::span<const std::uint8_t> content, std::uint8_t esm_class) {
+        smpp::pdu q;
+        q.command_status = p.command_status;
+        q.sequence_number = p.sequence_number;
+        smpp::deliver_sm d = base;
+        d.esm_class = esm_class;
+        (void)d.short_message.assign(content);
+        q.body = d;
+        return q;  // no TLVs: 3.3 has none
+    };
+    if (!view->content_in_payload || view->content.size() <= smpp::short_message_t::spec_max) {
+        out.parts.push_back(one(view->content, base.esm_class));
+        return out;
+    }
+
+    // Longer than short_message: parts a handset would get, each with a concatenation UDH.
+    auto text = view->content;
+    std::vector<std::uint8_t> extra_ies;
+    if ((base.esm_class & smpp::esm::udhi) != 0) {
+        const auto udh = smpp::parse_udh(text);
+        if (udh.ec || !non_concat_ies(udh.header, extra_ies)) {
+            return unchanged(udh.ec ? udh.ec : make_error_code(smpp::text_errc::udh_overrun));
+        }
+        text = udh.payload;
+    }
+    auto encoding = smpp::interpret_data_coding(base.data_coding).encoding;
+    if (encoding == smpp::text_encoding::unsupported) {
+        encoding = smpp::text_encoding::binary;  // octets we cannot read still split as octets
+    }
+    smpp::segmentation_options options;
+    options.method = smpp::concat_method::udh;
+    options.extra_ies = extra_ies;
+    std::vector<smpp::message_part> split;
+    if (const auto ec = smpp::split_encoded(text, encoding, reference, options, split)) {
+        return unchanged(ec);
+    }
+    const auto esm_class = static_cast<std::uint8_t>(base.esm_class | smpp::esm::udhi);
+    for (const auto& part : split) {
+        out.parts.push_back(one(part.bytes, part.udhi ? esm_class : base.esm_class));
+    }
+    return out;
+}
+
+void split_deliveries::add(std::uint64_t entry, std::span<const std::uint64_t> sent_parts,
+                           bool all_sent) {
+    for (const auto cookie : sent_parts) {
+        parts_[cookie] = entry;
+    }
+    entries_[entry] = {sent_parts.size(),
+                       all_sent ? smpp::status::ESME_ROK : smpp::status::ESME_RSYSERR};
+}
+
+std::optional<split_deliveries::outcome> split_deliveries::answered(std::uint64_t cookie,
+                                                                    std::uint32_t status) {
+    const auto part = parts_.find(cookie);
+    if (part == parts_.end()) {
+        return std::nullopt;
+    }
+    const std::uint64_t entry = part->second;
+    parts_.erase(part);
+    auto& state = entries_[entry];
+    if (state.status == smpp::status::ESME_ROK) {
+        state.status = status;
+    }
+    if (state.unanswered > 0) {
+        --state.unanswered;
+    }
+    const outcome o{entry, state.unanswered == 0, state.status};
+    if (o.complete) {
+        entries_.erase(entry);
+    }
+    return o;
+}
+
+void split_deliveries::clear() noexcept {
+    parts_.clear();
+    entries_.clear();
 }
 
 store::message_record make_reply_record(std::string_view account, std::string_view brand,
@@ -430,6 +644,8 @@ std::string final_receipt_bytes(const store::message_record& rec, store::message
     f.error = error;
     f.parts = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(rec.parts.size()));
     f.delivered_parts = 0;
+    const auto text = receipt_text_of(rec);
+    f.text = text;
     return encode_receipt(f);
 }
 

@@ -92,7 +92,7 @@ std::string gateway_env::config_text(const std::string& routes) const {
         "[[accounts]]\nsystem_id = \"{}\"\npassword_hash = \"{}\"\nbrand = \"{}\"\n"
         "allowed_networks = [\"127.0.0.0/8\"]\nmo_numbers = [\"15550001000\"]\n"
         "max_outstanding = 512\n\n",
-        account_id, password_hash_, account_brand);
+        account_id, password_hash_, options.brand);
     for (const auto& [name, sim] : sims) {
         c << fmt::format(
             "[[carriers]]\nname = \"{}\"\naddress = \"127.0.0.1:{}\"\nsystem_id = \"smppgw\"\n"

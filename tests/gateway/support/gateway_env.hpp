@@ -20,6 +20,7 @@ inline constexpr const char* account_brand = "acme";
 
 struct gateway_options {
     std::vector<std::string> carriers{"sim"};  // one simulator per name
+    std::string brand = account_brand;         // the test account's brand
     // [[routes]] tables; empty: prefix "" to the first carrier.
     std::string routes;
     // The body of [policy.consent].

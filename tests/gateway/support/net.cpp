@@ -218,6 +218,12 @@ http_reply http_client::request(const std::string& method, const std::string& ta
     return read_reply(conn, timeout);
 }
 
+http_reply http_client::raw(const std::string& bytes) const {
+    tcp_connection conn(port, timeout);
+    (void)conn.write_all(bytes.data(), bytes.size(), timeout);
+    return read_reply(conn, timeout);
+}
+
 http_reply http_client::stream(const std::string& method, const std::string& target,
                                const std::string& content_type,
                                const std::function<std::string()>& next) const {

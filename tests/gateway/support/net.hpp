@@ -57,6 +57,9 @@ struct http_client {
                                     const std::string& content_type,
                                     const std::function<std::string()>& next) const;
     [[nodiscard]] http_reply get(const std::string& target) const { return request("GET", target); }
+    // Sends `bytes` as they are (request line, headers, body: whatever the test wrote) and
+    // reads the answer.
+    [[nodiscard]] http_reply raw(const std::string& bytes) const;
 };
 
 // Prometheus text format, parsed into series.

@@ -273,11 +273,17 @@ struct mo_config {
     // An opt-out also revokes the number's consents for the brand (all brands for STOPALL), so
     // a later START cannot silently revive an old promotional consent.
     bool revoke_consents_on_optout = true;
-    // START lifts the brand opt-out and also a STOPALL on the number ("lifts only what was
+    // START lifts the brand opt-out and also a STOPALL that the number itself sent as an MO
+    // keyword, never one entered through the admin API or an import ("lifts only what was
     // opted out": other brands' consents stay revoked, so they still cannot send).
     bool start_lifts_all_brands = true;
-    // The consent a START records (express, source keyword, proof = the MO). Promotional stays
-    // blocked until new written consent is captured.
+    // START restores, for its brand, the consents the lifted opt-outs revoked: a new event of
+    // the same type (express written stays written) whose proof is the START MO. Re-subscribing
+    // on START is what every major SMS marketing platform does. Off: only
+    // optin_consent_classes are recorded and promotional waits for new written consent.
+    bool start_restores_consents = true;
+    // The express consent a START records (source keyword, proof = the MO) for each class it
+    // did not restore.
     std::vector<message_class> optin_consent_classes{message_class::transactional};
     // An opt-out confirmation is presumed lawful when sent within this time (COMPLIANCE.md).
     std::chrono::seconds confirmation_window{5 * 60};

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "smppgw/policy/records.hpp"
 
@@ -78,13 +79,34 @@ public:
                                                                 std::string_view msisdn) const = 0;
 };
 
+// The evidence behind opt-outs and consents, for the MO planner only (fetch_mo_state): a START
+// may undo only what the number's own MO keyword did, and to restore a consent it needs the
+// event the opt-out revoked. Asked once per MO from an opted-out number, never per MT, so an
+// implementation may read its store. Read errors answer as if nothing were stored, which keeps
+// every opt-out and every revocation in force (fail closed).
+class evidence_lookup {
+public:
+    virtual ~evidence_lookup() = default;
+    // The opt-out record stored under exactly (brand, msisdn); brand may be all_brands. No
+    // fallback from a brand to the STOPALL.
+    [[nodiscard]] virtual std::optional<optout_record> optout_evidence(
+        std::string_view brand, std::string_view msisdn) const = 0;
+    // Every consent event kept for (brand, msisdn, klass), oldest first by effective time (the
+    // latest of grant, double opt-in and revocation): the last one is the state in force.
+    [[nodiscard]] virtual std::vector<consent_record> consent_events(std::string_view brand,
+                                                                     std::string_view msisdn,
+                                                                     message_class klass) const = 0;
+};
+
 // The lookups one evaluation uses. Plain pointers: the gateway owns the implementations and
-// they outlive the call. optouts, consents and frequency are required; holds is optional.
+// they outlive the call. optouts, consents and frequency are required; holds and evidence are
+// optional (without evidence a START lifts only the brand's own opt-out and restores nothing).
 struct lookups {
     const optout_lookup* optouts = nullptr;
     const consent_lookup* consents = nullptr;
     const frequency_lookup* frequency = nullptr;
     const hold_lookup* holds = nullptr;
+    const evidence_lookup* evidence = nullptr;
 };
 
 }  // namespace smppgw::policy

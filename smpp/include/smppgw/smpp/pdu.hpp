@@ -426,8 +426,9 @@ struct pdu {
     std::uint32_t sequence_number = 0;
     pdu_body body;
     tlv_list tlvs;
-    // Error responses usually omit the body (§1.4: header-only is what the encoder writes for
-    // them by default); the decoder records which form arrived so captures re-encode unchanged.
+    // A response sent as its header alone. SMPP 3.4 lets error responses omit the body, and
+    // the decoder accepts both forms and records which one arrived so captures re-encode
+    // unchanged; make_response never sets it (some peers cannot decode header-only responses).
     bool omit_body = false;
 
     [[nodiscard]] smpp::command_id command_id() const noexcept {
@@ -451,7 +452,8 @@ inline constexpr std::uint8_t reply_path = 0x80;
 // Replaces `body` with a default-constructed body of the given command; false for unknown ids.
 [[nodiscard]] bool emplace_body(command_id id, pdu_body& body);
 
-// A response to `request` carrying `status`, body fields empty, header-only when status != 0.
+// A response to `request` carrying `status`, body fields empty (C-strings as a single NUL),
+// errors included: SMSCs commonly keep the body, and libsmpp34 and Kannel expect it.
 [[nodiscard]] pdu make_response(const pdu& request, command_status status);
 // generic_nack for a PDU whose own response cannot be built (unknown id, broken header).
 [[nodiscard]] pdu make_generic_nack(std::uint32_t sequence_number, command_status status);

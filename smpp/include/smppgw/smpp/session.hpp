@@ -107,8 +107,6 @@ public:
     // caller passes a form that suits the peer.
     [[nodiscard]] std::error_code send_encoded_request(std::span<const std::uint8_t> bytes,
                                                        std::uint64_t cookie);
-    // The interface version the peer bound with (0x34 unless it said otherwise).
-    [[nodiscard]] std::uint8_t peer_interface_version() const noexcept { return peer_version_; }
 
     // Sends a response (or generic_nack) to one of the peer's requests.
     [[nodiscard]] std::error_code send_response(const pdu& response);
@@ -128,6 +126,7 @@ public:
     void set_state(bind_state s) noexcept { state_ = s; }
     // Peers bound with interface_version <= 0x33 speak 3.3: no TLVs are sent to them.
     void set_peer_interface_version(std::uint8_t v) noexcept { peer_version_ = v; }
+    [[nodiscard]] std::uint8_t peer_interface_version() const noexcept { return peer_version_; }
 
     [[nodiscard]] std::size_t outstanding() const noexcept { return outstanding_; }
     [[nodiscard]] bool window_full() const noexcept { return outstanding_ >= config_.window; }
