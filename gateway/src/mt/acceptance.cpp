@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "infra/metrics.hpp"
+#include "smppgw/smpp/text.hpp"
 #include "wire/wire.hpp"
 
 namespace smppgw::gateway {
@@ -135,7 +136,13 @@ void acceptance::release(const store::message_ptr& m,
     const auto engine = engine_.load();
     const auto now = store_.now();
     const auto epoch = this->epoch();
-    std::string text;
+    // The chain runs whole again, content rules included: they read the text, which the
+    // upstream decoded from the PDU at submit and which only the journaled payload holds now.
+    const auto text = smpp::decode_short_message(
+                          std::span(reinterpret_cast<const std::uint8_t*>(rec->payload.data()),
+                                    rec->payload.size()),
+                          rec->data_coding, (rec->esm_class & smpp::esm::udhi) != 0)
+                          .text;
     auto d = evaluate(*engine, *rec, text, now);
     std::unique_lock<std::mutex> capped;
     if (d.accepted() && d.counts_toward_frequency) {

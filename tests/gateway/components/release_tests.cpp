@@ -184,4 +184,18 @@ TEST_CASE("a message opted out while it waited ends failed, with the receipt it 
     }
 }
 
+TEST_CASE("content rules see the message's text again at release", "[release]") {
+    // Quiet hours come before content in the chain: at 23:00 the content check never ran.
+    release_fixture f(engine_with([](policy::policy_config& c) {
+        c.content.require_brand_prefix = true;
+        c.content.brand_prefixes.push_back({"acme", "Acme: "});
+    }));
+
+    CHECK(f.tick_at(eastern(11, 8)) == 1);
+    f.journal.complete();
+
+    CHECK(f.routed.size() == 1);
+    CHECK(f.count(record_kind::failed) == 0);
+}
+
 }  // namespace component_test
