@@ -152,16 +152,22 @@ void acceptance::release(const store::message_ptr& m,
     count(d);
     if (d.accepted()) {
         store::batch extra;
-        if (d.counts_toward_frequency && !m->counts_toward_frequency) {
+        const bool reserve = d.counts_toward_frequency && !m->counts_toward_frequency;
+        if (reserve) {
             store_.reserve_send(rec->brand, rec->msisdn, now, extra);
-            m->counts_toward_frequency = true;
         }
         m->checked_epoch.store(epoch, std::memory_order_release);
         (void)live_.release(m, now, extra.empty() ? nullptr : &extra,
-                            [m, route = std::move(route)](std::error_code ec) mutable {
-                                if (!ec) {
-                                    route(m);
+                            [m, reserve, route = std::move(route)](std::error_code ec) mutable {
+                                if (ec) {
+                                    return;
                                 }
+                                // It counts once its reservation is durable: a release the
+                                // journal refused wrote none, and the next one must reserve.
+                                if (reserve) {
+                                    m->counts_toward_frequency = true;
+                                }
+                                route(m);
                             });
         stats_.messages(rec->account, "released").Increment();
         return;

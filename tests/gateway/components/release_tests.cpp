@@ -94,6 +94,27 @@ TEST_CASE("a released message is queued at once but routed only once the release
     CHECK(f.live.counts().deferred == 0);
 }
 
+TEST_CASE("a release the journal refused is not routed, waits again, and reserves again",
+          "[release]") {
+    release_fixture f;
+    REQUIRE(f.tick_at(eastern(11, 8)) == 1);
+
+    f.journal.complete(write_failure());
+
+    CHECK(f.routed.empty());
+    CHECK(f.message->phase == store::message_phase::deferred);
+    CHECK(f.message->release == eastern(11, 8));
+    // The reservation rode with the failed group, so the store never kept it: the message
+    // does not count, and its next release must reserve again.
+    CHECK_FALSE(f.message->counts_toward_frequency);
+
+    CHECK(f.tick_at(eastern(11, 8, 1)) == 1);
+    f.journal.complete();
+    REQUIRE(f.routed.size() == 1);
+    CHECK(f.db.reservations().size() == 2);
+    CHECK(f.message->counts_toward_frequency);
+}
+
 TEST_CASE("a message still outside the allowed hours at release is deferred again", "[release]") {
     release_fixture f;
     // Reload while it waited: Florida's window now opens at 09:00.
