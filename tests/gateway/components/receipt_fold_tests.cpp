@@ -160,7 +160,8 @@ TEST_CASE("several parts: one receipt for the submit, once every part is final",
     CHECK_THAT(d.text, Catch::Contains("sub:003 dlvrd:003"));
 }
 
-TEST_CASE("several parts: the failed part decides the receipt", "[receipts][multipart]") {
+TEST_CASE("several parts: the failed part decides the receipt, with its own error",
+          "[receipts][multipart]") {
     auto m = message_of(3, 0x01);
     REQUIRE(fold(*m, 0, smpp_state::delivered));
     const auto failed = fold(*m, 1, smpp_state::undeliverable, 11);
@@ -176,6 +177,8 @@ TEST_CASE("several parts: the failed part decides the receipt", "[receipts][mult
     CHECK(d.message_state == static_cast<std::uint8_t>(smpp_state::undeliverable));
     CHECK_THAT(d.text, Catch::Contains("sub:003 dlvrd:002"));
     CHECK_THAT(d.text, Catch::Contains("stat:UNDELIV"));
+    // The error behind the state reported, not the one of the receipt that came last.
+    CHECK_THAT(d.text, Catch::Contains("err:011"));
 }
 
 TEST_CASE("several parts: the first part that was not delivered gives its state",
