@@ -219,4 +219,36 @@ TEST_CASE("content rules see the message's text again at release", "[release]") 
     CHECK(f.count(record_kind::failed) == 0);
 }
 
+TEST_CASE("a tick releases at most `limit` messages, the earliest first", "[release]") {
+    release_fixture f;
+    // Two more, deferred at 23:00 too: the same release time, later ids.
+    for (int i = 0; i < 2; ++i) {
+        const auto p = submit_sm_pdu(florida_2, {.service_type = "MKT"});
+        REQUIRE(f.acceptor.accept(record_of(p, f.clock->now()), {}, {}).kind ==
+                gateway::accept_outcome::verdict::deferred);
+    }
+    f.journal.complete();
+    f.clock->set(eastern(11, 8));
+
+    CHECK(f.scheduler.release_due(f.clock->now(), 2) == 2);
+    f.journal.complete();
+    REQUIRE(f.routed.size() == 2);
+    CHECK(f.routed[0] == f.message);
+    CHECK(f.scheduler.release_due(f.clock->now(), 2) == 1);
+    CHECK(f.scheduler.release_due(f.clock->now(), 2) == 0);
+}
+
+TEST_CASE("a message cancelled while it waited is not released", "[release]") {
+    release_fixture f;
+    store::ended_record r;
+    r.when = f.clock->now();
+    REQUIRE(f.live.cancel(f.message->rec.id, "acct1", std::move(r), {}) ==
+            store::live_state::change_result::done);
+    f.journal.complete();
+
+    CHECK(f.tick_at(eastern(11, 8)) == 0);
+    CHECK(f.count(record_kind::released) == 0);
+    CHECK(f.routed.empty());
+}
+
 }  // namespace component_test
