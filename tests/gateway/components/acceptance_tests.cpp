@@ -283,12 +283,19 @@ TEST_CASE("concurrent capped submits cannot pass the cap together", "[acceptance
     constexpr int per_thread = 4;
     std::atomic<int> accepted{0};
     std::atomic<int> deferred{0};
+    // Records are built here: Catch2's assertions are not to be used from other threads.
+    std::vector<std::vector<store::message_record>> work(threads);
+    for (auto& records : work) {
+        for (int i = 0; i < per_thread; ++i) {
+            records.push_back(
+                record_of(submit_sm_pdu(florida, {.service_type = "MKT"}), f.clock->now()));
+        }
+    }
     std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-        pool.emplace_back([&] {
-            for (int i = 0; i < per_thread; ++i) {
-                const auto p = submit_sm_pdu(florida, {.service_type = "MKT"});
-                const auto out = f.acceptor.accept(record_of(p, f.clock->now()), {}, {});
+    for (auto& records : work) {
+        pool.emplace_back([&f, &accepted, &deferred, &records] {
+            for (auto& rec : records) {
+                const auto out = f.acceptor.accept(std::move(rec), {}, {});
                 (out.kind == verdict::accepted ? accepted : deferred).fetch_add(1);
             }
         });
