@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <thread>
+#include <future>
 
 #include "support.hpp"
 #include "wire/wire.hpp"
@@ -277,34 +277,42 @@ TEST_CASE("a frequency cap holds for back-to-back submits before anything is dur
     }
 }
 
-TEST_CASE("concurrent capped submits cannot pass the cap together", "[acceptance][frequency]") {
+TEST_CASE("a submit racing a capped one for the same number waits for its reservation",
+          "[acceptance][frequency]") {
+    // Two sends counted; two more submits for the last place under the cap. The second one
+    // runs on another thread while the first is inside its look at the sends, holding what it
+    // read (two): it must not pass on the same reading.
     acceptance_fixture f(eastern(10, 14));
-    constexpr int threads = 8;
-    constexpr int per_thread = 4;
-    std::atomic<int> accepted{0};
-    std::atomic<int> deferred{0};
-    // Records are built here: Catch2's assertions are not to be used from other threads.
-    std::vector<std::vector<store::message_record>> work(threads);
-    for (auto& records : work) {
-        for (int i = 0; i < per_thread; ++i) {
-            records.push_back(
-                record_of(submit_sm_pdu(florida, {.service_type = "MKT"}), f.clock->now()));
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(f.submit(submit_sm_pdu(florida, {.service_type = "MKT"})).kind ==
+                verdict::accepted);
+    }
+    auto first = record_of(submit_sm_pdu(florida, {.service_type = "MKT"}), f.clock->now());
+    auto second = record_of(submit_sm_pdu(florida, {.service_type = "MKT"}), f.clock->now());
+
+    std::future<gateway::accept_outcome> racing;
+    std::atomic<int> looks{0};
+    bool racing_done_inside = false;
+    f.db.after_frequency_lookup = [&] {
+        // The first submit looks twice: once freely, once to decide. Start the racer during
+        // the second look; a correct acceptance makes it wait for the first's reservation, so
+        // it cannot finish in the meantime.
+        if (looks.fetch_add(1) != 1) {
+            return;
         }
-    }
-    std::vector<std::thread> pool;
-    for (auto& records : work) {
-        pool.emplace_back([&f, &accepted, &deferred, &records] {
-            for (auto& rec : records) {
-                const auto out = f.acceptor.accept(std::move(rec), {}, {});
-                (out.kind == verdict::accepted ? accepted : deferred).fetch_add(1);
-            }
-        });
-    }
-    for (auto& t : pool) {
-        t.join();
-    }
-    CHECK(accepted.load() == 3);
-    CHECK(deferred.load() == threads * per_thread - 3);
+        racing = std::async(std::launch::async,
+                            [&] { return f.acceptor.accept(std::move(second), {}, {}); });
+        racing_done_inside =
+            racing.wait_for(std::chrono::milliseconds(100)) == std::future_status::ready;
+    };
+
+    const auto out = f.acceptor.accept(std::move(first), {}, {});
+    const auto raced = racing.get();
+    f.db.after_frequency_lookup = nullptr;
+
+    CHECK_FALSE(racing_done_inside);
+    CHECK(out.kind == verdict::accepted);
+    CHECK(raced.kind == verdict::deferred);
     CHECK(f.db.reservations().size() == 3);
 }
 

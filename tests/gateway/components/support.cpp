@@ -147,8 +147,15 @@ std::optional<policy::consent_summary> fake_acceptance_store::find_consent(
 policy::send_history fake_acceptance_store::recent_sends(std::string_view brand,
                                                          std::string_view msisdn,
                                                          time_point since) const {
-    std::lock_guard lock(mutex_);
-    return data_.recent_sends(brand, msisdn, since);
+    policy::send_history h;
+    {
+        std::lock_guard lock(mutex_);
+        h = data_.recent_sends(brand, msisdn, since);
+    }
+    if (after_frequency_lookup) {
+        after_frequency_lookup();
+    }
+    return h;
 }
 
 std::optional<policy::hold_summary> fake_acceptance_store::find_hold(

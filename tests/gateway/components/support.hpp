@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -109,6 +110,10 @@ public:
 
     [[nodiscard]] std::vector<reservation> reservations() const;
     [[nodiscard]] std::size_t optout_lookups() const noexcept { return optout_lookups_.load(); }
+
+    // Runs in every recent_sends, after the answer is read and before it is returned, on the
+    // caller's thread: lets a test run another submit inside a capped submit's look.
+    std::function<void()> after_frequency_lookup;
 
 private:
     std::shared_ptr<const store::clock> clock_;
