@@ -86,6 +86,7 @@ void encode(const released_record& r, std::string& out) {
     put_u8(out, format_v1);
     put_varint(out, r.id);
     put_time(out, r.when);
+    put_u8(out, r.counts_toward_frequency ? 1 : 0);
 }
 
 bool decode(std::string_view in, released_record& r) {
@@ -95,6 +96,7 @@ bool decode(std::string_view in, released_record& r) {
     }
     r.id = rd.varint();
     r.when = rd.time();
+    r.counts_toward_frequency = rd.u8() != 0;
     return rd.done();
 }
 

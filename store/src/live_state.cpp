@@ -51,7 +51,7 @@ void push_history(message_record& rec, message_state s, time_point when) {
 // A send that no longer counts: the reservation made at acceptance is given back.
 void release_reservation(const live_message& m, batch& b) {
     if (m.counts_toward_frequency) {
-        b.release_send(m.rec.brand, m.rec.msisdn, m.rec.received);
+        b.release_send(m.rec.brand, m.rec.msisdn, m.reserved_at);
     }
 }
 
@@ -174,9 +174,7 @@ void live_state::unmap_parts(const live_message& m) {
 }
 
 void live_state::remove_message(const message_ptr& m) {
-    if (m->phase != message_phase::finished) {
-        unmap_parts(*m);  // finish() did it already
-    }
+    unmap_parts(*m);
     if (m->phase == message_phase::deferred) {
         erase_deferred(*m);
     }
@@ -197,8 +195,9 @@ void live_state::count_in(const live_message& m) {
 }
 
 void live_state::finish(live_message& m, message_ptr self, lsn_t lsn) {
-    (void)self;
-    unmap_parts(m);
+    // The carrier ids stay mapped until the message leaves memory: a carrier repeating a
+    // receipt it already gave (our answer was lost with its link) is then told apart from an
+    // unknown one, and answered as a repeat.
     if (m.phase == message_phase::deferred) {
         erase_deferred(m);
     }
@@ -229,6 +228,7 @@ message_ptr live_state::apply(lsn_t lsn, accepted_record r, bool replaying) {
     m->rec = std::move(r.message);
     m->lsn = lsn;
     m->counts_toward_frequency = r.counts_toward_frequency;
+    m->reserved_at = m->rec.received;  // acceptance counts the send at the receive time
     m->keyword_reply = r.keyword_reply;
     m->accepted_at = std::chrono::steady_clock::now();
     if (m->rec.state == message_state::deferred) {
@@ -252,6 +252,10 @@ void live_state::apply(lsn_t lsn, const released_record& r) {
     erase_deferred(*m);
     set_phase(*m, message_phase::queued);
     m->rec.state = message_state::queued;
+    if (r.counts_toward_frequency) {
+        m->counts_toward_frequency = true;
+        m->reserved_at = r.when;
+    }
     push_history(m->rec, message_state::queued, r.when);
     m->lsn = lsn;
 }
@@ -496,6 +500,8 @@ void live_state::rollback(const pending_effect& e) {
                 set_phase(*m, message_phase::deferred);
                 m->rec.state = message_state::deferred;
                 m->release = e.previous_release;
+                // Its reservation failed with the release: it counts no send.
+                m->counts_toward_frequency = e.previous_counts;
                 insert_deferred(m);
             }
             break;
@@ -510,9 +516,6 @@ void live_state::rollback(const pending_effect& e) {
                 std::erase_if(finished_, [&](const auto& f) { return f.first == e.lsn; });
                 set_phase(*m, e.previous_phase);
                 m->rec.state = message_state::submitted;
-                for (std::uint16_t p = 0; p < m->rec.parts.size(); ++p) {
-                    map_part(m, p);
-                }
             }
             break;
         }
@@ -546,19 +549,22 @@ std::vector<message_ptr> live_state::take_due(time_point now, std::size_t limit)
     return out;
 }
 
-bool live_state::release(const message_ptr& m, time_point when, batch* extra, completion done) {
+bool live_state::release(const message_ptr& m, time_point when, bool counts, batch* extra,
+                         completion done) {
     std::lock_guard lock(mu_);
     if (!m->in_book || m->phase != message_phase::deferred) {
         return false;
     }
     const auto previous_release = m->release;
-    const released_record r{m->rec.id, when};
+    const auto previous_counts = m->counts_toward_frequency;
+    const released_record r{m->rec.id, when, counts};
     scratch_.clear();
     encode(r, scratch_);
     const auto lsn = append(record_kind::released, scratch_, extra, std::move(done));
     apply(lsn, r);
     pending_effect e{lsn, record_kind::released, m};
     e.previous_release = previous_release;
+    e.previous_counts = previous_counts;
     pending_.push_back(std::move(e));
     return true;
 }
@@ -724,6 +730,11 @@ live_state::receipt_result live_state::receipt(std::string_view carrier,
     }
     auto m = found->message;
     const auto part = found->part;
+    if (m->phase == message_phase::finished) {
+        // It ended already (every part final, or failed or expired as a whole): whatever the
+        // carrier says now changes nothing and owes nothing.
+        return receipt_result::repeat;
+    }
     auto r = fold(*m, part);
     if (!r) {
         if (resolves.empty()) {
@@ -1106,6 +1117,7 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
                                   (m.counts_toward_frequency ? flag_counts_toward_frequency : 0) |
                                   (m.keyword_reply ? flag_keyword_reply : 0)));
                 put_time(chunk, m.release);
+                put_time(chunk, m.reserved_at);
                 detail::encode_message(m.rec, encoded);
                 put_bytes(chunk, encoded);
                 ++in_chunk;
@@ -1127,6 +1139,7 @@ bool live_state::load_chunk(std::string_view chunk) {
                 const auto phase = r.u8();
                 const auto flags = r.u8();
                 m->release = r.time();
+                m->reserved_at = r.time();
                 const auto bytes = r.bytes();
                 if (!r.ok() || phase > static_cast<std::uint8_t>(message_phase::finished) ||
                     detail::decode_message(bytes, m->rec) != detail::decode_status::ok) {

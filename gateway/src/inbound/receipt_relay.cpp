@@ -48,6 +48,7 @@ std::optional<store::receipt_record> fold_receipt(const store::live_message& m, 
         return std::nullopt;
     }
     parts[part].state = state;
+    parts[part].error = err;
     const bool all_final = std::all_of(parts.begin(), parts.end(),
                                        [](const auto& p) { return store::is_final(p.state); });
     store::receipt_record out;
@@ -58,11 +59,18 @@ std::optional<store::receipt_record> fold_receipt(const store::live_message& m, 
     out.when = now;
     bool emit = false;
     auto reported = state;
+    auto reported_error = err;
     if (per_segment || parts.size() == 1) {
         emit = receipt_wanted(m.rec.registered_delivery, state);
     } else if (all_final) {
-        // One receipt per upstream submit: the parts' worst outcome, once all are final.
+        // One receipt per upstream submit: the parts' worst outcome, once all are final, with
+        // the error of the part that had it (not necessarily this receipt's).
         reported = aggregate(parts);
+        if (const auto worst = std::find_if(parts.begin(), parts.end(),
+                                            [&](const auto& p) { return p.state == reported; });
+            reported != store::message_state::delivered && worst != parts.end()) {
+            reported_error = worst->error;
+        }
         emit = receipt_wanted(m.rec.registered_delivery, reported);
     } else if (!store::is_final(state)) {
         emit = receipt_wanted(m.rec.registered_delivery, state);  // intermediate, if asked
@@ -75,7 +83,7 @@ std::optional<store::receipt_record> fold_receipt(const store::live_message& m, 
         f.submitted = m.rec.received;
         f.done = now;
         f.state = reported;
-        f.error = err;
+        f.error = reported_error;
         const auto delivered = static_cast<std::uint32_t>(
             std::count_if(parts.begin(), parts.end(), [](const auto& p) {
                 return p.state == store::message_state::delivered;
@@ -256,9 +264,11 @@ void receipt_relay::mapped(std::string_view carrier, std::string_view carrier_me
 void receipt_relay::sweep(steady::time_point now) {
     std::vector<waiting> retry;
     std::size_t limit = 0;
+    std::function<bool(std::string_view, std::string_view)> known_finished;
     {
         std::lock_guard lock(mutex_);
         limit = settings_.max_unmatched;
+        known_finished = settings_.known_finished;
         std::erase_if(first_parked_, [&](const auto& e) {
             return now - e.second > settings_.park_timeout * 2;
         });
@@ -277,6 +287,13 @@ void receipt_relay::sweep(steady::time_point now) {
             continue;
         }
         if (result == outcome::applied) {
+            continue;
+        }
+        if (known_finished && std::any_of(w.ids.begin(), w.ids.end(), [&](const auto& id) {
+                return known_finished(w.carrier, id);
+            })) {
+            stats_.receipt_match_failure("after_final").Increment();
+            w.respond.send(smpp::status::ESME_ROK);
             continue;
         }
         if (now < w.deadline) {

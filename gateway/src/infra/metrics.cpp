@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -36,11 +37,28 @@ void append_address(std::string& key, const void* family) {
     key.append(reinterpret_cast<const char*>(&family), sizeof family);
 }
 
+// Bumped by every new metrics object. Cache keys hold family addresses, and a family of a new
+// registry may sit where one of a registry already gone was (tests build one per case): an entry
+// made before the bump may point into freed memory, so a cache that sees a new generation
+// starts over.
+std::atomic<std::uint64_t> registry_generation{0};
+
+template <typename Map>
+void forget_older_registries(Map& cache, std::uint64_t& seen) {
+    const auto now = registry_generation.load(std::memory_order_acquire);
+    if (seen != now) {
+        cache.clear();
+        seen = now;
+    }
+}
+
 // A per-thread cache from a label key to the metric the family holds for it. Families never
 // remove metrics, so the pointers stay valid for the life of the registry.
 template <typename M>
 M& cached(prometheus::Family<M>& family, std::string key, const prometheus::Labels& labels) {
     thread_local std::unordered_map<std::string, void*> cache;
+    thread_local std::uint64_t generation = 0;
+    forget_older_registries(cache, generation);
     append_address(key, &family);
     auto it = cache.find(key);
     if (it != cache.end()) {
@@ -178,7 +196,9 @@ metrics::metrics()
       ready(state_.Add({{"state", "ready"}})),
       config_generation(state_.Add({{"state", "config_generation"}})),
       config_reloads_ok(reloads_.Add({{"result", "ok"}})),
-      config_reloads_failed(reloads_.Add({{"result", "failed"}})) {}
+      config_reloads_failed(reloads_.Add({{"result", "failed"}})) {
+    registry_generation.fetch_add(1, std::memory_order_acq_rel);
+}
 
 void metrics::pdu(face f, direction d, smpp::command_id id, smpp::command_status status) {
     std::string key;
@@ -188,6 +208,8 @@ void metrics::pdu(face f, direction d, smpp::command_id id, smpp::command_status
     key.append(reinterpret_cast<const char*>(&status), sizeof status);
     append_address(key, &pdus_);
     thread_local std::unordered_map<std::string, prometheus::Counter*> cache;
+    thread_local std::uint64_t generation = 0;
+    forget_older_registries(cache, generation);
     auto it = cache.find(key);
     if (it == cache.end()) {
         // Labels are built only on a miss: the hot path is one lookup and one add.

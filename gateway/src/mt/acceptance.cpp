@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "infra/metrics.hpp"
+#include "smppgw/smpp/text.hpp"
 #include "wire/wire.hpp"
 
 namespace smppgw::gateway {
@@ -116,7 +117,8 @@ accept_outcome acceptance::accept(store::message_record rec, std::string_view te
         r.release = d.until;
         live_.audit(make_audit(d, rec, now));
     } else if (d.counts_toward_frequency) {
-        store_.reserve_send(rec.brand, rec.msisdn, now, extra);
+        // Counted at the receive time: the time the live state gives back if it fails.
+        store_.reserve_send(rec.brand, rec.msisdn, rec.received, extra);
         r.counts_toward_frequency = true;
     }
     r.message = std::move(rec);
@@ -135,7 +137,13 @@ void acceptance::release(const store::message_ptr& m,
     const auto engine = engine_.load();
     const auto now = store_.now();
     const auto epoch = this->epoch();
-    std::string text;
+    // The chain runs whole again, content rules included: they read the text, which the
+    // upstream decoded from the PDU at submit and which only the journaled payload holds now.
+    const auto text = smpp::decode_short_message(
+                          std::span(reinterpret_cast<const std::uint8_t*>(rec->payload.data()),
+                                    rec->payload.size()),
+                          rec->data_coding, (rec->esm_class & smpp::esm::udhi) != 0)
+                          .text;
     auto d = evaluate(*engine, *rec, text, now);
     std::unique_lock<std::mutex> capped;
     if (d.accepted() && d.counts_toward_frequency) {
@@ -145,12 +153,14 @@ void acceptance::release(const store::message_ptr& m,
     count(d);
     if (d.accepted()) {
         store::batch extra;
-        if (d.counts_toward_frequency && !m->counts_toward_frequency) {
+        const bool reserve = d.counts_toward_frequency && !m->counts_toward_frequency;
+        if (reserve) {
             store_.reserve_send(rec->brand, rec->msisdn, now, extra);
-            m->counts_toward_frequency = true;
         }
         m->checked_epoch.store(epoch, std::memory_order_release);
-        (void)live_.release(m, now, extra.empty() ? nullptr : &extra,
+        // The release record says it counts (so does a replay); a release the journal refuses
+        // is rolled back with its reservation, and the next one reserves again.
+        (void)live_.release(m, now, reserve, extra.empty() ? nullptr : &extra,
                             [m, route = std::move(route)](std::error_code ec) mutable {
                                 if (!ec) {
                                     route(m);

@@ -30,6 +30,8 @@ struct accepted_record {
 struct released_record {
     message_id id = 0;
     time_point when{};
+    // Set when the release counts a send toward a frequency cap (reserved at `when`).
+    bool counts_toward_frequency = false;
 };
 
 // record_kind::deferred

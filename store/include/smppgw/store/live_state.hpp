@@ -69,6 +69,7 @@ struct live_message {
     lsn_t lsn = 0;          // the last record applied to it
     time_point release{};   // deferred: when the policy runs again
     bool counts_toward_frequency = false;
+    time_point reserved_at{};    // when its send was counted (given back at that time)
     bool keyword_reply = false;  // sent by smppgw itself: exempt from opt-outs
     // Memory only, for the gateway: the policy generation the message was last checked
     // against (a STOP after that makes the gateway look again before a carrier gets it), and
@@ -147,7 +148,10 @@ public:
     // Transitions on one message return false, and drop `done` without calling it, when the
     // message is no longer in a phase that allows them (cancelled meanwhile, rolled back, ...).
     [[nodiscard]] std::vector<message_ptr> take_due(time_point now, std::size_t limit);
-    bool release(const message_ptr& m, time_point when, batch* extra, completion done);
+    // `counts`: the release counts a send toward a frequency cap (its reservation is in
+    // `extra`, made at `when`).
+    bool release(const message_ptr& m, time_point when, bool counts, batch* extra,
+                 completion done);
     bool defer_again(const message_ptr& m, time_point until, time_point when, completion done);
     // A carrier bind takes a queued message: false when it is no longer queued (cancelled,
     // replaced into deferral, ended).
@@ -283,6 +287,7 @@ private:
         bool finished_message = false;
         message_phase previous_phase = message_phase::queued;
         time_point previous_release{};
+        bool previous_counts = false;
     };
 
     lsn_t append(record_kind kind, std::string_view payload, batch* extra, completion done);

@@ -1,0 +1,320 @@
+// The receipt relay over the live state: a carrier's receipt is matched, journaled, answered
+// once durable, and its DLR reaches the account's outbox; receipts nobody can match yet are
+// parked, then kept durably as unmatched, and applied when their mapping appears.
+
+#include <catch2/catch.hpp>
+
+#include "inbound/receipt_relay.hpp"
+#include "smppgw/smpp/message_id.hpp"
+#include "support.hpp"
+
+namespace component_test {
+namespace {
+
+using smpp::status::ESME_ROK;
+using smpp::status::ESME_RX_T_APPN;
+using steady = std::chrono::steady_clock;
+
+constexpr auto park_timeout = std::chrono::seconds(30);
+
+struct relay_fixture : live_fixture {
+    relay_fixture()
+        : live_fixture(eastern(10, 15)),
+          relay(live, stats,
+                {park_timeout, 1000,
+                 [this](std::string_view a) { return per_segment_account == a; },
+                 [](std::string_view, std::string_view) { return false; }}) {}
+
+    // Carrier "carrierA" writes opaque ids; they are matched case-insensitively.
+    [[nodiscard]] std::string normalized(std::string_view raw) const {
+        return std::string(
+            smpp::message_id_normalizer(ids).normalize(raw, smpp::id_source::response).view());
+    }
+
+    void handle(const carrier_receipt& r) {
+        relay.handle("carrierA", ids, carrier_receipt_pdu(r), responder());
+    }
+
+    // How the carrier's deliver_sm is answered, observed without a session.
+    [[nodiscard]] gateway::deferred_response responder() {
+        gateway::deferred_response r;
+        r.observer = [seen = answers](smpp::command_status s) { seen->push_back(s); };
+        return r;
+    }
+
+    // A message whose carrier acknowledged it as `carrier_id` (raw), durable.
+    store::message_ptr sent_as(store::message_id id, std::string_view carrier_id,
+                               std::uint8_t registered_delivery = 0x01) {
+        return submitted_durable(plain_record(id, florida, registered_delivery), "carrierA",
+                                 {normalized(carrier_id)});
+    }
+
+    double failures(std::string reason) {
+        return value_of(stats, "smppgw_receipt_match_failures_total",
+                        {{"reason", std::move(reason)}});
+    }
+
+    smpp::id_format ids{};
+    std::string per_segment_account;
+    gateway::metrics stats;
+    gateway::receipt_relay relay;
+    std::shared_ptr<std::vector<smpp::command_status>> answers =
+        std::make_shared<std::vector<smpp::command_status>>();
+};
+
+}  // namespace
+
+TEST_CASE("a matched receipt is answered ESME_ROK only once it is durable, then goes upstream",
+          "[receipt_relay]") {
+    relay_fixture f;
+    const auto m = f.sent_as(5, "AB12");
+    const auto before = f.journal.records().size();
+
+    f.handle({.id = "AB12"});
+
+    CHECK(f.answers->empty());
+    REQUIRE(f.journal.records().size() == before + 1);
+    const auto receipts = f.records<store::receipt_record>(record_kind::receipt);
+    REQUIRE(receipts.size() == 1);
+    CHECK(receipts[0].id == 5);
+    CHECK(receipts[0].account == "acct1");
+    CHECK(receipts[0].state == store::message_state::delivered);
+    const auto dlr = read_upstream_receipt(receipts[0].dlr);
+    REQUIRE(dlr);
+    CHECK(dlr->receipted_message_id == "5");  // our id, never the carrier's
+    CHECK(m->phase == store::message_phase::finished);
+    CHECK(f.outbox("acct1").pending == 1);
+    CHECK(f.outbox("acct1").ready == 0);
+    CHECK(f.outbox_ready.empty());
+
+    f.journal.complete();
+
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+    CHECK(f.outbox("acct1").ready == 1);
+    CHECK(f.outbox_ready == std::vector<std::string>{"acct1"});
+    CHECK(value_of(f.stats, "smppgw_receipts_total", {{"carrier", "carrierA"}}) == 1);
+    CHECK(value_of(f.stats, "smppgw_latency_seconds", {{"stage", "receipt"}}) == 1);
+}
+
+TEST_CASE("the receipt text's id is enough when the carrier sends no TLVs", "[receipt_relay]") {
+    relay_fixture f;
+    const auto m = f.sent_as(5, "ab12");
+    f.handle({.id = "AB12", .with_tlvs = false});
+    f.journal.complete();
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+    CHECK(m->phase == store::message_phase::finished);
+}
+
+TEST_CASE("a receipt the journal refused is answered ESME_RX_T_APPN and is new when resent",
+          "[receipt_relay]") {
+    relay_fixture f;
+    const auto m = f.sent_as(5, "AB12");
+
+    f.handle({.id = "AB12"});
+    f.journal.complete(write_failure());
+
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_RX_T_APPN});
+    CHECK(m->phase == store::message_phase::awaiting_receipt);
+    CHECK(m->rec.parts[0].state == store::message_state::submitted);
+    CHECK(f.outbox("acct1").pending + f.outbox("acct1").ready == 0);
+
+    // The carrier sends it again: applied, not taken for a repeat.
+    f.handle({.id = "AB12"});
+    f.journal.complete();
+    CHECK(f.answers->back() == ESME_ROK);
+    CHECK(f.count(record_kind::receipt) == 2);
+    CHECK(m->phase == store::message_phase::finished);
+    CHECK(f.outbox("acct1").ready == 1);
+}
+
+TEST_CASE("a repeat of a part's final receipt is answered at once and writes nothing",
+          "[receipt_relay]") {
+    relay_fixture f;
+    const auto m = f.submitted_durable(plain_record(5, florida), "carrierA",
+                                       {f.normalized("P1"), f.normalized("P2")});
+    f.handle({.id = "P1"});
+    f.journal.complete();
+    const auto before = f.journal.records().size();
+
+    // The carrier lost our answer and sends part 1's final receipt again.
+    f.handle({.id = "P1"});
+
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK, ESME_ROK});
+    CHECK(f.journal.records().size() == before);
+    CHECK(f.journal.pending() == 0);
+    CHECK(f.relay.parked() == 0);
+    CHECK(m->phase == store::message_phase::awaiting_receipt);
+}
+
+// A finished message keeps its carrier-id mappings until it leaves memory, so a repeat of its
+// final receipt (the carrier's link dropped before our answer) is recognised as one: answered
+// at once, nothing journaled, nothing parked or kept as unmatched.
+TEST_CASE("a repeat of the final receipt of a finished message is answered at once",
+          "[receipt_relay]") {
+    relay_fixture f;
+    f.sent_as(5, "AB12");
+    f.handle({.id = "AB12"});
+    f.journal.complete();
+    const auto before = f.journal.records().size();
+
+    f.handle({.id = "AB12"});
+
+    CHECK(f.relay.parked() == 0);
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK, ESME_ROK});
+    f.relay.sweep(steady::now() + park_timeout + std::chrono::seconds(1));
+    CHECK(f.journal.records().size() == before);
+    CHECK(f.live.list_unmatched(10).empty());
+}
+
+TEST_CASE("the account's per-segment setting decides when a part's receipt goes up",
+          "[receipt_relay]") {
+    relay_fixture f;
+    auto rec = plain_record(5, florida);
+    const auto m = f.submitted_durable(rec, "carrierA", {f.normalized("P1"), f.normalized("P2")});
+
+    SECTION("one receipt per submit: nothing after the first part") {
+        f.handle({.id = "P1"});
+        f.journal.complete();
+        CHECK(f.outbox("acct1").ready == 0);
+        CHECK(m->phase == store::message_phase::awaiting_receipt);
+        f.handle({.id = "P2"});
+        f.journal.complete();
+        CHECK(f.outbox("acct1").ready == 1);
+        CHECK(m->phase == store::message_phase::finished);
+    }
+    SECTION("per segment: a receipt for each part") {
+        f.per_segment_account = "acct1";
+        f.handle({.id = "P1"});
+        f.journal.complete();
+        CHECK(f.outbox("acct1").ready == 1);
+        f.handle({.id = "P2"});
+        f.journal.complete();
+        CHECK(f.outbox("acct1").ready == 2);
+    }
+}
+
+TEST_CASE("a receipt for an unknown id is parked, then applied when its mapping appears",
+          "[receipt_relay]") {
+    relay_fixture f;
+    const auto m = f.accept_durable(plain_record(6, florida));
+    REQUIRE(f.live.begin_submit(m));
+    const auto before = f.journal.records().size();
+
+    // The carrier's receipt overtook its own submit_sm_resp.
+    f.handle({.id = "CD34"});
+
+    CHECK(f.relay.parked() == 1);
+    CHECK(f.answers->empty());
+    CHECK(f.journal.records().size() == before);
+
+    store::submitted_record s;
+    s.id = 6;
+    s.carrier = "carrierA";
+    s.carrier_message_id = f.normalized("CD34");
+    s.when = f.clock->now();
+    auto kept = f.live.submitted(m, std::move(s), {});
+    CHECK(kept.empty());
+    f.relay.mapped("carrierA", f.normalized("CD34"), std::move(kept));
+
+    CHECK(f.relay.parked() == 0);
+    CHECK(f.kinds().back() == record_kind::receipt);
+    CHECK(f.answers->empty());
+    f.journal.complete();
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+    CHECK(m->phase == store::message_phase::finished);
+    CHECK(f.outbox("acct1").ready == 1);
+}
+
+TEST_CASE("a sweep applies a parked receipt whose mapping appeared without a call to mapped",
+          "[receipt_relay]") {
+    relay_fixture f;
+    f.handle({.id = "CD34"});
+    REQUIRE(f.relay.parked() == 1);
+    const auto m = f.sent_as(6, "CD34");
+
+    f.relay.sweep(steady::now());
+
+    CHECK(f.relay.parked() == 0);
+    f.journal.complete();
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+    CHECK(m->phase == store::message_phase::finished);
+}
+
+TEST_CASE(
+    "a receipt nobody claims within the park timeout is kept durably as unmatched, "
+    "and applied once its mapping appears",
+    "[receipt_relay]") {
+    relay_fixture f;
+    f.handle({.id = "EF56", .stat = "UNDELIV", .err = 11});
+    const auto parked_at = steady::now();
+
+    // Within the timeout a sweep looks again and keeps it parked.
+    f.relay.sweep(parked_at);
+    CHECK(f.relay.parked() == 1);
+    CHECK(f.journal.records().empty());
+
+    f.relay.sweep(parked_at + park_timeout + std::chrono::seconds(1));
+
+    CHECK(f.relay.parked() == 0);
+    const auto kept = f.records<store::unmatched_record>(record_kind::unmatched_receipt);
+    REQUIRE(kept.size() == 1);
+    CHECK(kept[0].carrier == "carrierA");
+    CHECK(kept[0].carrier_message_id == f.normalized("EF56"));
+    CHECK_FALSE(kept[0].pdu.empty());
+    CHECK(f.answers->empty());
+    f.journal.complete();
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+    CHECK(f.live.list_unmatched(10).size() == 1);
+    CHECK(f.live.counts().unmatched_receipts == 1);
+    CHECK(f.failures("unknown_id") == 1);
+
+    // Much later the message that receipt was for is acknowledged by the carrier: the store
+    // hands the kept receipt back, and applying it settles the unmatched entry in one group.
+    const auto m = f.accept_durable(plain_record(8, florida));
+    REQUIRE(f.live.begin_submit(m));
+    store::submitted_record s;
+    s.id = 8;
+    s.carrier = "carrierA";
+    s.carrier_message_id = f.normalized("EF56");
+    s.when = f.clock->now();
+    auto waiting = f.live.submitted(m, std::move(s), {});
+    REQUIRE(waiting.size() == 1);
+    const auto before = f.journal.records().size();
+
+    f.relay.mapped("carrierA", f.normalized("EF56"), std::move(waiting));
+
+    const auto kinds = f.kinds();
+    REQUIRE(kinds.size() == before + 2);
+    CHECK(kinds[before] == record_kind::unmatched_resolved);
+    CHECK(kinds[before + 1] == record_kind::receipt);
+    const auto receipts = f.records<store::receipt_record>(record_kind::receipt);
+    REQUIRE(receipts.size() == 1);
+    CHECK(receipts[0].id == 8);
+    CHECK(receipts[0].state == store::message_state::undeliverable);
+    CHECK(receipts[0].error == 11);
+    f.journal.complete();
+    CHECK(f.live.list_unmatched(10).empty());
+    CHECK(m->phase == store::message_phase::finished);
+    CHECK(f.outbox("acct1").ready == 1);
+    CHECK(f.failures("matched_late") == 1);
+    CHECK(f.answers->size() == 1);  // the carrier was answered when the receipt was kept
+}
+
+TEST_CASE("a receipt without an id is answered at once: nothing can be matched",
+          "[receipt_relay]") {
+    relay_fixture f;
+    smpp::deliver_sm d;
+    d.esm_class = smpp::esm::smsc_delivery_receipt;
+    REQUIRE(d.short_message.assign("stat:DELIVRD err:000"));
+    smpp::pdu p;
+    p.body = d;
+
+    f.relay.handle("carrierA", f.ids, p, f.responder());
+
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+    CHECK(f.relay.parked() == 0);
+    CHECK(f.journal.records().empty());
+    CHECK(f.failures("no_id") == 1);
+}
+
+}  // namespace component_test
