@@ -437,7 +437,7 @@ std::shared_ptr<carrier> core::pick_carrier(const store::message_record& rec) co
 void core::route(outbound_ptr msg) {
     auto c = pick_carrier(msg->rec);
     if (!c) {
-        log::warn("no route for message {} to {}", msg->rec.id, msg->rec.msisdn);
+        log::warn("no route for message {} to {}", log::message_id(msg->rec.id), msg->rec.msisdn);
         store::batch b;
         b.set_state(msg->rec.id, store::message_state::failed, store_->now());
         final_without_carrier(msg->rec, store::message_state::failed, 0, b);
@@ -496,7 +496,7 @@ bool core::ready() const noexcept {
 }
 
 void core::carrier_state_changed(carrier& c, bool up) {
-    log::info("carrier {} is {}", c.name(), up ? "up" : "down");
+    log::info("carrier {} is {}", log::carrier(c.name()), up ? "up" : "down");
     if (stopping_) {
         return;
     }
@@ -516,7 +516,8 @@ void core::carrier_state_changed(carrier& c, bool up) {
             }
         }
         if (moved > 0) {
-            log::info("failed over {} queued messages from carrier {}", moved, from.name());
+            log::info("failed over {} queued messages from carrier {}", moved,
+                      log::carrier(from.name()));
         }
     };
     if (!up) {
@@ -584,7 +585,8 @@ void core::part_submitted(carrier& c, const outbound_ptr& msg, std::size_t part,
 
 void core::message_failed(carrier& c, const outbound_ptr& msg, smpp::command_status status,
                           std::string_view reason) {
-    log::info("message {} failed at carrier {}: {}", msg->rec.id, c.name(), reason);
+    log::info("message {} failed at carrier {}: {}", log::message_id(msg->rec.id),
+              log::carrier(c.name()), reason);
     store::batch b;
     b.set_state(msg->rec.id, store::message_state::failed, store_->now());
     final_without_carrier(msg->rec, store::message_state::failed, status, b);

@@ -159,7 +159,8 @@ void core::handle_receipt(carrier& c, smpp::pdu& request, deferred_response resp
     deadline = correlator_.first_deadline(c.name(), key, deadline);
     if (clock::now() >= deadline) {
         metrics_.receipt_match_failure("unknown_id").Increment();
-        log::warn("receipt for unknown carrier id {} from {} given up", key, c.name());
+        log::warn("receipt for unknown carrier id {} from {} given up", key,
+                  log::carrier(c.name()));
         respond.send(smpp::status::ESME_ROK);
         return;
     }
@@ -346,7 +347,7 @@ void core::process_mo(const std::string& carrier_name, const smpp::pdu& mo,
     if (!owner) {
         metrics_.mo_messages("unowned_number").Increment();
         log::warn("MO from carrier {} to {} which no account owns; acknowledged and dropped",
-                  carrier_name, view->destination_addr);
+                  log::carrier(carrier_name), view->destination_addr);
         respond.send(smpp::status::ESME_ROK);
         return;
     }

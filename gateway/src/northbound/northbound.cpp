@@ -328,7 +328,8 @@ void upstream_connection::reply(const smpp::pdu& response) {
 void upstream_connection::on_decode_error(smpp::session&, const smpp::decode_result& r) {
     core_.stats().pdu(face::upstream, direction::in, static_cast<smpp::command_id>(r.command_id),
                       r.response_status);
-    log::debug("{}: undecodable PDU from {}: {}", listener_->name(), ip_, r.error.message());
+    log::debug("{}: undecodable PDU from {}: {}", listener_->name(), log::remote_address(ip_),
+               r.error.message());
 }
 
 void upstream_connection::on_request(smpp::session& s, smpp::pdu& request) {
@@ -384,13 +385,14 @@ void upstream_connection::handle_bind(smpp::pdu& request) {
 
     auto refuse = [&](smpp::command_status status, std::string_view reason, bool count_failure) {
         core_.stats().bind_failures(reason).Increment();
-        log::info("bind refused: system_id={} ip={} reason={}", system_id, ip_, reason);
+        log::info("bind refused: system_id={} ip={} reason={}", log::account(system_id),
+                  log::remote_address(ip_), reason);
         if (count_failure) {
             const auto locked = bind_guard::instance().failed(ip_, system_id);
             if (!locked.empty()) {
                 core_.stats().lockouts(locked).Increment();
                 log::warn("bind lockout: {} after repeated failures (ip={} system_id={})", locked,
-                          ip_, system_id);
+                          log::remote_address(ip_), log::account(system_id));
             }
         }
         reply(smpp::make_response(request, status));
@@ -466,10 +468,11 @@ void upstream_connection::finish_bind(smpp::pdu request, std::shared_ptr<account
         const auto locked = bind_guard::instance().failed(ip_, system_id);
         if (!locked.empty()) {
             core_.stats().lockouts(locked).Increment();
-            log::warn("bind lockout: {} after repeated failures (ip={} system_id={})", locked, ip_,
-                      system_id);
+            log::warn("bind lockout: {} after repeated failures (ip={} system_id={})", locked,
+                      log::remote_address(ip_), log::account(system_id));
         }
-        log::info("bind refused: system_id={} ip={} reason=bad_password", system_id, ip_);
+        log::info("bind refused: system_id={} ip={} reason=bad_password", log::account(system_id),
+                  log::remote_address(ip_));
         reply(smpp::make_response(request, smpp::status::ESME_RINVPASWD));
         session_->close_after_flush();
         return;
@@ -502,8 +505,8 @@ void upstream_connection::finish_bind(smpp::pdu request, std::shared_ptr<account
     }
     reply(resp);
     core_.stats().binds(system_id, smpp::to_string(bind_type_)).Increment();
-    log::info("bound: system_id={} type={} ip={} session={}", system_id,
-              smpp::to_string(bind_type_), ip_, session_->id());
+    log::info("bound: system_id={} type={} ip={} session={}", log::account(system_id),
+              smpp::to_string(bind_type_), log::remote_address(ip_), session_->id());
     if (smpp::can_receive(session_->state())) {
         core_.receiver_bound(acct, shared_from_this());
     }
@@ -954,7 +957,7 @@ void upstream_connection::pump_outbox() {
                 std::span(reinterpret_cast<const std::uint8_t*>(e.bytes.data()), e.bytes.size());
             if (!smpp::decode(bytes, p).ok()) {
                 log::error("outbox entry {} of {} does not decode; dropping it", e.seq,
-                           account_->system_id);
+                           log::account(account_->system_id));
                 core_.outbox_acked(*account_, e.seq);
                 continue;
             }
@@ -1022,8 +1025,8 @@ void upstream_connection::on_closed(smpp::session&, std::error_code reason) {
             core_.outbox_returned(*account_, std::move(entry));
         }
         deliveries_.clear();
-        log::info("unbound: system_id={} session={} reason={}", account_->system_id, session_->id(),
-                  reason ? reason.message() : "unbind");
+        log::info("unbound: system_id={} session={} reason={}", log::account(account_->system_id),
+                  session_->id(), reason ? reason.message() : "unbind");
     }
     listener_->released(ip_);
     core_.connection_closed(*this);
