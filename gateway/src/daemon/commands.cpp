@@ -4,13 +4,18 @@
 #include "smppgw/gateway/auth.hpp"
 #include "smppgw/gateway/commands.hpp"
 #include "smppgw/gateway/config.hpp"
+#include "smppgw/gateway/config_keys.hpp"
 #include "smppgw/policy/engine.hpp"
 
 namespace smppgw::gateway {
 
 int config_command(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
+    if (args.size() == 1 && args[0] == "reference") {
+        out << config_reference_markdown();
+        return 0;
+    }
     if (args.size() != 2 || args[0] != "check") {
-        err << "usage: smppgw config check FILE\n";
+        err << "usage: smppgw config check FILE | smppgw config reference\n";
         return 2;
     }
     try {

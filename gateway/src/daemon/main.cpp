@@ -2,6 +2,7 @@
 //
 //   smppgw [run] [--config FILE]      run the gateway (default config: etc/smppgw.toml)
 //   smppgw config check FILE          validate a config file (exit 1 with key and line)
+//   smppgw config reference           every config key as Markdown (docs/configuration.md)
 //   smppgw pdu decode HEX             one PDU as JSON
 //   smppgw pdu encode [JSON]          JSON (or stdin) to hex
 //   smppgw hash-password [PASSWORD]   a yescrypt string for accounts[].password_hash
@@ -32,7 +33,7 @@ using namespace smppgw::gateway;
 
 constexpr const char* usage =
     "usage: smppgw [run] [--config FILE]\n"
-    "       smppgw config check FILE\n"
+    "       smppgw config check FILE | smppgw config reference\n"
     "       smppgw pdu decode HEX | smppgw pdu encode [JSON]\n"
     "       smppgw hash-password [PASSWORD]\n"
     "       smppgw --version\n";
