@@ -1,4 +1,8 @@
+#include <termios.h>
+#include <unistd.h>
+
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "smppgw/gateway/auth.hpp"
@@ -33,11 +37,65 @@ int config_command(std::span<const std::string_view> args, std::ostream& out, st
     }
 }
 
+namespace {
+
+// Turns terminal echo off for its lifetime (and back on, whatever path leaves the scope).
+class echo_off {
+public:
+    explicit echo_off(int fd) : fd_(fd) {
+        if (::tcgetattr(fd_, &saved_) == 0) {
+            termios quiet = saved_;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            quiet.c_lflag |= ECHONL;  // the Enter key still moves to the next line
+            active_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+        }
+    }
+    ~echo_off() {
+        if (active_) {
+            (void)::tcsetattr(fd_, TCSAFLUSH, &saved_);
+        }
+    }
+    echo_off(const echo_off&) = delete;
+    echo_off& operator=(const echo_off&) = delete;
+
+private:
+    int fd_;
+    termios saved_{};
+    bool active_ = false;
+};
+
+std::optional<std::string> read_hidden(std::istream& in, std::ostream& err,
+                                       std::string_view prompt) {
+    err << prompt << std::flush;
+    const echo_off quiet(STDIN_FILENO);
+    std::string line;
+    if (!std::getline(in, line)) {
+        return std::nullopt;
+    }
+    return line;
+}
+
+}  // namespace
+
 int hash_password_command(std::span<const std::string_view> args, std::istream& in,
-                          std::ostream& out, std::ostream& err) {
+                          std::ostream& out, std::ostream& err, bool terminal) {
     std::string password;
     if (!args.empty()) {
         password = std::string(args[0]);
+    } else if (terminal) {
+        // Typed by a person: no echo (the password must not stay on the screen or in a
+        // terminal recording), and typed twice so a typo does not lock the account out.
+        const auto first = read_hidden(in, err, "Password: ");
+        const auto second = first ? read_hidden(in, err, "Repeat password: ") : std::nullopt;
+        if (!first || !second) {
+            err << "no password read\n";
+            return 2;
+        }
+        if (*first != *second) {
+            err << "the passwords differ\n";
+            return 2;
+        }
+        password = *first;
     } else if (!std::getline(in, password)) {
         err << "usage: smppgw hash-password [PASSWORD]  (reads a line from stdin when absent)\n";
         return 2;

@@ -9,6 +9,7 @@
 //   smppgw --version
 
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -128,7 +129,8 @@ int main(int argc, char** argv) {
         return config_command(std::span(args).subspan(1), std::cout, std::cerr);
     }
     if (!args.empty() && args[0] == "hash-password") {
-        return hash_password_command(std::span(args).subspan(1), std::cin, std::cout, std::cerr);
+        return hash_password_command(std::span(args).subspan(1), std::cin, std::cout, std::cerr,
+                                     ::isatty(STDIN_FILENO) == 1);
     }
     std::string config_path = "etc/smppgw.toml";
     std::size_t i = 0;
