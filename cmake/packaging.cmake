@@ -5,19 +5,27 @@
 # The .deb installs
 #   /usr/bin/smppgw, /usr/bin/smsc-sim, /usr/bin/smppgw-bench
 #   /etc/smppgw/smppgw.toml          the example config, a conffile, with the data and store paths
-#                                    rewritten for the system layout (generated below)
+#                                    rewritten for the system layout and the quickstart demo
+#                                    taken out (generated below)
 #   /lib/systemd/system/smppgw.service
 #   /usr/share/smppgw/data/          time zones, area codes, holidays (etc/data)
 #   /usr/share/smppgw/openapi.yaml, /usr/share/smppgw/grafana/smppgw.json
-# and its maintainer scripts (cmake/debian/) create the `smppgw` system user, give the config to
-# its group (it holds the admin token and password hashes) and replace the example admin token
-# with a random one on first install. The store lives in /var/lib/smppgw (systemd's
-# StateDirectory). Debian dependencies are computed from the linked libraries (dpkg-shlibdeps).
+#   /usr/share/man/man1/{smppgw,smsc-sim,smppgw-bench}.1.gz
+#   /usr/share/doc/smppgw/            copyright, changelog.gz, the configuration reference, the
+#                                    compliance rules and the operations guide (docs/)
+# and its maintainer scripts (cmake/debian/) create the `smppgw` system user (home: the store,
+# /var/lib/smppgw), give the config to its group through a stat override, and generate the
+# admin token in /etc/smppgw/admin-token on first install; they never edit the conffile.
+# Debian dependencies are computed from the linked libraries (dpkg-shlibdeps).
+# scripts/check-package.sh runs lintian and an install, upgrade and purge.
 
 include(GNUInstallDirs)
 
 set(SMPPGW_PACKAGE_DATA_DIR "/usr/share/smppgw")
 set(SMPPGW_PACKAGE_STATE_DIR "/var/lib/smppgw")
+set(SMPPGW_PACKAGE_DOC_DIR "/usr/share/doc/smppgw")
+set(SMPPGW_PACKAGE_MAINTAINER "smppgw maintainers <maintainers@users.noreply.h-seed-2ec7efcf.example>"
+    CACHE STRING "Maintainer field and changelog signature of the .deb")
 
 # ---- the packaged config: etc/smppgw.toml with system paths, without the quickstart demo ----
 # The example marks its demo blocks ("# >>> quickstart: NAME" ... "# <<< quickstart: NAME"); the
@@ -82,16 +90,39 @@ string(CONCAT _smppgw_demo_note
 smppgw_replace_line("${_smppgw_demo_note}" "")
 file(WRITE "${PROJECT_BINARY_DIR}/packaging/smppgw.toml" "${_smppgw_toml}")
 
+# ---- documentation: man pages and changelog compressed as Debian wants them (gzip -9n) -----
+set(_smppgw_pkg "${PROJECT_BINARY_DIR}/packaging")
+configure_file("${PROJECT_SOURCE_DIR}/cmake/debian/changelog.in" "${_smppgw_pkg}/changelog" @ONLY)
+set(_smppgw_gzipped "${_smppgw_pkg}/changelog")
+foreach(_page IN ITEMS smppgw smsc-sim smppgw-bench)
+  configure_file("${PROJECT_SOURCE_DIR}/docs/man/${_page}.1" "${_smppgw_pkg}/${_page}.1" COPYONLY)
+  list(APPEND _smppgw_gzipped "${_smppgw_pkg}/${_page}.1")
+endforeach()
+foreach(_file IN LISTS _smppgw_gzipped)
+  execute_process(COMMAND gzip -9nf "${_file}" RESULT_VARIABLE _gzip_result)
+  if(NOT _gzip_result EQUAL 0)
+    message(FATAL_ERROR "packaging: gzip ${_file} failed")
+  endif()
+endforeach()
+
 # ---- install rules ----------------------------------------------------------------------------
 install(TARGETS smppgw smsc-sim smppgw-bench RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(FILES "${PROJECT_BINARY_DIR}/packaging/smppgw.toml"
-        DESTINATION /etc/smppgw
-        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+# 0644 in the package; the postinst narrows it to root:smppgw 0640 with dpkg-statoverride.
+install(FILES "${_smppgw_pkg}/smppgw.toml" DESTINATION /etc/smppgw)
 install(FILES "${PROJECT_SOURCE_DIR}/etc/smppgw.service" DESTINATION /lib/systemd/system)
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/etc/data/" DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}/data")
 install(FILES "${PROJECT_SOURCE_DIR}/etc/openapi.yaml" DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}")
 install(FILES "${PROJECT_SOURCE_DIR}/etc/grafana/smppgw.json"
         DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}/grafana")
+install(FILES "${_smppgw_pkg}/smppgw.1.gz" "${_smppgw_pkg}/smsc-sim.1.gz"
+              "${_smppgw_pkg}/smppgw-bench.1.gz"
+        DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
+install(FILES "${PROJECT_SOURCE_DIR}/cmake/debian/copyright" "${_smppgw_pkg}/changelog.gz"
+        DESTINATION "${SMPPGW_PACKAGE_DOC_DIR}")
+install(FILES "${PROJECT_SOURCE_DIR}/docs/configuration.md"
+              "${PROJECT_SOURCE_DIR}/docs/compliance.md"
+              "${PROJECT_SOURCE_DIR}/docs/operations.md"
+        DESTINATION "${SMPPGW_PACKAGE_DOC_DIR}")
 
 # ---- CPack: Debian package --------------------------------------------------------------------
 set(CPACK_GENERATOR "DEB")
@@ -101,15 +132,17 @@ set(CPACK_PACKAGE_VENDOR "smppgw")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_MAINTAINER "smppgw maintainers <smppgw@localhost>")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${SMPPGW_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION "net")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 # The long description (CPack puts CPACK_PACKAGE_DESCRIPTION_SUMMARY first); one string, not a
 # list, or the lines come out joined by semicolons.
+# Lines under 80 columns (lintian: extended-description-line-too-long).
 string(CONCAT CPACK_DEBIAN_PACKAGE_DESCRIPTION
-       "smppgw accepts SMPP binds from applications, checks every message against consent,\n"
-       "opt-out, quiet-hour and frequency policy, journals it in RocksDB and forwards it to\n"
-       "carrier SMSCs. Includes smsc-sim (carrier simulator) and smppgw-bench (load generator).")
+       "smppgw accepts SMPP binds from applications, checks every message against\n"
+       "consent, opt-out, quiet-hour and frequency policy, journals it in RocksDB and\n"
+       "forwards it to carrier SMSCs. Includes smsc-sim (carrier simulator) and\n"
+       "smppgw-bench (load generator).")
 # Library dependencies from the binaries themselves; adduser for the maintainer scripts.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")

@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev libhowardhinnant-date-dev libicu-dev libssl-dev libsystemd-dev libcrypt-dev
   libjemalloc-dev
   tzdata openssl curl python3 procps
+  lintian
 )
 
 # Node.js and npm drive the interoperability tests. Some machines carry a Node.js build that
