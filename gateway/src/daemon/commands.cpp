@@ -52,7 +52,7 @@ public:
     }
     ~echo_off() {
         if (active_) {
-            (void)::tcsetattr(fd_, TCSAFLUSH, &saved_);
+            (void)::tcsetattr(fd_, TCSANOW, &saved_);
         }
     }
     echo_off(const echo_off&) = delete;
@@ -66,8 +66,10 @@ private:
 
 std::optional<std::string> read_hidden(std::istream& in, std::ostream& err,
                                        std::string_view prompt) {
-    err << prompt << std::flush;
+    // Echo goes off before the prompt shows: whatever is typed once the prompt is visible is
+    // never echoed (and input typed ahead of it is flushed, as getpass(3) does).
     const echo_off quiet(STDIN_FILENO);
+    err << prompt << std::flush;
     std::string line;
     if (!std::getline(in, line)) {
         return std::nullopt;
