@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything smppgw needs to build, test and run, from Debian 12 packages only, plus
-# the npm `smpp` package the interoperability tests drive. Safe to run again.
+# the npm packages the interoperability and admin API tests use. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev libhowardhinnant-date-dev libicu-dev libssl-dev libsystemd-dev libcrypt-dev
   libjemalloc-dev
   tzdata openssl curl python3 procps
+  lintian
 )
 
 # Node.js and npm drive the interoperability tests. Some machines carry a Node.js build that
@@ -34,7 +35,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Interoperability tests use an independent SMPP implementation (npm `smpp`), pinned by the
-# lockfile in tests/interop.
-if [ -f tests/interop/package.json ]; then
-  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# lockfile in tests/interop; the admin API tests use `redocly lint` and a JSON Schema validator
+# (npm @redocly/cli, ajv), pinned by the lockfile in tests/openapi.
+for dir in tests/interop tests/openapi; do
+  if [ -f "$dir/package.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

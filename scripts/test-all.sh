@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Builds and runs every test: the Catch2 suites and integration tests through ctest, then each
-# libFuzzer target for a bounded time over its checked-in corpus, then the SMPP and store suites
-# under ThreadSanitizer (the group-commit pipeline and the session code are where threads
-# meet; scripts/sanitize.sh has the longer runs). CI runs exactly this.
+# Builds and runs every test: the Catch2 suites, integration tests and admin API checks through
+# ctest, lintian on the .deb, then each libFuzzer target for a bounded time over its checked-in
+# corpus, then the SMPP and store suites under ThreadSanitizer (the group-commit pipeline and
+# the session code are where threads meet; scripts/sanitize.sh has the longer runs). CI runs
+# exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmake --workflow --preset test
+
+# The .deb built from the same tree, through lintian (errors and warnings fail). The install,
+# upgrade and purge half of scripts/check-package.sh changes the machine, so CI leaves it out.
+scripts/check-package.sh --lint-only test
 
 fuzz_seconds="${SMPPGW_FUZZ_SECONDS:-30}"
 # Undefined behaviour is a finding like a crash: stop at the first report, with its stack.

@@ -1,6 +1,6 @@
 #pragma once
-// Printable command_status: the spec name, or hex for reserved and vendor codes (the gateway's
-// policy statuses live in 0x400-0x4FF and have no spec name).
+// Printable command_status: the spec name, the gateway's reason code for its policy statuses
+// (0x420 is "no_consent", as in the README table), or hex for other reserved and vendor codes.
 
 #include <string>
 

@@ -4,7 +4,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "loadgen/timeline.hpp"
 #include "loadgen/worker.hpp"
 #include "smppgw/smpp/receipt.hpp"
+#include "smppgw/smpp/smpp_time.hpp"
 
 namespace smppgw::bench::loadgen {
 
@@ -66,13 +66,10 @@ totals sum(const std::vector<std::unique_ptr<worker>>& workers) {
     return t;
 }
 
+// The project's one instant format (smpp::format_utc): the report reads like the logs.
 std::string utc_now_iso() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return smpp::format_utc(
+        std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
 }
 
 template <typename F>

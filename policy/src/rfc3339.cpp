@@ -2,20 +2,16 @@
 
 #include <chrono>
 
-#include <fmt/format.h>
+#include "smppgw/smpp/smpp_time.hpp"
 
 namespace smppgw::policy {
 
 using namespace std::chrono;
 
+// The project's one formatter (smpp::format_utc); the admin API and exports write what the
+// logs write.
 std::string format_time(time_point t) {
-    const auto day = floor<days>(t);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{t - day};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                       hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
-                       hms.subseconds().count());
+    return smpp::format_utc(t);
 }
 
 namespace {

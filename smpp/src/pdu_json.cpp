@@ -2,11 +2,11 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "smppgw/smpp/command.hpp"
 #include "smppgw/smpp/message_view.hpp"
+#include "smppgw/smpp/smpp_time.hpp"
 
 namespace smppgw::smpp {
 namespace json = boost::json;
@@ -418,9 +418,7 @@ json::value receipt_json(const receipt& r) {
     if (r.dlvrd) {
         o["dlvrd"] = *r.dlvrd;
     }
-    auto date = [](std::chrono::sys_seconds t) {
-        return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", t);
-    };
+    auto date = [](std::chrono::sys_seconds t) { return format_utc(t); };
     if (r.submit_date) {
         o["submit_date"] = date(*r.submit_date);
     }

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 namespace smppgw::smpp {
 
 namespace {
@@ -205,6 +207,17 @@ struct smpp_time_formatter {
 
 smpp_time_format_result format_smpp_time(const smpp_time& time) noexcept {
     return smpp_time_formatter::format(time);
+}
+
+std::string format_utc(time_ms t) {
+    using namespace std::chrono;
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{t - day};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                       hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                       hms.subseconds().count());
 }
 
 }  // namespace smppgw::smpp

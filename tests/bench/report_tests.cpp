@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/status_label.hpp"
 #include "loadgen/report.hpp"
 #include "loadgen/svg_chart.hpp"
 
@@ -98,4 +99,14 @@ TEST_CASE("axis steps are 1, 2 or 5 times a power of ten") {
     REQUIRE(nice_step(316000, 5) == Approx(100000));
     REQUIRE(nice_step(0.3, 5) == Approx(0.1));
     REQUIRE(nice_step(0, 5) == Approx(1));
+}
+
+TEST_CASE("statuses read by name: spec names, the gateway's policy reason codes, else hex") {
+    CHECK(status_label(0x58) == "ESME_RTHROTTLED");
+    CHECK(status_label(0x420) == "no_consent");
+    CHECK(status_label(0x410) == "opted_out");
+    CHECK(status_label(0x451) == "content_optout_missing");
+    // In the vendor range but not one of the gateway's statuses, and a reserved code.
+    CHECK(status_label(0x4FE) == "0x000004FE");
+    CHECK(status_label(0x1234) == "0x00001234");
 }

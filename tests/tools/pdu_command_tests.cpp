@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <ctime>
+#include <optional>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
@@ -103,4 +106,31 @@ TEST_CASE("pdu encode builds PDUs from hand-written JSON", "[tools][pdu]") {
 
     const auto usage = run({});
     CHECK(usage.code == 2);
+}
+
+TEST_CASE("pdu decode writes receipt dates in UTC whatever TZ says", "[tools][pdu]") {
+    // Receipt dates carry no zone; smppgw reads them as UTC and must write them back as UTC,
+    // not through localtime() (under New York time 17:30 used to come out as 12:30Z).
+    const char* old = std::getenv("TZ");
+    const std::optional<std::string> saved = old != nullptr ? std::optional(old) : std::nullopt;
+    ::setenv("TZ", "America/New_York", 1);
+    ::tzset();
+    std::optional<run_result> r;
+    for (const auto& v : smppgw::test::load_vectors()) {
+        if (v.name == "deliver_sm_dlr") {
+            r = run({"decode", smppgw::smpp::to_hex(v.bytes)});
+        }
+    }
+    if (saved) {
+        ::setenv("TZ", saved->c_str(), 1);
+    } else {
+        ::unsetenv("TZ");
+    }
+    ::tzset();
+    REQUIRE(r);
+    REQUIRE(r->code == 0);
+    const auto receipt = json::parse(r->out).at("receipt").as_object();
+    // "submit date:1002101730 done date:1002101731"
+    CHECK(receipt.at("submit_date").as_string() == "2010-02-10T17:30:00.000Z");
+    CHECK(receipt.at("done_date").as_string() == "2010-02-10T17:31:00.000Z");
 }

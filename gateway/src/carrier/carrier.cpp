@@ -144,7 +144,7 @@ void carrier::reconfigure(const carrier_config& cfg) {
         wake_binds();
         return;
     }
-    log::info("carrier {}: connection settings changed, rebinding", name_);
+    log::info("carrier {}: connection settings changed, rebinding", log::carrier(name_));
     for (auto& b : retired) {
         b->stop();
     }
@@ -320,8 +320,8 @@ void carrier_bind::connect() {
         [self = shared_from_this(), resolver, cfg](const boost::system::error_code& ec,
                                                    const smpp::tcp::resolver::results_type& r) {
             if (ec || self->stopping_) {
-                log::warn("carrier {} {}: cannot resolve {}: {}", self->owner_.name(), self->label_,
-                          cfg->host, ec.message());
+                log::warn("carrier {} {}: cannot resolve {}: {}", log::carrier(self->owner_.name()),
+                          self->label_, cfg->host, ec.message());
                 self->schedule_reconnect();
                 return;
             }
@@ -331,8 +331,9 @@ void carrier_bind::connect() {
                 [self, socket, cfg](const boost::system::error_code& cec,
                                     const smpp::tcp::endpoint&) {
                     if (cec || self->stopping_) {
-                        log::warn("carrier {} {}: connect to {}:{} failed: {}", self->owner_.name(),
-                                  self->label_, cfg->host, cfg->port, cec.message());
+                        log::warn("carrier {} {}: connect to {}:{} failed: {}",
+                                  log::carrier(self->owner_.name()), self->label_, cfg->host,
+                                  cfg->port, cec.message());
                         self->schedule_reconnect();
                         return;
                     }
@@ -364,7 +365,8 @@ void carrier_bind::connect() {
                         [self, tls, sc, cfg, context](const boost::system::error_code& hec) {
                             if (hec || self->stopping_) {
                                 log::warn("carrier {} {}: TLS handshake failed: {}",
-                                          self->owner_.name(), self->label_, hec.message());
+                                          log::carrier(self->owner_.name()), self->label_,
+                                          hec.message());
                                 self->schedule_reconnect();
                                 return;
                             }
@@ -433,7 +435,8 @@ void carrier_bind::bound() {
     session_->set_state(role_ == role::transceiver ? smpp::bind_state::bound_trx
                         : role_ == role::receiver  ? smpp::bind_state::bound_rx
                                                    : smpp::bind_state::bound_tx);
-    log::info("carrier {} {}: bound to {}:{}", owner_.name(), label_, cfg->host, cfg->port);
+    log::info("carrier {} {}: bound to {}:{}", log::carrier(owner_.name()), label_, cfg->host,
+              cfg->port);
     owner_.bind_up(can_send());
     pump();
 }
@@ -478,7 +481,7 @@ void carrier_bind::on_response(smpp::session& s, std::uint64_t cookie, const smp
             bound();
             return;
         }
-        log::warn("carrier {} {}: bind refused: {}", owner_.name(), label_,
+        log::warn("carrier {} {}: bind refused: {}", log::carrier(owner_.name()), label_,
                   response != nullptr ? std::string(smpp::status_name(response->command_status))
                                       : ec.message());
         s.close(ec ? ec : make_error_code(smpp::session_errc::closed));
@@ -572,7 +575,7 @@ void carrier_bind::on_closed(smpp::session&, std::error_code reason) {
     bound_ = false;
     if (was_bound) {
         owner_.bind_down(can_send());
-        log::warn("carrier {} {}: session closed: {}", owner_.name(), label_,
+        log::warn("carrier {} {}: session closed: {}", log::carrier(owner_.name()), label_,
                   reason ? reason.message() : "unbound");
     }
     requeue_all();

@@ -19,7 +19,10 @@ using detail::toml_reader;
 std::string describe(const std::vector<config_error::problem>& list) {
     std::string text = "invalid configuration:";
     for (const auto& p : list) {
-        text += fmt::format("\n  line {}: {}: {}", p.line, p.key, p.message);
+        // A syntax error belongs to no key: the line and what the TOML parser says.
+        const auto where = p.line == 0 ? std::string() : fmt::format("line {}: ", p.line);
+        text += p.key.empty() ? fmt::format("\n  {}{}", where, p.message)
+                              : fmt::format("\n  {}{}: {}", where, p.key, p.message);
     }
     return text;
 }
@@ -109,12 +112,21 @@ std::optional<smpp::bind_type> parse_bind_type(std::string_view s) {
     return std::nullopt;
 }
 
-void read_tls_server(toml_reader& r, tls_server_config& t) {
+// A path from the config file, relative to the file's folder; "" stays "" (not set).
+void read_path(toml_reader& r, std::string_view key, std::string& out,
+               const std::filesystem::path& base) {
+    r.get(key, out);
+    if (!out.empty() && std::filesystem::path(out).is_relative()) {
+        out = (base / out).string();
+    }
+}
+
+void read_tls_server(toml_reader& r, tls_server_config& t, const std::filesystem::path& base) {
     t.enabled = true;
     r.get("enabled", t.enabled);
-    r.get("certificate", t.certificate);
-    r.get("private_key", t.private_key);
-    r.get("client_ca", t.client_ca);
+    read_path(r, "certificate", t.certificate, base);
+    read_path(r, "private_key", t.private_key, base);
+    read_path(r, "client_ca", t.client_ca, base);
     r.get_enum(
         "min_version", t.min_version,
         [](const std::string& s) -> std::optional<std::string> {
@@ -131,14 +143,14 @@ void read_tls_server(toml_reader& r, tls_server_config& t) {
     }
 }
 
-void read_tls_client(toml_reader& r, tls_client_config& t) {
+void read_tls_client(toml_reader& r, tls_client_config& t, const std::filesystem::path& base) {
     t.enabled = true;
     r.get("enabled", t.enabled);
-    r.get("ca_file", t.ca_file);
+    read_path(r, "ca_file", t.ca_file, base);
     r.get("server_name", t.server_name);
     r.get("verify", t.verify);
-    r.get("certificate", t.certificate);
-    r.get("private_key", t.private_key);
+    read_path(r, "certificate", t.certificate, base);
+    read_path(r, "private_key", t.private_key, base);
     r.get_enum(
         "min_version", t.min_version,
         [](const std::string& s) -> std::optional<std::string> {
@@ -159,14 +171,15 @@ void read_server(toml_reader& r, server_config& s) {
     r.get("shutdown_grace", s.shutdown_grace);
     r.get("max_pending_messages", s.max_pending_messages);
     r.get("receipt_park_timeout", s.receipt_park_timeout);
+    r.get("max_unmatched_receipts", s.max_unmatched_receipts);
 }
 
-void read_listener(toml_reader& r, listener_config& l) {
+void read_listener(toml_reader& r, listener_config& l, const std::filesystem::path& base) {
     r.get("name", l.name);
     if (r.require("address")) {
         read_address(r, "address", l.address, l.port);
     }
-    r.table("tls", [&](toml_reader& t) { read_tls_server(t, l.tls); });
+    r.table("tls", [&](toml_reader& t) { read_tls_server(t, l.tls, base); });
     r.get("session_init_timeout", l.session_init_timeout);
     r.get("inactivity_timeout", l.inactivity_timeout);
     r.get("enquire_link_interval", l.enquire_link_interval);
@@ -239,7 +252,7 @@ std::optional<smpp::id_encoding> id_encoding_of(const std::string& s) {
     return smpp::parse_id_encoding(s);
 }
 
-void read_carrier(toml_reader& r, carrier_config& c) {
+void read_carrier(toml_reader& r, carrier_config& c, const std::filesystem::path& base) {
     if (r.require("name")) {
         r.get("name", c.name);
     }
@@ -308,7 +321,7 @@ void read_carrier(toml_reader& r, carrier_config& c) {
         "\"udh\", \"sar\", \"payload\"");
     r.get("latin1", c.latin1);
     r.get("max_queue", c.max_queue);
-    r.table("tls", [&](toml_reader& t) { read_tls_client(t, c.tls); });
+    r.table("tls", [&](toml_reader& t) { read_tls_client(t, c.tls, base); });
 }
 
 void read_store(toml_reader& r, store::store_options& s, const std::filesystem::path& base) {
@@ -328,6 +341,9 @@ void read_store(toml_reader& r, store::store_options& s, const std::filesystem::
     r.get("write_buffer_total_bytes", s.write_buffer_total_bytes);
     r.get("expected_optouts", s.expected_optouts);
     r.get("expected_consents", s.expected_consents);
+    r.get("resume_min_free_bytes", s.resume_min_free_bytes);
+    r.get("checkpoint_interval", s.checkpoint_interval);
+    r.get("checkpoint_journal_bytes", s.checkpoint_journal_bytes);
     r.table("retention", [&](toml_reader& t) {
         t.get("messages", s.retention.messages);
         t.get("carrier_ids", s.retention.carrier_ids);
@@ -338,12 +354,18 @@ void read_store(toml_reader& r, store::store_options& s, const std::filesystem::
     });
 }
 
-void read_admin(toml_reader& r, admin_config& a) {
+void read_admin(toml_reader& r, admin_config& a, const std::filesystem::path& base) {
     r.get("enabled", a.enabled);
     read_address(r, "address", a.address, a.port);
     r.get("token", a.token);
-    if (a.enabled && a.token.size() < 16) {
-        r.fail("token", "set a bearer token of at least 16 characters");
+    std::string token_file;
+    read_path(r, "token_file", token_file, base);
+    a.token_file = token_file;
+    if (!a.token.empty() && !a.token_file.empty()) {
+        r.fail("token_file", "set token or token_file, not both");
+    } else if (a.enabled && a.token_file.empty() && a.token.size() < 16) {
+        // With token_file the token is read (and checked) by load_config.
+        r.fail("token", "set a bearer token of at least 16 characters, or token_file");
     }
 }
 
@@ -425,16 +447,16 @@ void cross_check(const config& c, const key_lines& lines, problems& out) {
     }
 }
 
-std::shared_ptr<const config> parse_table(const toml::table& root,
-                                          const std::filesystem::path& origin) {
+std::shared_ptr<config> parse_table(const toml::table& root, const std::filesystem::path& origin) {
     auto c = std::make_shared<config>();
     c->file = origin;
     const auto base = origin.has_parent_path() ? origin.parent_path() : std::filesystem::path(".");
     problems out;
-    toml_reader r(root, "", out);
+    toml_reader r(root, "", out, &c->key_lines);
     r.table("server", [&](toml_reader& t) { read_server(t, c->server); });
-    r.tables("listeners",
-             [&](toml_reader& t, std::size_t) { read_listener(t, c->listeners.emplace_back()); });
+    r.tables("listeners", [&](toml_reader& t, std::size_t) {
+        read_listener(t, c->listeners.emplace_back(), base);
+    });
     key_lines lines;
     auto remember = [&](toml_reader& t, std::string_view key) {
         lines[t.key_path(key)] = t.line_of(key);
@@ -445,7 +467,7 @@ std::shared_ptr<const config> parse_table(const toml::table& root,
         remember(t, "mo_numbers");
     });
     r.tables("carriers", [&](toml_reader& t, std::size_t) {
-        read_carrier(t, c->carriers.emplace_back());
+        read_carrier(t, c->carriers.emplace_back(), base);
         remember(t, "name");
     });
     r.tables("routes", [&](toml_reader& t, std::size_t) {
@@ -468,7 +490,7 @@ std::shared_ptr<const config> parse_table(const toml::table& root,
     c->store.node_id = c->server.node_id;
     detail::default_policy_data(c->policy, base);
     r.table("policy", [&](toml_reader& t) { detail::read_policy(t, c->policy, base); });
-    r.table("admin", [&](toml_reader& t) { read_admin(t, c->admin); });
+    r.table("admin", [&](toml_reader& t) { read_admin(t, c->admin, base); });
     r.table("log", [&](toml_reader& t) { read_log(t, c->log); });
     r.finish();
     cross_check(*c, lines, out);
@@ -496,15 +518,27 @@ bool ip_network::contains(const std::array<std::uint8_t, 16>& v6) const noexcept
     return true;
 }
 
-std::shared_ptr<const config> parse_config(std::string_view toml_text,
-                                           const std::filesystem::path& origin) {
+namespace {
+
+std::shared_ptr<config> parse_text(std::string_view toml_text,
+                                   const std::filesystem::path& origin) {
     toml::table root;
     try {
         root = toml::parse(toml_text, origin.string());
     } catch (const toml::parse_error& e) {
-        throw config_error({{"", e.source().begin.line, std::string(e.description())}});
+        const auto& where = e.source().begin;
+        throw config_error(
+            {{"", where.line,
+              fmt::format("TOML syntax error at column {}: {}", where.column, e.description())}});
     }
     return parse_table(root, origin);
+}
+
+}  // namespace
+
+std::shared_ptr<const config> parse_config(std::string_view toml_text,
+                                           const std::filesystem::path& origin) {
+    return parse_text(toml_text, origin);
 }
 
 std::shared_ptr<const config> load_config(const std::filesystem::path& file) {
@@ -514,7 +548,14 @@ std::shared_ptr<const config> load_config(const std::filesystem::path& file) {
     }
     std::ostringstream text;
     text << in.rdbuf();
-    return parse_config(text.str(), file);
+    auto c = parse_text(text.str(), file);
+    auto out = detail::read_token_file(*c);
+    auto files = check_config_files(*c);
+    out.insert(out.end(), files.begin(), files.end());
+    if (!out.empty()) {
+        throw config_error(std::move(out));
+    }
+    return c;
 }
 
 }  // namespace smppgw::gateway

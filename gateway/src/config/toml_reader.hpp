@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,10 +21,17 @@ namespace smppgw::gateway::detail {
 
 using problems = std::vector<config_error::problem>;
 
+using key_line_map = std::map<std::string, std::size_t, std::less<>>;
+
+// A key is accepted only if a getter asked for it and the key table (config_keys.hpp) lists
+// it, so the table, the example config and docs/configuration.md cannot miss a key the parser
+// takes.
 class toml_reader {
 public:
-    toml_reader(const toml::table& table, std::string path, problems& out)
-        : table_(table), path_(std::move(path)), out_(out) {}
+    // `lines`, when given, receives the line of every key found (for later problems).
+    toml_reader(const toml::table& table, std::string path, problems& out,
+                key_line_map* lines = nullptr)
+        : table_(table), path_(std::move(path)), out_(out), lines_(lines) {}
     toml_reader(const toml_reader&) = delete;
     toml_reader& operator=(const toml_reader&) = delete;
 
@@ -84,6 +92,7 @@ private:
     const toml::table& table_;
     std::string path_;
     problems& out_;
+    key_line_map* lines_;
     std::set<std::string, std::less<>> seen_;
 };
 
@@ -92,5 +101,8 @@ private:
 // policy_config.cpp: the [policy] section, and its data-file defaults when the section is absent.
 void read_policy(toml_reader& r, policy::policy_config& p, const std::filesystem::path& base);
 void default_policy_data(policy::policy_config& p, const std::filesystem::path& base);
+
+// files.cpp: fills admin.token from admin.token_file (when the admin API is enabled).
+[[nodiscard]] problems read_token_file(config& c);
 
 }  // namespace smppgw::gateway::detail

@@ -219,6 +219,7 @@ bool core::apply(std::shared_ptr<const config> next, std::string& error) {
 void core::configure_relays(const config& c) {
     receipt_relay::settings s;
     s.park_timeout = c.server.receipt_park_timeout;
+    s.max_unmatched = c.server.max_unmatched_receipts;
     s.per_segment = [this](std::string_view account) {
         const auto a = accounts_.find(account);
         return a && a->cfg->per_segment_receipts;
@@ -358,7 +359,8 @@ void core::part_accepted(carrier& c, dispatch& d, std::size_t part,
 void core::message_failed(carrier& c, dispatch& d, smpp::command_status status,
                           std::string_view reason) {
     const auto& m = d.message;
-    log::info("message {} failed at carrier {}: {}", m->rec.id, c.name(), reason);
+    log::info("message {} failed at carrier {}: {}", log::message_id(m->rec.id),
+              log::carrier(c.name()), reason);
     const auto rec = store_->live().find(m->rec.id);
     if (!rec) {
         return;  // ended meanwhile
@@ -382,7 +384,7 @@ void core::carrier_delivery(carrier& c, smpp::pdu& request, deferred_response re
 }
 
 void core::carrier_state_changed(carrier& c, bool up) {
-    log::info("carrier {} is {}", c.name(), up ? "up" : "down");
+    log::info("carrier {} is {}", log::carrier(c.name()), up ? "up" : "down");
     if (!stopping_) {
         router_->carrier_state_changed(c, up);
     }

@@ -2,12 +2,14 @@
 //
 //   smppgw [run] [--config FILE]      run the gateway (default config: etc/smppgw.toml)
 //   smppgw config check FILE          validate a config file (exit 1 with key and line)
+//   smppgw config reference           every config key as Markdown (docs/configuration.md)
 //   smppgw pdu decode HEX             one PDU as JSON
 //   smppgw pdu encode [JSON]          JSON (or stdin) to hex
 //   smppgw hash-password [PASSWORD]   a yescrypt string for accounts[].password_hash
 //   smppgw --version
 
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -32,7 +34,7 @@ using namespace smppgw::gateway;
 
 constexpr const char* usage =
     "usage: smppgw [run] [--config FILE]\n"
-    "       smppgw config check FILE\n"
+    "       smppgw config check FILE | smppgw config reference\n"
     "       smppgw pdu decode HEX | smppgw pdu encode [JSON]\n"
     "       smppgw hash-password [PASSWORD]\n"
     "       smppgw --version\n";
@@ -127,7 +129,8 @@ int main(int argc, char** argv) {
         return config_command(std::span(args).subspan(1), std::cout, std::cerr);
     }
     if (!args.empty() && args[0] == "hash-password") {
-        return hash_password_command(std::span(args).subspan(1), std::cin, std::cout, std::cerr);
+        return hash_password_command(std::span(args).subspan(1), std::cin, std::cout, std::cerr,
+                                     ::isatty(STDIN_FILENO) == 1);
     }
     std::string config_path = "etc/smppgw.toml";
     std::size_t i = 0;

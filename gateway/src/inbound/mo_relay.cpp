@@ -108,7 +108,7 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
     if (!acct) {
         stats_.mo_messages("unowned_number").Increment();
         log::warn("MO from carrier {} to {} which no account owns; acknowledged and dropped",
-                  carrier_name, view->destination_addr);
+                  log::carrier(carrier_name), view->destination_addr);
         respond.send(smpp::status::ESME_ROK);
         return;
     }

@@ -304,7 +304,7 @@ void receipt_relay::sweep(steady::time_point now) {
         // Nobody claimed it in time: keep it durably rather than drop it.
         stats_.receipt_match_failure("unknown_id").Increment();
         log::warn("receipt for unknown carrier id {} from {} kept as unmatched", w.ids.front(),
-                  w.carrier);
+                  log::carrier(w.carrier));
         store::unmatched_record u;
         u.carrier = w.carrier;
         u.carrier_message_id = w.ids.front();

@@ -1,12 +1,12 @@
 #include "infra/log.hpp"
 
-#include <chrono>
 #include <cstdio>
 #include <mutex>
 
-#include <fmt/chrono.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "smppgw/smpp/smpp_time.hpp"
 
 namespace smppgw::gateway::log {
 namespace {
@@ -32,26 +32,30 @@ bool enabled(level l) noexcept {
     return static_cast<int>(l) >= min_level.load(std::memory_order_relaxed);
 }
 
-void write(level l, std::string_view message, std::initializer_list<field> fields) {
-    const auto now =
-        std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+std::string format_line(std::chrono::system_clock::time_point time, level l,
+                        std::string_view message, std::span<const field> fields, bool json) {
+    const auto stamp = smpp::format_utc(std::chrono::floor<std::chrono::milliseconds>(time));
+    const auto name = names[static_cast<int>(l)];
     std::string line;
-    if (json_output) {
+    if (json) {
         boost::json::object o;
-        o["time"] = fmt::format("{:%FT%T}Z", now);
-        o["level"] = names[static_cast<int>(l)];
+        o["time"] = stamp;
+        o["level"] = name;
         o["msg"] = message;
         for (const auto& [k, v] : fields) {
             o[k] = v;
         }
         line = boost::json::serialize(o);
     } else {
-        line = fmt::format("{:%FT%T}Z {:<5} {}", now, names[static_cast<int>(l)], message);
-        for (const auto& [k, v] : fields) {
-            line += fmt::format(" {}={}", k, v);
-        }
+        line = fmt::format("{} {:<5} {}", stamp, name, message);
     }
     line.push_back('\n');
+    return line;
+}
+
+void write(level l, std::string_view message, std::span<const field> fields) {
+    const auto line = format_line(std::chrono::system_clock::now(), l, message, fields,
+                                  json_output.load(std::memory_order_relaxed));
     std::lock_guard lock(output_mutex);
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);

@@ -49,7 +49,7 @@ std::shared_ptr<route_target> router::pick(std::string_view msisdn) const {
 void router::route(store::message_ptr m) {
     auto c = pick(m->rec.msisdn);
     if (!c) {
-        log::warn("no route for message {} to {}", m->rec.id, m->rec.msisdn);
+        log::warn("no route for message {} to {}", log::message_id(m->rec.id), m->rec.msisdn);
         const auto rec = live_.find(m->rec.id);
         if (rec) {
             store::ended_record r;
@@ -77,7 +77,7 @@ void router::move_queue(route_target& from) {
         }
     }
     if (moved > 0) {
-        log::info("failed over {} queued messages from carrier {}", moved, from.name());
+        log::info("failed over {} queued messages from carrier {}", moved, log::carrier(from.name()));
     }
 }
 

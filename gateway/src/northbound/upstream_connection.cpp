@@ -145,7 +145,8 @@ void upstream_connection::reply_status(std::uint32_t sequence, smpp::command_id 
 void upstream_connection::on_decode_error(smpp::session&, const smpp::decode_result& r) {
     services_.stats.pdu(face::upstream, direction::in, static_cast<smpp::command_id>(r.command_id),
                         r.response_status);
-    log::debug("{}: undecodable PDU from {}: {}", listener_->name(), ip_, r.error.message());
+    log::debug("{}: undecodable PDU from {}: {}", listener_->name(), log::remote_address(ip_),
+               r.error.message());
 }
 
 void upstream_connection::on_request(smpp::session& s, smpp::pdu& request) {
@@ -201,13 +202,14 @@ void upstream_connection::handle_bind(smpp::pdu& request) {
 
     auto refuse = [&](smpp::command_status status, std::string_view reason, bool count_failure) {
         services_.stats.bind_failures(reason).Increment();
-        log::info("bind refused: system_id={} ip={} reason={}", system_id, ip_, reason);
+        log::info("bind refused: system_id={} ip={} reason={}", log::account(system_id),
+                  log::remote_address(ip_), reason);
         if (count_failure) {
             const auto locked = bind_guard::instance().failed(ip_, system_id);
             if (!locked.empty()) {
                 services_.stats.lockouts(locked).Increment();
                 log::warn("bind lockout: {} after repeated failures (ip={} system_id={})", locked,
-                          ip_, system_id);
+                          log::remote_address(ip_), log::account(system_id));
             }
         }
         reply(smpp::make_response(request, status));
@@ -270,10 +272,11 @@ void upstream_connection::finish_bind(smpp::pdu request, account_entry acct, boo
         const auto locked = bind_guard::instance().failed(ip_, system_id);
         if (!locked.empty()) {
             services_.stats.lockouts(locked).Increment();
-            log::warn("bind lockout: {} after repeated failures (ip={} system_id={})", locked, ip_,
-                      system_id);
+            log::warn("bind lockout: {} after repeated failures (ip={} system_id={})", locked,
+                      log::remote_address(ip_), log::account(system_id));
         }
-        log::info("bind refused: system_id={} ip={} reason=bad_password", system_id, ip_);
+        log::info("bind refused: system_id={} ip={} reason=bad_password", log::account(system_id),
+                  log::remote_address(ip_));
         reply(smpp::make_response(request, smpp::status::ESME_RINVPASWD));
         session_->close_after_flush();
         return;
@@ -302,8 +305,8 @@ void upstream_connection::finish_bind(smpp::pdu request, account_entry acct, boo
     }
     reply(resp);
     services_.stats.binds(system_id, smpp::to_string(bind_type_)).Increment();
-    log::info("bound: system_id={} type={} ip={} session={}", system_id,
-              smpp::to_string(bind_type_), ip_, session_->id());
+    log::info("bound: system_id={} type={} ip={} session={}", log::account(system_id),
+              smpp::to_string(bind_type_), log::remote_address(ip_), session_->id());
     if (smpp::can_receive(session_->state())) {
         delivery_ = std::make_unique<outbox_delivery>(services_.db.live(), system_id, *this,
                                                       &services_.stats);
@@ -730,8 +733,8 @@ void upstream_connection::on_closed(smpp::session&, std::error_code reason) {
             delivery_->closed();
             services_.outbox.remove(system_id, this);
         }
-        log::info("unbound: system_id={} session={} reason={}", system_id, session_->id(),
-                  reason ? reason.message() : "unbind");
+        log::info("unbound: system_id={} session={} reason={}", log::account(system_id),
+                  session_->id(), reason ? reason.message() : "unbind");
     }
     listener_->released(ip_);
     services_.connections.closed(*this);

@@ -108,7 +108,7 @@ std::string gateway_env::config_text(const std::string& routes) const {
     c << fmt::format("[policy.data]\ndir = \"{}/etc/data\"\n\n", SMPPGW_SOURCE_DIR);
     c << "[policy.consent]\n" << options.consent << "\n\n";
     c << fmt::format("[admin]\naddress = \"127.0.0.1:0\"\ntoken = \"{}\"\n\n", admin_token);
-    c << "[log]\nlevel = \"info\"\n\n";
+    c << "[log]\n" << options.log << "\n\n";
     c << options.extra << "\n";
     return c.str();
 }

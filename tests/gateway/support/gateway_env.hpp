@@ -25,6 +25,8 @@ struct gateway_options {
     std::string routes;
     // The body of [policy.consent].
     std::string consent = "transactional_requires_consent = false";
+    // The body of [log].
+    std::string log = "level = \"info\"";
     // Appended to the config (extra [policy.*] tables and the like).
     std::string extra;
     std::vector<std::string> sim_args;  // for every simulator

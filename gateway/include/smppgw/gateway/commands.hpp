@@ -12,11 +12,13 @@ namespace smppgw::gateway {
 int pdu_command(std::span<const std::string_view> args, std::istream& in, std::ostream& out,
                 std::ostream& err);
 
-// smppgw config check FILE
+// smppgw config check FILE: everything startup would refuse, with key path and line.
+// smppgw config reference: docs/configuration.md, generated from the key table.
 int config_command(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 
-// smppgw hash-password [PASSWORD]  (stdin when absent): a yescrypt string for password_hash
+// smppgw hash-password [PASSWORD]  (stdin when absent): a yescrypt string for password_hash.
+// `terminal`: stdin is a terminal (a person typing): prompt on `err`, read without echo, twice.
 int hash_password_command(std::span<const std::string_view> args, std::istream& in,
-                          std::ostream& out, std::ostream& err);
+                          std::ostream& out, std::ostream& err, bool terminal = false);
 
 }  // namespace smppgw::gateway

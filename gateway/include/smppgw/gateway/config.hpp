@@ -1,11 +1,13 @@
 #pragma once
 // The daemon's configuration: one TOML file parsed into plain structs. Unknown keys and bad values
 // are rejected with the key's path and line (config_error); a reload builds a new immutable
-// snapshot and swaps it. `etc/smppgw.toml` documents every key.
+// snapshot and swaps it. The parser accepts only keys of the key table (config_keys.hpp), which
+// `etc/smppgw.toml` and docs/configuration.md cover in full.
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -58,10 +60,10 @@ struct tls_server_config {
 
 struct tls_client_config {
     bool enabled = false;
-    std::string ca_file;          // empty: system default trust store
-    std::string server_name;      // SNI and hostname verification; defaults to host
-    bool verify = true;           // never false in production; tests with self-signed CAs
-    std::string certificate;      // optional client certificate
+    std::string ca_file;      // empty: system default trust store
+    std::string server_name;  // SNI and hostname verification; defaults to host
+    bool verify = true;       // never false in production; tests with self-signed CAs
+    std::string certificate;  // optional client certificate
     std::string private_key;
     std::string min_version = "1.2";
 };
@@ -77,7 +79,7 @@ struct listener_config {
     std::size_t max_command_length = 64 * 1024 + 512;
     // Hostile-peer limits (per source IP).
     std::size_t max_connections_per_ip = 64;
-    double accept_rate_per_ip = 50;        // new connections per second, burst the same
+    double accept_rate_per_ip = 50;  // new connections per second, burst the same
     std::size_t max_write_queue_bytes = 4 * 1024 * 1024;
 };
 
@@ -87,8 +89,7 @@ struct account_config {
     std::string password_hash;
     std::string brand;
     policy::message_class default_class = policy::message_class::transactional;
-    std::vector<smpp::bind_type> bind_types{smpp::bind_type::transmitter,
-                                            smpp::bind_type::receiver,
+    std::vector<smpp::bind_type> bind_types{smpp::bind_type::transmitter, smpp::bind_type::receiver,
                                             smpp::bind_type::transceiver};
     std::size_t max_binds = 8;
     // Submits a bind may have awaiting our submit_sm_resp; beyond it: ESME_RTHROTTLED.
@@ -123,13 +124,13 @@ struct carrier_config {
     milliseconds reconnect_max{60'000};
     smpp::id_format ids{};
     segmentation_mode segmentation = segmentation_mode::udh;
-    bool latin1 = false;               // the carrier accepts data_coding 3
-    std::size_t max_queue = 200'000;   // messages waiting for this carrier before push-back
+    bool latin1 = false;              // the carrier accepts data_coding 3
+    std::size_t max_queue = 200'000;  // messages waiting for this carrier before push-back
     tls_client_config tls;
 };
 
 struct route_config {
-    std::string prefix;  // E.164 prefix of the destination; "" matches everything
+    std::string prefix;                 // E.164 prefix of the destination; "" matches everything
     std::vector<std::string> carriers;  // priority order, failover to the next while down
 };
 
@@ -138,6 +139,9 @@ struct admin_config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8775;
     std::string token;  // bearer token; required for everything but /healthz, /readyz, /metrics
+    // The token read from a file instead (load_config fills `token` from it): a package can
+    // generate it without editing the config file, which is a conffile.
+    std::filesystem::path token_file;
 };
 
 struct log_config {
@@ -151,6 +155,9 @@ struct server_config {
     milliseconds shutdown_grace{10'000};
     std::size_t max_pending_messages = 500'000;  // accepted but not yet at a carrier
     milliseconds receipt_park_timeout{30'000};   // early receipts wait this long for their id
+    // Receipts nobody could match after the park, kept durably until their mapping appears or
+    // an operator drops them; beyond this the oldest goes (counted).
+    std::size_t max_unmatched_receipts = 100'000;
 };
 
 struct config {
@@ -164,12 +171,25 @@ struct config {
     policy::policy_config policy;
     admin_config admin;
     log_config log;
+    // The line of every key present in the file ("listeners[0].tls.certificate" → 31), for
+    // problems found after parsing (files that cannot be read, keys that do not match).
+    std::map<std::string, std::size_t, std::less<>> key_lines;
 };
 
 // Throws config_error (every problem with key path and line) or std::runtime_error (unreadable
 // file). Relative paths inside the file resolve against the file's folder.
+//
+// load_config also checks everything the daemon would open at startup or reload
+// (check_config_files) and reads admin.token_file, so `smppgw config check`, startup and SIGHUP
+// agree on what is valid; parse_config looks at the text alone.
 [[nodiscard]] std::shared_ptr<const config> load_config(const std::filesystem::path& file);
 [[nodiscard]] std::shared_ptr<const config> parse_config(std::string_view toml_text,
                                                          const std::filesystem::path& origin);
+
+// Every file the config names can be used: readable, TLS certificates and keys parse and belong
+// together and build the TLS context the daemon would build, policy data files are present, the
+// admin token file holds a token, the store path is (or can become) a directory. Problems carry
+// the key path and line (key_lines).
+[[nodiscard]] std::vector<config_error::problem> check_config_files(const config& c);
 
 }  // namespace smppgw::gateway

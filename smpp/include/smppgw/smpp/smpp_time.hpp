@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -115,6 +116,12 @@ struct smpp_time_format_result {
 // Absolute times are written in the stored offset (tenths truncated); relative fields above 99
 // and years outside 2000-2099 are time_errc::not_representable.
 [[nodiscard]] smpp_time_format_result format_smpp_time(const smpp_time& time) noexcept;
+
+// The one way the project writes an instant for people and for JSON (logs, `pdu decode`, the
+// admin API, exports): RFC 3339 in UTC with milliseconds, "2024-05-01T12:00:00.000Z". Computed
+// from the time point alone, never through localtime(): fmt 9 formats system_clock time points
+// in the process's local zone, which put local hours before a 'Z' whenever TZ was not UTC.
+[[nodiscard]] std::string format_utc(time_ms t);
 
 }  // namespace smppgw::smpp
 
