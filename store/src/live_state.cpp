@@ -752,7 +752,10 @@ bool live_state::keep_unmatched(unmatched_record r, std::size_t limit, completio
     std::vector<std::string> payloads;
     std::vector<record_ref> records;
     std::vector<lsn_t> evict;
-    while (limit > 0 && unmatched_.size() + evict.size() >= limit &&
+    // Evict the oldest until the new one fits: what stays (size - evicted) must be below the
+    // limit. (Counting the evicted ones in, as this once did, emptied the whole set at the
+    // limit.)
+    while (limit > 0 && unmatched_.size() - evict.size() >= limit &&
            evict.size() < unmatched_.size()) {
         auto it = unmatched_.begin();
         std::advance(it, static_cast<std::ptrdiff_t>(evict.size()));
