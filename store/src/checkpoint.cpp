@@ -205,10 +205,15 @@ std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via)
     if (ec) {
         return ec;
     }
-    // Whole files below the trims go at once; what remains is compacted away in time.
+    // Whole files below the trims go at once; what remains is compacted away in time. The end
+    // is exclusive: `trim_to` is the key of the first group replay still needs, and a table
+    // file that ends with it must stay (DeleteFilesInRange includes the end key by default,
+    // which dropped that group, records from P on included, whenever a flush and compaction
+    // had made it the last key of a file).
     if (!trim_to.empty()) {
         const rocksdb::Slice end = slice(trim_to);
-        (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::journal), nullptr, &end);
+        (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::journal), nullptr, &end,
+                                          /*include_end=*/false);
     }
     const rocksdb::Slice end = slice(this_generation);
     (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::checkpoint), nullptr, &end);
