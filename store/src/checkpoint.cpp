@@ -155,7 +155,11 @@ std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via)
     if (const auto s = db.Flush(fo, db_.cf(column_family::checkpoint)); !s.ok()) {
         return to_error(s);
     }
-    // Journal groups that end before `at`: every group whose key is below the one holding it.
+    // Journal groups that end before `at`: every group whose key is below `trim_to`. The last
+    // written group that starts at or before `at` either holds `at` (it stays, and so does
+    // everything after it) or ends before it (it goes too: trim_to is then the key its
+    // successor will have). Groups not written yet have larger keys either way, even those
+    // that end up in the same write as the trim.
     std::string trim_to;
     {
         std::unique_ptr<rocksdb::Iterator> it{
@@ -164,7 +168,16 @@ std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via)
         put_be64(key, at);
         it->SeekForPrev(slice(key));
         if (it->Valid()) {
-            trim_to.assign(it->key().data(), it->key().size());
+            const auto first = journal_group_first(view(it->key()));
+            const auto count = journal_group_count(view(it->value()));
+            if (!first || !count) {
+                return make_error_code(store_errc::corruption);
+            }
+            if (*first + *count <= at) {
+                put_be64(trim_to, *first + *count);
+            } else {
+                trim_to.assign(it->key().data(), it->key().size());
+            }
         }
         if (const auto ec = to_error(it->status())) {
             return ec;
