@@ -40,10 +40,16 @@ std::optional<checkpoint_pointer> read_checkpoint_pointer(database& db) {
                               get_be64(v.data() + 16), get_be64(v.data() + 24)};
 }
 
-std::error_code read_checkpoint(database& db, std::uint64_t generation,
-                                const std::function<void(std::string_view)>& fn) {
-    const auto lower = generation_key(generation);
-    const auto upper = generation_key(generation + 1);
+std::error_code read_checkpoint(database& db, const checkpoint_pointer& p,
+                                const std::function<void(std::string_view)>& fn,
+                                std::uint64_t& read) {
+    read = 0;
+    if (p.chunks > UINT32_MAX) {
+        return make_error_code(store_errc::corruption);
+    }
+    const auto lower = generation_key(p.generation);
+    std::string upper;
+    checkpoint_chunk_key(upper, p.generation, static_cast<std::uint32_t>(p.chunks));
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     ro.readahead_size = 4U << 20U;
@@ -52,6 +58,7 @@ std::error_code read_checkpoint(database& db, std::uint64_t generation,
     std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db.cf(column_family::checkpoint))};
     for (it->Seek(slice(lower)); it->Valid(); it->Next()) {
         fn(view(it->value()));
+        ++read;
     }
     return to_error(it->status());
 }
