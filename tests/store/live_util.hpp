@@ -35,7 +35,9 @@ inline accepted_record make_accepted(message_id id, std::uint16_t parts = 1,
     r.message.parts.assign(parts, message_part{});
     r.message.state = release ? message_state::deferred : message_state::queued;
     r.message.history = {{r.message.state, r.message.received}};
-    r.release = release.value_or(time_point{});
+    if (release.has_value()) {
+        r.release = *release;
+    }
     return r;
 }
 
