@@ -461,3 +461,26 @@ TEST_CASE("the journal trim keeps the table file that holds the checkpoint's LSN
     }));
     CHECK(replayable == std::vector<lsn_t>{4});
 }
+
+TEST_CASE("an empty live state checkpoints and reopens", "[restart][checkpoint]") {
+    temp_dir dir;
+    lsn_t next = 0;
+    {
+        auto st = store::open(quiet_options(dir.path()));
+        completions done;
+        auto m = st->live().accept(make_accepted(st->next_id()), nullptr, done.make());
+        REQUIRE(st->live().end(m, {0, {}, message_state::failed, 0, test_start, {}}, done.make()));
+        REQUIRE(done.wait_for(2));
+        REQUIRE(st->await_materialized(std::chrono::seconds(20)));
+        REQUIRE_FALSE(st->checkpoint_now());
+        CHECK(st->last_checkpoint().chunks == 0);
+        next = st->live().next_lsn();
+    }
+    auto st = store::open(quiet_options(dir.path()));
+    CHECK(st->recovery().checkpoint_lsn == next);
+    CHECK(st->recovery().checkpoint_chunks == 0);
+    CHECK(st->recovery().replayed_records == 0);
+    CHECK(st->live().next_lsn() == next);
+    const auto c = st->live().counts();
+    CHECK(c.queued + c.finished + c.outbox_entries + c.materializer_queue == 0);
+}
