@@ -40,10 +40,16 @@ std::optional<checkpoint_pointer> read_checkpoint_pointer(database& db) {
                               get_be64(v.data() + 16), get_be64(v.data() + 24)};
 }
 
-std::error_code read_checkpoint(database& db, std::uint64_t generation,
-                                const std::function<void(std::string_view)>& fn) {
-    const auto lower = generation_key(generation);
-    const auto upper = generation_key(generation + 1);
+std::error_code read_checkpoint(database& db, const checkpoint_pointer& p,
+                                const std::function<void(std::string_view)>& fn,
+                                std::uint64_t& read) {
+    read = 0;
+    if (p.chunks > UINT32_MAX) {
+        return make_error_code(store_errc::corruption);
+    }
+    const auto lower = generation_key(p.generation);
+    std::string upper;
+    checkpoint_chunk_key(upper, p.generation, static_cast<std::uint32_t>(p.chunks));
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     ro.readahead_size = 4U << 20U;
@@ -52,6 +58,7 @@ std::error_code read_checkpoint(database& db, std::uint64_t generation,
     std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db.cf(column_family::checkpoint))};
     for (it->Seek(slice(lower)); it->Valid(); it->Next()) {
         fn(view(it->value()));
+        ++read;
     }
     return to_error(it->status());
 }
@@ -155,7 +162,11 @@ std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via)
     if (const auto s = db.Flush(fo, db_.cf(column_family::checkpoint)); !s.ok()) {
         return to_error(s);
     }
-    // Journal groups that end before `at`: every group whose key is below the one holding it.
+    // Journal groups that end before `at`: every group whose key is below `trim_to`. The last
+    // written group that starts at or before `at` either holds `at` (it stays, and so does
+    // everything after it) or ends before it (it goes too: trim_to is then the key its
+    // successor will have). Groups not written yet have larger keys either way, even those
+    // that end up in the same write as the trim.
     std::string trim_to;
     {
         std::unique_ptr<rocksdb::Iterator> it{
@@ -164,7 +175,16 @@ std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via)
         put_be64(key, at);
         it->SeekForPrev(slice(key));
         if (it->Valid()) {
-            trim_to.assign(it->key().data(), it->key().size());
+            const auto first = journal_group_first(view(it->key()));
+            const auto count = journal_group_count(view(it->value()));
+            if (!first || !count) {
+                return make_error_code(store_errc::corruption);
+            }
+            if (*first + *count <= at) {
+                put_be64(trim_to, *first + *count);
+            } else {
+                trim_to.assign(it->key().data(), it->key().size());
+            }
         }
         if (const auto ec = to_error(it->status())) {
             return ec;
@@ -205,10 +225,15 @@ std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via)
     if (ec) {
         return ec;
     }
-    // Whole files below the trims go at once; what remains is compacted away in time.
+    // Whole files below the trims go at once; what remains is compacted away in time. The end
+    // is exclusive: `trim_to` is the key of the first group replay still needs, and a table
+    // file that ends with it must stay (DeleteFilesInRange includes the end key by default,
+    // which dropped that group, records from P on included, whenever a flush and compaction
+    // had made it the last key of a file).
     if (!trim_to.empty()) {
         const rocksdb::Slice end = slice(trim_to);
-        (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::journal), nullptr, &end);
+        (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::journal), nullptr, &end,
+                                          /*include_end=*/false);
     }
     const rocksdb::Slice end = slice(this_generation);
     (void)rocksdb::DeleteFilesInRange(&db, db_.cf(column_family::checkpoint), nullptr, &end);

@@ -39,8 +39,13 @@ struct checkpoint_pointer {
 };
 
 [[nodiscard]] std::optional<checkpoint_pointer> read_checkpoint_pointer(database& db);
-[[nodiscard]] std::error_code read_checkpoint(database& db, std::uint64_t generation,
-                                              const std::function<void(std::string_view)>& fn);
+// The chunks the pointer names, in order: keys [0, p.chunks) of its generation. Keys beyond are
+// leftovers of an attempt at the same generation that never got its pointer (a crash or a
+// failure after some of its chunks were written) and are not part of the checkpoint. `read`
+// tells how many there were (fewer than p.chunks: the checkpoint is damaged).
+[[nodiscard]] std::error_code read_checkpoint(database& db, const checkpoint_pointer& p,
+                                              const std::function<void(std::string_view)>& fn,
+                                              std::uint64_t& read);
 
 // Journal groups: the key is be64(first LSN); the value holds the records.
 [[nodiscard]] std::optional<lsn_t> journal_group_first(std::string_view key) noexcept;

@@ -807,7 +807,10 @@ bool live_state::keep_unmatched(unmatched_record r, std::size_t limit, completio
     std::vector<std::string> payloads;
     std::vector<record_ref> records;
     std::vector<lsn_t> evict;
-    while (limit > 0 && unmatched_.size() + evict.size() >= limit &&
+    // Evict the oldest until the new one fits: what stays (size - evicted) must be below the
+    // limit. (Counting the evicted ones in, as this once did, emptied the whole set at the
+    // limit.)
+    while (limit > 0 && unmatched_.size() - evict.size() >= limit &&
            evict.size() < unmatched_.size()) {
         auto it = unmatched_.begin();
         std::advance(it, static_cast<std::ptrdiff_t>(evict.size()));
@@ -1040,9 +1043,18 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
     std::vector<message_ptr> messages;
     std::string chunk;
     std::size_t in_chunk = 0;
+    // Chunks completed while the lock is held (the copy at P) are kept here and handed to the
+    // sink only after it is let go: the sink writes to RocksDB (and may call back into this
+    // object), which must not happen under the lock every transition takes.
+    bool locked = false;
+    std::vector<std::string> made_locked;
     auto flush = [&] {
         if (in_chunk > 0) {
-            sink(chunk);
+            if (locked) {
+                made_locked.push_back(std::move(chunk));
+            } else {
+                sink(chunk);
+            }
             chunk.clear();
             in_chunk = 0;
         }
@@ -1059,6 +1071,7 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
         // afterwards, each as it is then; their own LSN tells replay which records they
         // already reflect.
         std::lock_guard lock(mu_);
+        locked = true;
         at = journal_.next_lsn();
         messages.reserve(messages_.size());
         for (const auto& [id, m] : messages_) {
@@ -1096,6 +1109,10 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
             put_bytes(chunk, u.pdu);
             counted();
         }
+        locked = false;
+    }
+    for (const auto& c : made_locked) {
+        sink(c);
     }
     flush();
     std::string encoded;

@@ -251,14 +251,21 @@ void store::impl::rebuild_live_state() {
     if (pointer) {
         report.checkpoint_lsn = pointer->lsn;
         report.checkpoint_chunks = pointer->chunks;
+        std::uint64_t chunks = 0;
         check(opts,
-              detail::read_checkpoint(*db, pointer->generation,
-                                      [&](std::string_view chunk) {
-                                          if (!live->load_chunk(chunk)) {
-                                              damaged(opts, "malformed checkpoint chunk");
-                                          }
-                                      }),
+              detail::read_checkpoint(
+                  *db, *pointer,
+                  [&](std::string_view chunk) {
+                      if (!live->load_chunk(chunk)) {
+                          damaged(opts, "malformed checkpoint chunk");
+                      }
+                  },
+                  chunks),
               "the checkpoint");
+        if (chunks != pointer->chunks) {
+            damaged(opts, fmt::format("checkpoint {} has {} of its {} chunks", pointer->generation,
+                                      chunks, pointer->chunks));
+        }
         std::lock_guard lock(checkpoint_mu);
         checkpoint.generation = pointer->generation;
         checkpoint.lsn = pointer->lsn;

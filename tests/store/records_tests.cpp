@@ -6,8 +6,10 @@
 #include <random>
 #include <set>
 
+#include "live_util.hpp"
 #include "smppgw/store/batch.hpp"
 #include "smppgw/store/store.hpp"
+#include "smppgw/store/testing.hpp"
 #include "test_util.hpp"
 
 using namespace smppgw::store;
@@ -32,102 +34,56 @@ pol::consent_record consent(std::string brand, std::string msisdn, pol::message_
 
 }  // namespace
 
-TEST_CASE("messages: put, merge-folded transitions, carrier ids, pending index", "[store]") {
+TEST_CASE("messages: a finished message's row and carrier ids read back and survive reopen",
+          "[store]") {
     temp_dir dir;
     auto st = store::open(test_options(dir.path()));
     CHECK(st->recovery().created);
 
     const auto id = st->next_id();
     auto rec = sample_message(id);
+    rec.state = message_state::delivered;
+    rec.carrier = "carrier-a";
+    rec.parts[0] = {"c0ffee", message_state::delivered, test_start + 5s, 0};
+    rec.parts[1] = {"c0ffef", message_state::undeliverable, test_start + 6s, 34};
     {
-        batch b;
+        batch b;  // what the materializer (or an import) writes
         b.put_message(rec);
+        b.map_carrier_id("carrier-a", "c0ffee", id, 0);
+        b.map_carrier_id("carrier-a", "c0ffef", id, 1);
         REQUIRE_FALSE(st->commit_sync(std::move(b)));
     }
     auto got = st->get_message(id);
     REQUIRE(got);
     REQUIRE(got->has_value());
     CHECK(**got == rec);
-    CHECK(*st->list_pending(0, 10) == std::vector<message_id>{id});
-
-    {
-        batch b;  // carrier accepted part 0 then part 1: one step each
-        b.part_submitted(id, 0, "carrier-a", "c0ffee", test_start + 1s, false);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    CHECK(*st->list_pending(0, 10) == std::vector<message_id>{id});  // not all parts out yet
-    {
-        batch b;
-        b.part_submitted(id, 1, "carrier-a", "c0ffef", test_start + 2s, true);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    CHECK(st->list_pending(0, 10)->empty());
+    CHECK_FALSE(st->live().get(id));  // a row, not a message in flight
     CHECK(st->find_carrier_id("carrier-a", "c0ffee")->value() == carrier_mapping{id, 0});
     CHECK(st->find_carrier_id("carrier-a", "c0ffef")->value() == carrier_mapping{id, 1});
     CHECK_FALSE(st->find_carrier_id("carrier-b", "c0ffee")->has_value());
+    CHECK_FALSE(st->get_message(id + 1024)->has_value());
 
-    {
-        batch b;
-        b.set_part(id, 0, message_state::delivered, test_start + 5s);
-        b.set_part(id, 1, message_state::undeliverable, test_start + 6s, {}, 34);
-        b.set_state(id, message_state::delivered, test_start + 6s);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
+    SECTION("a message in flight answers from memory, before any row") {
+        auto live = rec;
+        live.state = message_state::queued;
+        live.parts.assign(2, message_part{});
+        accepted_record a;
+        a.message = live;
+        completions done;
+        (void)st->live().accept(std::move(a), nullptr, done.make());
+        REQUIRE(done.wait_for(1));
+        CHECK((*st->get_message(id))->state == message_state::queued);
     }
-    got = st->get_message(id);
-    REQUIRE(got->has_value());
-    const auto& m = **got;
-    CHECK(m.state == message_state::delivered);
-    CHECK(m.carrier == "carrier-a");
-    CHECK(m.parts[0].carrier_message_id == "c0ffee");
-    CHECK(m.parts[0].state == message_state::delivered);
-    CHECK(m.parts[1].state == message_state::undeliverable);
-    CHECK(m.parts[1].error == 34);
-    REQUIRE(m.history.size() == 3);
-    CHECK(m.history[1] == state_event{message_state::submitted, test_start + 2s});
-    CHECK(m.payload == rec.payload);
-
-    SECTION("the folded record survives flush, compaction and reopen") {
+    SECTION("the row survives flush, compaction and reopen") {
         REQUIRE_FALSE(st->compact());
         st.reset();
         st = store::open(test_options(dir.path()));
         auto again = st->get_message(id);
         REQUIRE(again->has_value());
-        CHECK(**again == m);
+        CHECK(**again == rec);
         CHECK_FALSE(st->recovery().created);
-        CHECK(st->recovery().pending.empty());
-        CHECK(st->next_id() > id);
+        CHECK(st->next_id() > id);  // ids never repeat one that is stored
     }
-    SECTION("updates for an unknown id read as absent") {
-        batch b;
-        b.set_state(id + 1024, message_state::delivered, test_start);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-        CHECK_FALSE(st->get_message(id + 1024)->has_value());
-    }
-}
-
-TEST_CASE("adjacent updates of one message fold into one merge", "[store][batch]") {
-    batch b;
-    b.set_part(7, 0, message_state::delivered, test_start);
-    b.set_state(7, message_state::delivered, test_start);  // folded, plus the pending delete
-    CHECK(b.operations() == 2);
-    b.set_state(8, message_state::delivered, test_start);  // another message: a new merge
-    CHECK(b.operations() == 4);
-    b.set_carrier(8, "c");  // the previous op is the pending delete: not adjacent
-    CHECK(b.operations() == 5);
-    b.set_part(8, 1, message_state::delivered, test_start);
-    CHECK(b.operations() == 5);
-
-    temp_dir dir;
-    auto st = store::open(test_options(dir.path()));
-    batch put;
-    put.put_message(sample_message(8));
-    REQUIRE_FALSE(st->commit_sync(std::move(put)));
-    REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    const auto m = st->get_message(8);
-    REQUIRE(m->has_value());
-    CHECK((*m)->state == message_state::delivered);
-    CHECK((*m)->carrier == "c");
-    CHECK((*m)->parts[1].state == message_state::delivered);
 }
 
 TEST_CASE("batch rejects keys it cannot store", "[store][batch]") {
@@ -152,8 +108,19 @@ TEST_CASE("batch rejects keys it cannot store", "[store][batch]") {
     e.map_carrier_id("", "x", 1, 0);
     CHECK(e.error());
     batch f;
-    f.append_outbox("", outbox_kind::dlr, "x", test_start);
+    f.put_hold({"acme", std::string("15\0", 3), test_start, "", ""});
     CHECK(f.error());
+    batch g;
+    g.release_send("", "1555", test_start);
+    CHECK(g.error());
+    batch h;
+    h.record_send("acme", std::string(batch::max_key_part + 1, '1'), test_start);
+    CHECK(h.error());
+    auto too_many = sample_message(1);
+    too_many.parts.resize(256);
+    batch i;
+    i.put_message(too_many);
+    CHECK(i.error());
 }
 
 TEST_CASE("opt-outs: put, lift, STOPALL, per-brand iteration, lookups", "[store][optout]") {
@@ -367,93 +334,6 @@ TEST_CASE("consent index answers many keys exactly", "[store][consent]") {
     }
 }
 
-TEST_CASE("deferred: put, remove, due scan with limit", "[store][deferred]") {
-    temp_dir dir;
-    auto st = store::open(test_options(dir.path()));
-    {
-        batch b;
-        b.put_deferred(test_start + 3h, 30);
-        b.put_deferred(test_start + 1h, 10);
-        b.put_deferred(test_start + 1h, 11);
-        b.put_deferred(test_start + 2h, 20);
-        b.put_deferred(test_start - 1h, 5);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    auto due = st->due_deferred(test_start + 1h, 100);
-    REQUIRE(due);
-    CHECK(*due == std::vector<deferred_entry>{
-                      {test_start - 1h, 5}, {test_start + 1h, 10}, {test_start + 1h, 11}});
-    CHECK(st->due_deferred(test_start + 5h, 2)->size() == 2);
-    CHECK(st->due_deferred(test_start - 2h, 10)->empty());
-    {
-        batch b;
-        b.remove_deferred(test_start + 1h, 10);
-        b.remove_deferred(test_start - 1h, 5);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    due = st->due_deferred(test_start + 2h, 100);
-    CHECK(*due == std::vector<deferred_entry>{{test_start + 1h, 11}, {test_start + 2h, 20}});
-}
-
-TEST_CASE("outbox: sequences, ack, cursor, depth, persistence across reopen", "[store][outbox]") {
-    temp_dir dir;
-    std::vector<std::pair<std::string, std::uint64_t>> announced;
-    auto o = test_options(dir.path());
-    o.on_outbox_append = [&](std::string_view account, std::uint64_t seq, outbox_kind) {
-        announced.emplace_back(std::string{account}, seq);
-    };
-    auto st = store::open(o);
-    {
-        batch b;
-        b.append_outbox("acct-a", outbox_kind::dlr, "dlr-1", test_start);
-        b.append_outbox("acct-a", outbox_kind::mo, "mo-1", test_start);
-        b.append_outbox("acct-b", outbox_kind::dlr, "dlr-b1", test_start);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    {
-        batch b;
-        b.append_outbox("acct-a", outbox_kind::dlr, "dlr-2", test_start);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    CHECK(announced == std::vector<std::pair<std::string, std::uint64_t>>{
-                           {"acct-a", 1}, {"acct-a", 2}, {"acct-b", 1}, {"acct-a", 3}});
-    auto entries = st->read_outbox("acct-a", 0, 10);
-    REQUIRE(entries->size() == 3);
-    CHECK((*entries)[0].seq == 1);
-    CHECK((*entries)[1].kind == outbox_kind::mo);
-    CHECK((*entries)[2].bytes == "dlr-2");
-    CHECK(st->read_outbox("acct-a", 2, 1)->at(0).seq == 2);
-    CHECK(st->outbox("acct-a") == outbox_status{"acct-a", 3, 1, 4});
-    CHECK(st->outbox("nobody") == outbox_status{"nobody", 0, 0, 1});
-
-    {
-        batch b;
-        b.ack_outbox("acct-a", 1);
-        b.ack_outbox("acct-a", 2);
-        b.ack_outbox("acct-a", 3);
-        b.ack_outbox("acct-a", 99);  // unknown: ignored
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    CHECK(st->read_outbox("acct-a", 0, 10)->empty());
-    CHECK(st->outbox("acct-a") == outbox_status{"acct-a", 0, 0, 4});
-
-    st.reset();
-    announced.clear();
-    st = store::open(o);
-    // The empty outbox still remembers its sequence: no reuse after a restart.
-    CHECK(st->outbox("acct-a").next_seq == 4);
-    CHECK(st->outbox("acct-b") == outbox_status{"acct-b", 1, 1, 2});
-    const auto& rep = st->recovery().outbox;
-    REQUIRE(rep.size() == 2);
-    CHECK(rep[1] == outbox_status{"acct-b", 1, 1, 2});
-    {
-        batch b;
-        b.append_outbox("acct-a", outbox_kind::dlr, "dlr-4", test_start);
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-    }
-    CHECK(announced == std::vector<std::pair<std::string, std::uint64_t>>{{"acct-a", 4}});
-}
-
 TEST_CASE("frequency: rolling window over merged send times", "[store][freq]") {
     temp_dir dir;
     auto clk = std::make_shared<manual_clock>(test_start);
@@ -493,6 +373,84 @@ TEST_CASE("frequency: rolling window over merged send times", "[store][freq]") {
         REQUIRE(later.count == 2);
         CHECK(later.view()[0] == test_start + 4h);
         CHECK(later.view()[1] == test_start + 26h);
+    }
+}
+
+TEST_CASE("frequency: a reserved send counts at once and once; a given-back one stops counting",
+          "[store][freq]") {
+    temp_dir dir;
+    auto fault = std::make_shared<write_fault>();
+    auto o = test_options(dir.path());
+    o.fault = fault;
+    auto st = store::open(o);
+    const auto count = [&] {
+        return st->recent_sends("acme", "15551112222", test_start - 1h).count;
+    };
+    batch first;
+    st->reserve_send("acme", "15551112222", test_start, first);
+    auto h = st->recent_sends("acme", "15551112222", test_start - 1h);
+    REQUIRE(h.count == 1);  // before anything is written: a concurrent submit sees it
+    CHECK(h.view()[0] == test_start);
+    CHECK(st->recent_sends("globex", "15551112222", test_start - 1h).count == 0);
+    CHECK(st->recent_sends("acme", "15551112222", test_start + 1ms).count == 0);
+    REQUIRE_FALSE(st->commit_sync(std::move(first)));
+    CHECK(count() == 1);  // written, and no longer counted from memory as well
+
+    batch second;
+    st->reserve_send("acme", "15551112222", test_start + 1s, second);
+    CHECK(count() == 2);  // one stored, one reserved
+    REQUIRE_FALSE(st->commit_sync(std::move(second)));
+    CHECK(count() == 2);
+
+    // The acceptance path: the reservation rides in the batch of the message's record, and a
+    // message that finally fails gives it back in the group of the record that ends it.
+    completions done;
+    batch with_record;
+    st->reserve_send("acme", "15551112222", test_start + 2s, with_record);
+    auto a = make_accepted(st->next_id());
+    a.message.brand = "acme";
+    a.message.msisdn = "15551112222";
+    a.message.received = test_start + 2s;
+    a.counts_toward_frequency = true;
+    auto m = st->live().accept(std::move(a), &with_record, done.make());
+    CHECK(count() == 3);
+    REQUIRE(done.wait_for(1));
+    CHECK(count() == 3);
+    REQUIRE(st->live().end(m, ended_record{0, {}, message_state::failed, 0x45, test_start, {}},
+                           done.make()));
+    REQUIRE(done.wait_for(2));
+    CHECK(done.failed() == 0);
+    h = st->recent_sends("acme", "15551112222", test_start - 1h);
+    REQUIRE(h.count == 2);
+    CHECK(h.view()[1] == test_start + 1s);
+
+    {
+        batch b;  // a send that is not there: nothing to give back
+        b.release_send("acme", "15551112222", test_start + 5s);
+        REQUIRE_FALSE(st->commit_sync(std::move(b)));
+        CHECK(count() == 2);
+    }
+    {
+        batch b;
+        b.release_send("acme", "15551112222", test_start);
+        REQUIRE_FALSE(st->commit_sync(std::move(b)));
+        h = st->recent_sends("acme", "15551112222", test_start - 1h);
+        REQUIRE(h.count == 1);
+        CHECK(h.view()[0] == test_start + 1s);
+    }
+    SECTION("a reservation whose batch failed no longer counts") {
+        fault->arm();
+        batch b;
+        st->reserve_send("acme", "15551112222", test_start + 3s, b);
+        CHECK(count() == 2);
+        CHECK(st->commit_sync(std::move(b)) == store_errc::no_space);
+        CHECK(count() == 1);
+        fault->disarm();
+    }
+    SECTION("what was written survives reopen") {
+        st.reset();
+        st = store::open(test_options(dir.path()));
+        CHECK(count() == 1);
     }
 }
 
@@ -547,26 +505,106 @@ TEST_CASE("audit: by time range and by recipient", "[store][audit]") {
     CHECK(st->audit_by_msisdn("1555", test_start, test_start + 1h, 100)->empty());
 }
 
-TEST_CASE("checkpoint is a consistent store of its own", "[store][ops]") {
+TEST_CASE("backup is a consistent store of its own, live state included", "[store][ops]") {
     temp_dir dir;
     auto st = store::open(test_options(dir / "live"));
     const auto id = st->next_id();
+    const auto in_flight = st->next_id();
+    completions done;
     {
         batch b;
         b.put_message(sample_message(id));
         b.put_optout({"acme", "15559990000", test_start, "STOP", pol::record_source::mo, ""});
         REQUIRE_FALSE(st->commit_sync(std::move(b)));
+        (void)st->live().accept(make_accepted(in_flight), nullptr, done.make());
+        st->live().mo({"acct-1", outbox_kind::mo, test_start, "mo-1"}, {}, nullptr, nullptr,
+                      done.make());
+        REQUIRE(done.wait_for(2));
     }
-    REQUIRE_FALSE(st->checkpoint(dir / "copy"));
-    CHECK(st->checkpoint(dir / "copy"));  // refuses an existing directory
+    REQUIRE_FALSE(st->backup(dir / "copy"));
+    CHECK(st->backup(dir / "copy"));  // refuses an existing directory
     {
         batch b;
         b.put_optout({"acme", "15559990001", test_start, "STOP", pol::record_source::mo, ""});
         REQUIRE_FALSE(st->commit_sync(std::move(b)));
+        (void)st->live().accept(make_accepted(st->next_id()), nullptr, done.make());
+        REQUIRE(done.wait_for(3));
     }
     auto copy = store::open(test_options(dir / "copy"));
     CHECK(copy->get_message(id)->has_value());
     CHECK(copy->find_optout("acme", "15559990000"));
     CHECK_FALSE(copy->find_optout("acme", "15559990001"));
+    CHECK(copy->live().get(in_flight));
+    CHECK(copy->live().counts().queued == 1);
+    CHECK(copy->live().has_deliverable("acct-1"));
     CHECK(st->disk_usage() > 0);
+}
+
+TEST_CASE("review holds: announced at once, put and released through batches, kept on reopen",
+          "[store][holds]") {
+    temp_dir dir;
+    auto st = store::open(test_options(dir.path()));
+    CHECK_FALSE(st->find_hold("acme", "15550000001"));
+    const pol::hold_record announced{"acme", "15550000001", test_start, "mo-1",
+                                     "don't stop the deals"};
+    st->announce_hold(announced);  // the MO is being handled: in force before it is durable
+    auto s = st->find_hold("acme", "15550000001");
+    REQUIRE(s);
+    CHECK(s->since == test_start);
+    CHECK_FALSE(st->find_hold("globex", "15550000001"));
+    CHECK_FALSE(st->find_hold("acme", "15550000002"));
+    {
+        batch b;
+        b.put_hold(announced);
+        b.put_hold({"acme", "15550000002", test_start + 1s, "mo-2", "stop?"});
+        b.put_hold({"globex", "15550000001", test_start + 2s, "mo-3", "end"});
+        REQUIRE_FALSE(st->commit_sync(std::move(b)));
+    }
+    // Visible once committed, without an announcement.
+    REQUIRE(st->find_hold("acme", "15550000002"));
+    CHECK(st->find_hold("acme", "15550000002")->since == test_start + 1s);
+    const auto got = st->get_hold("globex", "15550000001");
+    REQUIRE(got);
+    CHECK(got->reference == "mo-3");
+    CHECK(got->text == "end");
+    auto all = st->list_holds(10);
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].msisdn == "15550000001");  // brand, then number
+    CHECK(all[1].msisdn == "15550000002");
+    CHECK(all[2].brand == "globex");
+    CHECK(st->list_holds(2).size() == 2);
+    {
+        batch b;
+        b.release_hold("acme", "15550000001");
+        REQUIRE_FALSE(st->commit_sync(std::move(b)));
+    }
+    CHECK_FALSE(st->find_hold("acme", "15550000001"));
+    CHECK_FALSE(st->get_hold("acme", "15550000001"));
+
+    st.reset();
+    st = store::open(test_options(dir.path()));
+    CHECK(st->recovery().holds == 2);
+    CHECK_FALSE(st->find_hold("acme", "15550000001"));
+    CHECK(st->find_hold("acme", "15550000002"));
+    const auto kept = st->get_hold("globex", "15550000001");
+    REQUIRE(kept);
+    CHECK(kept->text == "end");
+    CHECK(kept->since == test_start + 2s);
+}
+
+TEST_CASE("an announced opt-out is in force before its batch is durable", "[store][optout]") {
+    temp_dir dir;
+    auto st = store::open(test_options(dir.path()));
+    st->announce_optout("acme", "15550000001", test_start);
+    const auto s = st->find_optout("acme", "15550000001");
+    REQUIRE(s);
+    CHECK(s->when == test_start);
+    CHECK_FALSE(st->get_optout("acme", "15550000001")->has_value());  // not written yet
+    batch b;
+    b.put_optout({"acme", "15550000001", test_start, "STOP", pol::record_source::mo, "mo-1"});
+    REQUIRE_FALSE(st->commit_sync(std::move(b)));
+    CHECK(st->get_optout("acme", "15550000001")->has_value());
+    st.reset();
+    st = store::open(test_options(dir.path()));
+    CHECK(st->find_optout("acme", "15550000001"));
 }

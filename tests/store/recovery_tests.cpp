@@ -1,5 +1,6 @@
-// Recovery report after reopen, and clear startup errors for directories that are not a usable
-// store (foreign, damaged, locked, newer format).
+// Clear startup errors for directories that are not a usable store (foreign, damaged, locked,
+// newer format) and for a journal or checkpoint that cannot be read back. Recovery of the live
+// state itself: restart_tests.cpp, upgrade_tests.cpp.
 
 #include <catch2/catch.hpp>
 
@@ -7,6 +8,9 @@
 
 #include <rocksdb/db.h>
 
+#include "codec.hpp"
+#include "keys.hpp"
+#include "live_util.hpp"
 #include "smppgw/store/batch.hpp"
 #include "smppgw/store/store.hpp"
 #include "test_util.hpp"
@@ -57,56 +61,6 @@ void make_raw_rocksdb(const fs::path& p, const std::vector<std::string>& familie
 }
 
 }  // namespace
-
-TEST_CASE("recovery lists pending, deferred and outbox work after a restart", "[recovery]") {
-    temp_dir dir;
-    auto o = test_options(dir.path());
-    std::vector<message_id> ids;
-    {
-        auto st = store::open(o);
-        batch b;
-        for (int i = 0; i < 5; ++i) {
-            ids.push_back(st->next_id());
-            auto m = sample_message(ids.back());
-            b.put_message(m);
-        }
-        b.part_submitted(ids[1], 0, "carrier", "abc", test_start, true);  // no longer pending
-        b.set_state(ids[2], message_state::deferred, test_start);         // deferred instead
-        b.put_deferred(test_start + 8h, ids[2]);
-        b.set_state(ids[3], message_state::queued, test_start);  // still pending
-        b.put_deferred(test_start + 1h, 4242);
-        b.append_outbox("acct-a", outbox_kind::dlr, "d1", test_start);
-        b.append_outbox("acct-a", outbox_kind::dlr, "d2", test_start);
-        b.append_outbox("acct-b", outbox_kind::mo, "m1", test_start);
-        b.put_optout({"acme", "15550000001", test_start, "STOP", pol::record_source::mo, ""});
-        REQUIRE_FALSE(st->commit_sync(std::move(b)));
-        batch ack;
-        ack.ack_outbox("acct-a", 1);
-        REQUIRE_FALSE(st->commit_sync(std::move(ack)));
-    }
-    auto st = store::open(o);
-    const auto& r = st->recovery();
-    CHECK_FALSE(r.created);
-    CHECK(r.pending == std::vector<message_id>{ids[0], ids[3], ids[4]});
-    CHECK(r.pending_total == 3);
-    CHECK(r.deferred ==
-          std::vector<deferred_entry>{{test_start + 1h, 4242}, {test_start + 8h, ids[2]}});
-    CHECK(r.deferred_total == 2);
-    REQUIRE(r.outbox.size() == 2);
-    CHECK(r.outbox[0] == outbox_status{"acct-a", 1, 2, 3});
-    CHECK(r.outbox[1] == outbox_status{"acct-b", 1, 1, 2});
-    CHECK(r.optouts == 1);
-    CHECK(*st->list_pending(ids[0], 10) == std::vector<message_id>{ids[3], ids[4]});
-
-    SECTION("lists are capped, totals stay exact") {
-        st.reset();
-        auto capped = o;
-        capped.recovery_list_limit = 2;
-        st = store::open(capped);
-        CHECK(st->recovery().pending.size() == 2);
-        CHECK(st->recovery().pending_total == 3);
-    }
-}
 
 TEST_CASE("a new store is created, create_if_missing=false refuses", "[recovery][open]") {
     temp_dir dir;
@@ -204,5 +158,60 @@ TEST_CASE("foreign and damaged directories give clear startup errors", "[recover
         auto o = test_options(p);
         o.node_id = 5000;
         require_open_error(o, "node_id");
+    }
+}
+
+TEST_CASE("a journal or checkpoint that cannot be read back gives a clear startup error",
+          "[recovery][open]") {
+    temp_dir dir;
+    const auto p = dir / "db";
+    {
+        auto st = store::open(test_options(p));
+        completions done;
+        (void)st->live().accept(make_accepted(st->next_id()), nullptr, done.make());
+        REQUIRE(done.wait_for(1));
+        REQUIRE_FALSE(st->checkpoint_now());
+        (void)st->live().accept(make_accepted(st->next_id()), nullptr, done.make());
+        REQUIRE(done.wait_for(2));
+    }
+    std::string key;
+
+    SECTION("a journal record that does not decode") {
+        {
+            raw_db raw(p, false);
+            detail::journal_key(key, 100);
+            // Group format 2, one record: kind accepted, a one-byte payload.
+            raw.put("journal", key, std::string("\x02\x01\x01x", 4));
+        }
+        require_open_error(test_options(p), "journal record 100 (accepted) does not decode");
+    }
+    SECTION("a journal group in an unknown format") {
+        {
+            raw_db raw(p, false);
+            detail::journal_key(key, 100);
+            raw.put("journal", key, std::string("\x09\x01\x01x", 4));
+        }
+        require_open_error(test_options(p), "damaged data");
+    }
+    SECTION("a checkpoint chunk that does not decode") {
+        {
+            raw_db raw(p, false);
+            detail::checkpoint_chunk_key(key, 1, 0);
+            raw.put("checkpoint", key, "\x07garbage");
+        }
+        require_open_error(test_options(p), "malformed checkpoint chunk");
+    }
+    SECTION("a checkpoint missing a chunk its pointer names") {
+        {
+            raw_db raw(p, false);
+            auto pointer = raw.get("default", "smppgw.checkpoint");
+            REQUIRE(pointer);
+            REQUIRE(pointer->size() == 32);
+            std::string more = pointer->substr(0, 16);
+            detail::put_be64(more, detail::get_be64(pointer->data() + 16) + 1);
+            more.append(pointer->substr(24));
+            raw.put("default", "smppgw.checkpoint", more);
+        }
+        require_open_error(test_options(p), "checkpoint 1 has 1 of its 2 chunks");
     }
 }

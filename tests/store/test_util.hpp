@@ -4,11 +4,19 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <rocksdb/db.h>
 
 #include "smppgw/store/clock.hpp"
 #include "smppgw/store/message_record.hpp"
@@ -40,6 +48,99 @@ public:
 
 private:
     std::filesystem::path path_;
+};
+
+// RocksDB under a store directory, without the store: to build a store of an older format by
+// hand, or to look at what the store wrote. Read-only instances take no lock, so the store may
+// be open meanwhile (they see what was flushed or is in the WAL when they open). Families with
+// merge operands cannot be read here (no merge operators are configured).
+class raw_db {
+public:
+    // Opens every family the directory has; `create` adds families (and the database) when
+    // writable.
+    raw_db(const std::filesystem::path& p, bool read_only, std::vector<std::string> create = {}) {
+        rocksdb::DBOptions o;
+        o.create_if_missing = !read_only;
+        o.create_missing_column_families = !read_only;
+        std::vector<std::string> names;
+        if (!rocksdb::DB::ListColumnFamilies(o, p.string(), &names).ok()) {
+            names = {rocksdb::kDefaultColumnFamilyName};
+        }
+        for (auto& c : create) {
+            if (std::find(names.begin(), names.end(), c) == names.end()) {
+                names.push_back(std::move(c));
+            }
+        }
+        std::vector<rocksdb::ColumnFamilyDescriptor> desc;
+        for (const auto& n : names) {
+            desc.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+        }
+        rocksdb::DB* db = nullptr;
+        const auto s = read_only ? rocksdb::DB::OpenForReadOnly(o, p.string(), desc, &handles_, &db)
+                                 : rocksdb::DB::Open(o, p.string(), desc, &handles_, &db);
+        if (!s.ok()) {
+            throw std::runtime_error("raw_db: " + s.ToString());
+        }
+        db_.reset(db);
+        names_ = std::move(names);
+    }
+    ~raw_db() {
+        for (auto* h : handles_) {
+            (void)db_->DestroyColumnFamilyHandle(h);
+        }
+        (void)db_->Close();
+    }
+    raw_db(const raw_db&) = delete;
+    raw_db& operator=(const raw_db&) = delete;
+
+    [[nodiscard]] rocksdb::DB& db() { return *db_; }
+    [[nodiscard]] bool has(std::string_view family) const {
+        return std::find(names_.begin(), names_.end(), family) != names_.end();
+    }
+    [[nodiscard]] rocksdb::ColumnFamilyHandle* cf(std::string_view family) {
+        for (std::size_t i = 0; i < names_.size(); ++i) {
+            if (names_[i] == family) {
+                return handles_[i];
+            }
+        }
+        throw std::runtime_error("raw_db: no family " + std::string(family));
+    }
+    void put(std::string_view family, std::string_view key, std::string_view value) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        if (!db_->Put(wo, cf(family), {key.data(), key.size()}, {value.data(), value.size()})
+                 .ok()) {
+            throw std::runtime_error("raw_db: put failed");
+        }
+    }
+    [[nodiscard]] std::optional<std::string> get(std::string_view family, std::string_view key) {
+        std::string v;
+        const auto s = db_->Get(rocksdb::ReadOptions{}, cf(family), {key.data(), key.size()}, &v);
+        if (s.IsNotFound()) {
+            return std::nullopt;
+        }
+        if (!s.ok()) {
+            throw std::runtime_error("raw_db: get failed: " + s.ToString());
+        }
+        return v;
+    }
+    // Every (key, value) of a family, in key order.
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> rows(std::string_view family) {
+        std::vector<std::pair<std::string, std::string>> out;
+        std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, cf(family))};
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            out.emplace_back(it->key().ToString(), it->value().ToString());
+        }
+        if (!it->status().ok()) {
+            throw std::runtime_error("raw_db: scan failed: " + it->status().ToString());
+        }
+        return out;
+    }
+
+private:
+    std::vector<std::string> names_;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+    std::unique_ptr<rocksdb::DB> db_;
 };
 
 // 2024-06-01T12:00:00Z
