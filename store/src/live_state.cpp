@@ -957,27 +957,48 @@ void live_state::audit(audit_record a) {
 // ---- materializer ----------------------------------------------------------------------------
 
 std::vector<materialize_item> live_state::materializable(std::size_t max) const {
-    std::vector<materialize_item> out;
-    std::lock_guard lock(mu_);
-    out.reserve(std::min(max, audits_.size() + finished_.size()));
-    auto a = audits_.begin();
-    auto f = finished_.begin();
-    while (out.size() < max) {
-        const lsn_t next_audit = a != audits_.end() ? a->first : UINT64_MAX;
-        const lsn_t next_finished = f != finished_.end() ? f->first : UINT64_MAX;
-        const lsn_t next = std::min(next_audit, next_finished);
-        if (next == UINT64_MAX || next > durable_through_) {
-            break;
+    // Under the lock only the references are taken; the rows are encoded after it is let go,
+    // so the committer's completions and the next submits do not wait for a batch's encoding.
+    // That is safe because what is referenced is frozen: a finished message whose record is
+    // durable takes no more transitions (only a rollback changes a finished message, and only
+    // while its record is not durable), and both it and the audit entry stay where they are
+    // until materialized() — which only the caller of this function calls — lets them go.
+    struct reference {
+        lsn_t lsn;
+        const audit_record* audit;
+        const live_message* message;
+    };
+    std::vector<reference> refs;
+    {
+        std::lock_guard lock(mu_);
+        refs.reserve(std::min(max, audits_.size() + finished_.size()));
+        auto a = audits_.begin();
+        auto f = finished_.begin();
+        while (refs.size() < max) {
+            const lsn_t next_audit = a != audits_.end() ? a->first : UINT64_MAX;
+            const lsn_t next_finished = f != finished_.end() ? f->first : UINT64_MAX;
+            const lsn_t next = std::min(next_audit, next_finished);
+            if (next == UINT64_MAX || next > durable_through_) {
+                break;
+            }
+            if (next_audit <= next_finished) {
+                refs.push_back({next, &a->second, nullptr});
+                ++a;
+            } else {
+                refs.push_back({next, nullptr, f->second.get()});
+                ++f;
+            }
         }
-        auto& item = out.emplace_back();
-        item.lsn = next;
-        if (next_audit <= next_finished) {
-            item.audit = a->second;
-            ++a;
+    }
+    std::vector<materialize_item> out(refs.size());
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        auto& item = out[i];
+        item.lsn = refs[i].lsn;
+        if (refs[i].audit != nullptr) {
+            item.audit = *refs[i].audit;
             continue;
         }
-        // Encoded here, under the lock, straight from the message: no copy of the record.
-        const auto& rec = f->second->rec;
+        const auto& rec = refs[i].message->rec;
         item.message = rec.id;
         detail::encode_message(rec, item.row);
         for (std::uint16_t p = 0; p < rec.parts.size(); ++p) {
@@ -987,7 +1008,7 @@ std::vector<materialize_item> live_state::materializable(std::size_t max) const 
             }
         }
         // How it ended, for the audit trail by number and time.
-        audit_record ended;
+        auto& ended = item.audit.emplace();
         ended.when = rec.history.empty() ? rec.received : rec.history.back().when;
         ended.id = rec.id;
         ended.msisdn = rec.msisdn;
@@ -1001,8 +1022,6 @@ std::vector<materialize_item> live_state::materializable(std::size_t max) const 
             }
         }
         ended.reason = std::string(to_string(rec.state));
-        item.audit = std::move(ended);
-        ++f;
     }
     return out;
 }

@@ -9,7 +9,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <deque>
 #include <thread>
 
 #include "codec.hpp"
@@ -26,54 +25,85 @@ bool store::impl::materialize_once() {
     if (items.empty()) {
         return false;
     }
-    struct row {
-        column_family cf;
-        std::string key;
-        std::string_view value;
+    // Keys and the values this function makes are appended to one buffer and referred to by
+    // offset (the buffer grows while rows are added); finished messages' rows are the items'
+    // own strings. Each family's rows are then sorted by key, so its memtable sees ascending
+    // keys and the skiplist insert reuses its previous position.
+    struct span {
+        std::uint32_t at;
+        std::uint32_t size;
     };
-    std::vector<row> rows;
-    std::deque<std::string> values;  // audit records and carrier mappings (stable for the views)
-    rows.reserve(items.size() * 4);
+    struct row {
+        span key;
+        span value;                   // in `buffer`, unless `row_of` is set
+        const std::string* row_of;    // a finished message's encoded record
+    };
+    std::string buffer;
+    buffer.reserve(items.size() * 160);
+    std::string scratch;
+    auto keep = [&](std::string_view bytes) {
+        const span s{static_cast<std::uint32_t>(buffer.size()),
+                     static_cast<std::uint32_t>(bytes.size())};
+        buffer.append(bytes);
+        return s;
+    };
+    std::vector<row> messages;
+    std::vector<row> carrier_ids;
+    std::vector<row> audit;
+    messages.reserve(items.size());
+    carrier_ids.reserve(items.size());
+    audit.reserve(items.size() * 2);
     for (const auto& item : items) {
         if (item.message != 0) {
-            auto& r = rows.emplace_back(row{column_family::messages, {}, item.row});
-            detail::message_key(r.key, item.message);
+            detail::message_key(scratch, item.message);
+            messages.push_back(row{keep(scratch), {}, &item.row});
             for (const auto& [key, part] : item.carrier_ids) {
-                auto& value = values.emplace_back();
-                detail::encode_carrier_mapping(carrier_mapping{item.message, part}, value);
-                rows.push_back(row{column_family::carrier_ids, key, value});
+                const auto k = keep(key);
+                scratch.clear();
+                detail::encode_carrier_mapping(carrier_mapping{item.message, part}, scratch);
+                carrier_ids.push_back(row{k, keep(scratch), nullptr});
             }
         }
         if (item.audit) {
             const auto& a = *item.audit;
             const auto uniq = detail::next_uniq();
-            auto& value = values.emplace_back();
-            detail::encode_audit(a, value);
-            auto& t = rows.emplace_back(row{column_family::audit, {}, value});
-            detail::audit_time_key(t.key, a.when, a.id, uniq);
+            scratch.clear();
+            detail::encode_audit(a, scratch);
+            const auto value = keep(scratch);
+            detail::audit_time_key(scratch, a.when, a.id, uniq);
+            audit.push_back(row{keep(scratch), value, nullptr});
             if (!a.msisdn.empty()) {
-                auto& m = rows.emplace_back(row{column_family::audit, {}, {}});
-                detail::audit_msisdn_key(m.key, a.msisdn, a.when, a.id, uniq);
+                detail::audit_msisdn_key(scratch, a.msisdn, a.when, a.id, uniq);
+                audit.push_back(row{keep(scratch), {}, nullptr});
             }
         }
     }
-    // Sorted, so each memtable sees ascending keys (ids and times mostly are already).
-    std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
-        return a.cf != b.cf ? a.cf < b.cf : a.key < b.key;
-    });
-    rocksdb::WriteBatch wb;
-    for (const auto& r : rows) {
-        (void)wb.Put(db->cf(r.cf), detail::slice(r.key), detail::slice(r.value));
-    }
+    auto view = [&](span s) { return std::string_view{buffer.data() + s.at, s.size}; };
+    auto by_key = [&](const row& a, const row& b) { return view(a.key) < view(b.key); };
+    rocksdb::WriteBatch wb(buffer.size() + items.size() * 300);
     // The watermark goes into each family it describes, in the same batch: a family's memtable
     // is flushed whole, so its rows and its watermark reach the disk together.
     const auto through = items.back().lsn;
     std::string watermark;
     detail::put_be64(watermark, through);
-    for (const auto cf : detail::materialized_families) {
-        (void)wb.Put(db->cf(cf), detail::slice(detail::materialized_watermark_key),
-                     detail::slice(watermark));
+    for (auto* family : {&messages, &carrier_ids, &audit}) {
+        if (!std::is_sorted(family->begin(), family->end(), by_key)) {
+            std::sort(family->begin(), family->end(), by_key);
+        }
     }
+    auto put = [&](column_family cf, const std::vector<row>& rows) {
+        auto* h = db->cf(cf);
+        for (const auto& r : rows) {
+            const auto value = r.row_of != nullptr ? std::string_view{*r.row_of} : view(r.value);
+            (void)wb.Put(h, detail::slice(view(r.key)), detail::slice(value));
+        }
+        (void)wb.Put(h, detail::slice(detail::materialized_watermark_key),
+                     detail::slice(watermark));
+    };
+    static_assert(detail::materialized_families.size() == 3);
+    put(column_family::messages, messages);
+    put(column_family::carrier_ids, carrier_ids);
+    put(column_family::audit, audit);
     // No WAL: what a crash takes from these memtables is written again from the checkpoint and
     // the journal, which keep it until a flush made it durable (write_checkpoint flushes these
     // families before it trims anything).

@@ -227,7 +227,8 @@ public:
     void audit(audit_record a);
 
     // ---- materializer ------------------------------------------------------------------------
-    // Durable items not yet written, oldest first, at most `max`.
+    // Durable items not yet written, oldest first, at most `max`; encoded outside the lock.
+    // One caller at a time (the materializer), the same that calls materialized().
     [[nodiscard]] std::vector<materialize_item> materializable(std::size_t max) const;
     // Items up to `through` are written: finished messages leave the live state.
     void materialized(lsn_t through);
