@@ -289,6 +289,7 @@ std::error_code store::impl::write_checkpoint() {
     checkpoint.lsn = at;
     checkpoint.chunks = writer.chunks();
     checkpoint.bytes = writer.bytes();
+    last_checkpoint_bytes.store(checkpoint.bytes, std::memory_order_relaxed);
     checkpoint.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - t0);
     ++checkpoint.completed;
@@ -307,9 +308,7 @@ void store::impl::checkpoint_loop() {
             if (resync_wanted.load(std::memory_order_relaxed) && !committer->failing()) {
                 return true;
             }
-            return opts.checkpoint_journal_bytes > 0 &&
-                   journal_bytes_since.load(std::memory_order_relaxed) >=
-                       opts.checkpoint_journal_bytes;
+            return checkpoint_due_by_size();
         };
         if (opts.checkpoint_interval.count() > 0) {
             wake_cv.wait_until(lk, last + opts.checkpoint_interval, due);

@@ -271,6 +271,7 @@ void store::impl::rebuild_live_state() {
         checkpoint.lsn = pointer->lsn;
         checkpoint.chunks = pointer->chunks;
         checkpoint.bytes = pointer->bytes;
+        last_checkpoint_bytes.store(pointer->bytes, std::memory_order_relaxed);
     }
     const lsn_t from = pointer ? pointer->lsn : 1;
     std::uint64_t replayed = 0;

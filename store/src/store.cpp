@@ -3,6 +3,7 @@
 
 #include "smppgw/store/store.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -107,6 +108,15 @@ void store::impl::records_completed(lsn_t first, std::size_t count, std::error_c
     }
 }
 
+bool store::impl::checkpoint_due_by_size() const noexcept {
+    if (opts.checkpoint_journal_bytes == 0) {
+        return false;
+    }
+    const auto threshold = std::max(opts.checkpoint_journal_bytes,
+                                    last_checkpoint_bytes.load(std::memory_order_relaxed));
+    return journal_bytes_since.load(std::memory_order_relaxed) >= threshold;
+}
+
 void store::impl::written(std::size_t record_bytes, std::error_code ec) {
     if (ec) {
         // Memory kept effects the journal did not get (live_state.hpp): once writes work
@@ -114,11 +124,8 @@ void store::impl::written(std::size_t record_bytes, std::error_code ec) {
         resync_wanted.store(true, std::memory_order_relaxed);
         return;
     }
-    const auto since =
-        journal_bytes_since.fetch_add(record_bytes, std::memory_order_relaxed) + record_bytes;
-    const bool by_size =
-        opts.checkpoint_journal_bytes > 0 && since >= opts.checkpoint_journal_bytes;
-    if (by_size || resync_wanted.load(std::memory_order_relaxed)) {
+    journal_bytes_since.fetch_add(record_bytes, std::memory_order_relaxed);
+    if (checkpoint_due_by_size() || resync_wanted.load(std::memory_order_relaxed)) {
         wake_cv.notify_all();
     }
 }

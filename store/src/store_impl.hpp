@@ -101,6 +101,11 @@ struct store::impl final : detail::commit_hooks {
     mutable std::mutex checkpoint_mu;  // guards `checkpoint`
     store::checkpoint_status checkpoint;
     std::atomic<std::uint64_t> journal_bytes_since{0};
+    // Size of the last checkpoint written. The journal-size trigger is never below it: with a
+    // large live state (a million messages in flight) a small trigger would otherwise spend the
+    // disk rewriting checkpoints instead of journaling.
+    std::atomic<std::uint64_t> last_checkpoint_bytes{0};
+    [[nodiscard]] bool checkpoint_due_by_size() const noexcept;
     std::atomic<bool> resync_wanted{false};  // a write failed: memory must become durable again
     std::mutex wake_mu;
     std::condition_variable wake_cv;  // the checkpointer and the materializer sleep here

@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
+#include <thread>
 
 #include <rocksdb/options.h>
 
@@ -483,4 +485,51 @@ TEST_CASE("an empty live state checkpoints and reopens", "[restart][checkpoint]"
     CHECK(st->live().next_lsn() == next);
     const auto c = st->live().counts();
     CHECK(c.queued + c.finished + c.outbox_entries + c.materializer_queue == 0);
+}
+
+TEST_CASE("the journal-size trigger never fires below the last checkpoint's own size",
+          "[restart][checkpoint]") {
+    // A small trigger with a large live state would rewrite the whole checkpoint every few
+    // kilobytes of journal; the trigger is max(checkpoint_journal_bytes, last checkpoint size).
+    temp_dir dir;
+    std::uint64_t checkpoint_bytes = 0;
+    {
+        auto st = store::open(quiet_options(dir.path()));
+        completions done;
+        for (int i = 0; i < 300; ++i) {
+            (void)st->live().accept(make_accepted(st->next_id()), nullptr, done.make());
+        }
+        REQUIRE(done.wait_for(300));
+        REQUIRE_FALSE(st->checkpoint_now());
+        checkpoint_bytes = st->last_checkpoint().bytes;
+    }
+    constexpr std::uint64_t trigger = 4096;
+    REQUIRE(checkpoint_bytes > 8 * trigger);
+
+    auto o = quiet_options(dir.path());
+    o.checkpoint_journal_bytes = trigger;
+    auto st = store::open(o);
+    const auto journal_at_open = st->stats().journal_bytes;
+    auto journal_since = [&] { return st->stats().journal_bytes - journal_at_open; };
+    completions done;
+    std::size_t accepted = 0;
+    auto accept_one = [&] {
+        (void)st->live().accept(make_accepted(st->next_id()), nullptr, done.make());
+        REQUIRE(done.wait_for(++accepted));
+    };
+    // Past the configured trigger, well short of the checkpoint's size: no checkpoint.
+    while (journal_since() < std::max(2 * trigger, checkpoint_bytes / 3)) {
+        accept_one();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(st->last_checkpoint().completed == 0);
+    // Past the checkpoint's size: one follows.
+    while (journal_since() < checkpoint_bytes + trigger) {
+        accept_one();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (st->last_checkpoint().completed == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(st->last_checkpoint().completed == 1);
 }

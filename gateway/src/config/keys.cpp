@@ -194,9 +194,10 @@ constexpr auto keys = std::to_array<config_key>({
     {"store.checkpoint_interval", duration, "\"1m\"",
      "A checkpoint of the messages in flight at least this often; the journal before it is "
      "trimmed. \"0s\": only by size."},
-    {"store.checkpoint_journal_bytes", integer, "268435456",
-     "A checkpoint once the journal grew this much since the last one; bounds restart time "
-     "(the journal after the last checkpoint is replayed). 0: only by time."},
+    {"store.checkpoint_journal_bytes", integer, "33554432",
+     "A checkpoint once the journal grew this much since the last one (never less than the "
+     "last checkpoint's own size); bounds restart time and the journal's flush I/O. 0: only by "
+     "time."},
     {"store.retention", table, "",
      "How long records are kept; \"0s\" keeps forever. Expired records go at compaction."},
     {"store.retention.messages", duration, "\"7d\"", "Finished messages (query_sm, admin lookup)."},

@@ -88,7 +88,7 @@ struct store_options {
     // the last one, whichever comes first (0 turns that trigger off). Recovery replays what the
     // journal holds after the last checkpoint, so these bound restart time.
     std::chrono::milliseconds checkpoint_interval{std::chrono::minutes{1}};
-    std::uint64_t checkpoint_journal_bytes = 256U << 20U;
+    std::uint64_t checkpoint_journal_bytes = 32U << 20U;
     // Finished messages and audit records the materializer writes per RocksDB batch.
     std::size_t materializer_batch = 2048;
     int bloom_bits_per_key = 10;
