@@ -1,7 +1,8 @@
 // store_bench: throughput and lookup latency of smppgw::store on a real RocksDB directory.
 //
-//   store_bench [--db DIR] [--mode lifecycle|optout|consent|all] [--lifecycles N] [--window N]
-//               [--group N] [--optouts N] [--consents N] [--lookups N]
+//   store_bench [--db DIR] [--mode lifecycle|optout|consent|disk|restart|all] [--lifecycles N]
+//               [--window N] [--group N] [--optouts N] [--consents N] [--lookups N]
+//               [--syncs N] [--inflight N]
 //               [--sync always|batch|none] [--keep]
 //
 // lifecycle: acknowledged message lifecycles per second from one writer thread. A lifecycle is
@@ -14,10 +15,20 @@
 // consent: load N consents, reopen, time find_consent with the in-memory index and with
 //   consent_index_mode::rocksdb, and the store's share of the policy chain per message
 //   (find_optout + find_consent + recent_sends).
+// disk: the disk's own floor: 4 KiB pwrite + fdatasync, --syncs times, in the --db directory
+//   (the same filesystem the store writes to); the latency a synced group commit cannot beat.
+// restart: --inflight N messages accepted (half of them also submitted, awaiting receipts) by a
+//   child process with the default store options, which is killed with SIGKILL right after the
+//   last acknowledgement; then the store is reopened here, timed, its memory measured, and every
+//   acknowledged id checked. The child's and the reopened process's resident memory per message
+//   in flight are printed.
 // Latencies are per call, measured with steady_clock around each call (~20-30 ns of the figure
 // is the clock itself). This measures; it asserts nothing.
 
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +38,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <string>
@@ -57,6 +69,8 @@ struct config {
     std::size_t optouts = 10'000'000;
     std::size_t consents = 10'000'000;
     std::size_t lookups = 1'000'000;
+    std::size_t syncs = 2000;
+    std::size_t inflight = 1'000'000;
     sync_mode sync = sync_mode::batch;
     bool keep = false;
 };
@@ -361,6 +375,267 @@ void bench_lifecycle(const config& c) {
     }
 }
 
+// --- disk floor -------------------------------------------------------------------------------
+
+void bench_disk(const config& c) {
+    fs::create_directories(c.db);
+    const auto file = c.db / "fdatasync-probe";
+    const int fd = ::open(file.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw std::runtime_error(fmt::format("{}: {}", file.string(), std::strerror(errno)));
+    }
+    // Preallocated and synced once, so each measured sync writes data, not file size metadata:
+    // the journal's WAL is the same kind of file (recycled or preallocated in steps).
+    std::string block(4096, 'x');
+    constexpr std::size_t span = 1024;  // blocks, 4 MiB, rewritten in a ring
+    for (std::size_t i = 0; i < span; ++i) {
+        if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>(i * block.size())) < 0) {
+            ::close(fd);
+            throw std::runtime_error(fmt::format("pwrite: {}", std::strerror(errno)));
+        }
+    }
+    (void)::fsync(fd);
+    std::vector<std::uint32_t> ns;
+    ns.reserve(c.syncs);
+    for (std::size_t i = 0; i < c.syncs; ++i) {
+        block[0] = static_cast<char>(i);
+        const auto t0 = steady::now();
+        if (::pwrite(fd, block.data(), block.size(),
+                     static_cast<off_t>((i % span) * block.size())) < 0 ||
+            ::fdatasync(fd) != 0) {
+            ::close(fd);
+            throw std::runtime_error(fmt::format("fdatasync: {}", std::strerror(errno)));
+        }
+        ns.push_back(static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - t0).count()));
+    }
+    ::close(fd);
+    fs::remove(file);
+    fmt::print("disk floor (4 KiB pwrite + fdatasync, one thread, {})\n", c.db.string());
+    print_latency("write + fdatasync", ns);
+}
+
+// --- restart with messages in flight ------------------------------------------------------------
+
+std::uint64_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t size = 0;
+    std::uint64_t resident = 0;
+    statm >> size >> resident;
+    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// Bytes the program has allocated and not freed, per jemalloc (linked like the daemon's), 0
+// without it: RSS also holds pages the allocator keeps and RocksDB's own arenas.
+std::uint64_t allocated_bytes() {
+    using mallctl_fn = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+    auto* mallctl = reinterpret_cast<mallctl_fn>(::dlsym(RTLD_DEFAULT, "mallctl"));
+    if (mallctl == nullptr) {
+        return 0;
+    }
+    std::uint64_t epoch = 1;
+    std::size_t len = sizeof epoch;
+    (void)mallctl("epoch", &epoch, &len, &epoch, len);  // refresh the statistics
+    std::size_t allocated = 0;
+    len = sizeof allocated;
+    return mallctl("stats.allocated", &allocated, &len, nullptr, 0) == 0 ? allocated : 0;
+}
+
+// The child: accept c.inflight messages, submit every second one, and report. Never returns.
+[[noreturn]] void fill_and_wait_for_kill(const config& c, const fs::path& dir, int report_fd) {
+    store_options o;  // the defaults, as the daemon has them unless configured
+    o.path = dir;
+    o.sync = c.sync;
+    const auto rss0 = resident_bytes();
+    auto st = store::open(o);
+    auto& live = st->live();
+    message_record m;
+    m.brand = "acme";
+    m.klass = pol::message_class::transactional;
+    m.source = {5, 0, "ACME"};
+    m.destination = {1, 1, "+15551234567"};
+    m.registered_delivery = 1;
+    m.payload.assign(140, 'x');
+    m.state = message_state::accepted;
+
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t acknowledged = 0;
+    std::size_t failed = 0;
+    auto on_done = [&](std::error_code ec) {
+        std::lock_guard lk(mu);
+        ++(ec ? failed : acknowledged);
+        cv.notify_one();
+    };
+    std::ofstream ids(dir / "acknowledged-ids", std::ios::binary);
+    const auto t0 = steady::now();
+    constexpr std::size_t window = 8192;
+    std::size_t issued = 0;
+    std::vector<message_ptr> to_submit;
+    while (issued < c.inflight) {
+        {
+            std::unique_lock lk(mu);
+            cv.wait(lk, [&] { return issued - acknowledged - failed < window; });
+        }
+        const auto now = st->now();
+        accepted_record r;
+        r.message = m;
+        r.message.id = st->next_id();
+        r.message.account = fmt::format("acct-{}", issued % 64);
+        r.message.msisdn = msisdn_of(issued);
+        r.message.received = now;
+        r.message.history.assign(1, state_event{message_state::accepted, now});
+        const auto id = r.message.id;
+        auto msg = live.accept(std::move(r), nullptr, on_done);
+        ids.write(reinterpret_cast<const char*>(&id), sizeof id);
+        if (issued % 2 == 1) {
+            to_submit.push_back(std::move(msg));
+        }
+        ++issued;
+    }
+    {
+        std::unique_lock lk(mu);  // every accept durable before its submit starts
+        cv.wait(lk, [&] { return acknowledged + failed == issued; });
+    }
+    for (const auto& msg : to_submit) {
+        {
+            std::unique_lock lk(mu);
+            cv.wait(lk, [&] { return issued - acknowledged - failed < window; });
+        }
+        if (!live.begin_submit(msg)) {
+            continue;
+        }
+        submitted_record r;
+        r.id = msg->rec.id;
+        r.carrier = "carrier-a";
+        r.carrier_message_id = fmt::format("{:x}", msg->rec.id);
+        r.when = st->now();
+        (void)live.submitted(msg, std::move(r), on_done);
+        ++issued;
+    }
+    to_submit.clear();
+    {
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return acknowledged + failed == issued; });
+    }
+    ids.close();
+    const auto took = seconds_since(t0);
+    const auto counts = live.counts();
+    const auto report = fmt::format(
+        "{} {} {:.2f} {} {} {} {}\n", acknowledged, failed, took, counts.queued,
+        counts.awaiting_receipt, resident_bytes(), rss0);
+    if (::write(report_fd, report.data(), report.size()) < 0) {
+        ::_exit(1);  // the parent sees no report and says so
+    }
+    for (;;) {
+        ::pause();  // SIGKILL comes here: no close, no final checkpoint
+    }
+}
+
+void bench_restart(const config& c) {
+    const auto dir = c.db / "restart";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::fflush(stdout);  // or the child's exit would print it again
+    int fds[2];
+    if (::pipe(fds) != 0) {
+        throw std::runtime_error("pipe");
+    }
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(fds[0]);
+        try {
+            fill_and_wait_for_kill(c, dir, fds[1]);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "store_bench child: {}\n", e.what());
+        }
+        ::_exit(1);
+    }
+    ::close(fds[1]);
+    std::string line;
+    char buf[256];
+    for (;;) {
+        const auto n = ::read(fds[0], buf, sizeof buf);
+        if (n <= 0) {
+            break;
+        }
+        line.append(buf, static_cast<std::size_t>(n));
+        if (line.find('\n') != std::string::npos) {
+            break;
+        }
+    }
+    ::close(fds[0]);
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    std::size_t acknowledged = 0;
+    std::size_t failed = 0;
+    double fill_seconds = 0;
+    std::uint64_t queued = 0;
+    std::uint64_t awaiting = 0;
+    std::uint64_t child_rss = 0;
+    std::uint64_t child_rss0 = 0;
+    if (std::sscanf(line.c_str(), "%zu %zu %lf %lu %lu %lu %lu", &acknowledged, &failed,
+                    &fill_seconds, &queued, &awaiting, &child_rss, &child_rss0) != 7) {
+        throw std::runtime_error("the child reported nothing (see its error above)");
+    }
+    const auto in_flight = queued + awaiting;
+    fmt::print("restart after SIGKILL with {} messages in flight (sync={}, default options)\n",
+               in_flight, to_string(c.sync));
+    fmt::print(
+        "  child: {} acknowledged transitions ({} failed) in {:.1f}s; {} queued + {} awaiting "
+        "receipts; RSS {} = {:.0f} bytes per message in flight above the empty store's {}\n",
+        acknowledged, failed, fill_seconds, queued, awaiting, human_bytes(child_rss),
+        static_cast<double>(child_rss - child_rss0) / static_cast<double>(in_flight),
+        human_bytes(child_rss0));
+    fmt::print("  db size at the kill {}\n", human_bytes([&] {
+                   std::uint64_t total = 0;
+                   for (const auto& e : fs::recursive_directory_iterator(dir)) {
+                       if (e.is_regular_file()) {
+                           total += e.file_size();
+                       }
+                   }
+                   return total;
+               }()));
+
+    store_options o;
+    o.path = dir;
+    o.sync = c.sync;
+    const auto rss0 = resident_bytes();
+    const auto t0 = steady::now();
+    auto st = store::open(o);
+    const auto open_seconds = seconds_since(t0);
+    const auto rss = resident_bytes();
+    const auto& r = st->recovery();
+    fmt::print(
+        "  reopened in {:.2f}s (store's own figure {} ms): checkpoint at LSN {} ({} chunks) + {} "
+        "journal records replayed\n",
+        open_seconds, r.duration.count(), r.checkpoint_lsn, r.checkpoint_chunks,
+        r.replayed_records);
+    fmt::print("  after reopening: {} queued + {} awaiting receipts; RSS +{} = {:.0f} bytes per "
+               "message in flight; allocated {}\n",
+               r.live.queued, r.live.deferred + r.live.awaiting_receipt, human_bytes(rss - rss0),
+               static_cast<double>(rss - rss0) / static_cast<double>(in_flight),
+               human_bytes(allocated_bytes()));
+    // RocksDB's memtables hold what the open replayed from its WAL until they are flushed.
+    fmt::print("  of which RocksDB memtables {}\n", human_bytes(st->memtable_bytes()));
+    std::ifstream ids(dir / "acknowledged-ids", std::ios::binary);
+    std::size_t checked = 0;
+    std::size_t missing = 0;
+    message_id id = 0;
+    while (ids.read(reinterpret_cast<char*>(&id), sizeof id)) {
+        ++checked;
+        if (!st->live().get(id)) {
+            ++missing;
+        }
+    }
+    fmt::print("  {} acknowledged accepts checked after the restart: {} missing\n", checked,
+               missing);
+    if (missing != 0 || r.live.queued + r.live.awaiting_receipt != in_flight) {
+        throw std::runtime_error("acknowledged messages are missing after the restart");
+    }
+}
+
 // --- opt-outs ---------------------------------------------------------------------------------
 
 void bench_optout(const config& c) {
@@ -532,6 +807,10 @@ config parse(int argc, char** argv) {
             c.consents = std::stoull(value());
         } else if (a == "--lookups") {
             c.lookups = std::stoull(value());
+        } else if (a == "--syncs") {
+            c.syncs = std::max<std::size_t>(1, std::stoull(value()));
+        } else if (a == "--inflight") {
+            c.inflight = std::max<std::size_t>(1, std::stoull(value()));
         } else if (a == "--sync") {
             const auto m = parse_sync_mode(value());
             if (!m) {
@@ -543,8 +822,8 @@ config parse(int argc, char** argv) {
             c.keep = true;
         } else {
             fmt::print(stderr,
-                       "usage: store_bench [--db DIR] [--mode lifecycle|optout|consent|all] "
-                       "[--lifecycles N] [--window N] [--group N] [--optouts N] [--consents N] "
+                       "usage: store_bench [--db DIR] [--mode lifecycle|optout|consent|disk|restart|all] "
+                       "[--lifecycles N] [--syncs N] [--inflight N] [--window N] [--group N] [--optouts N] [--consents N] "
                        "[--lookups N] [--sync always|batch|none] [--keep]\n");
             std::exit(2);
         }
@@ -567,6 +846,12 @@ int main(int argc, char** argv) {
         }
         if (c.mode == "consent" || c.mode == "all") {
             bench_consent(c);
+        }
+        if (c.mode == "disk" || c.mode == "all") {
+            bench_disk(c);
+        }
+        if (c.mode == "restart") {  // not in "all": it takes a million messages and a kill
+            bench_restart(c);
         }
     } catch (const std::exception& e) {
         fmt::print(stderr, "store_bench: {}\n", e.what());

@@ -390,4 +390,10 @@ std::uint64_t store::disk_usage() const {
     return total;
 }
 
+std::uint64_t store::memtable_bytes() const {
+    std::uint64_t bytes = 0;
+    (void)impl_->db->db().GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &bytes);
+    return bytes;
+}
+
 }  // namespace smppgw::store

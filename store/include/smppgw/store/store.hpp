@@ -187,6 +187,8 @@ public:
     [[nodiscard]] commit_stats stats() const;
     // Bytes of every file in the store directory (tables, WAL, manifest, logs).
     [[nodiscard]] std::uint64_t disk_usage() const;
+    // Bytes in RocksDB's memtables (all families): memory the store holds besides the live state.
+    [[nodiscard]] std::uint64_t memtable_bytes() const;
     // The compression chosen at open from what the RocksDB build supports, e.g.
     // "LZ4 (bottommost ZSTD)"; for the startup log.
     [[nodiscard]] std::string_view compression() const noexcept;
