@@ -279,7 +279,31 @@ for name in ("smppgw_store_commit_latency_seconds", "smppgw_store_sync_latency_s
 PY
 }
 
+# CPU seconds per thread name of a process (threads of a pool summed), largest first, with
+# shares: where the gateway's time goes, without perf.
+thread_cpu_summary() {
+  python3 - "$1" <<'PY'
+import os, sys
+pid, tick = sys.argv[1], os.sysconf("SC_CLK_TCK")
+by_name = {}
+for tid in os.listdir(f"/proc/{pid}/task"):
+    try:
+        stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+    except OSError:
+        continue
+    name = stat[stat.index("(") + 1:stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    cpu = (int(fields[11]) + int(fields[12])) / tick
+    key = name.rstrip("0123456789:-_ ") or name
+    by_name[key] = by_name.get(key, 0.0) + cpu
+total = sum(by_name.values()) or 1.0
+print("  gateway CPU by thread: " + ", ".join(
+    f"{n} {c:.1f}s ({100 * c / total:.0f}%)" for n, c in sorted(by_name.items(), key=lambda x: -x[1]) if c >= 0.05))
+PY
+}
+
 stop_gateway() {
+  thread_cpu_summary "$GW_PID" || true
   gw_cpu=$(proc_cpu_seconds "$GW_PID")
   gw_rss=$(proc_peak_rss_kib "$GW_PID")
   if curl -sf "http://127.0.0.1:$GW_ADMIN/metrics" >"$work/gateway-metrics.txt"; then
@@ -396,5 +420,11 @@ if [ "$baseline_only" = 0 ]; then
     stop_sim
     echo "e2e.sh: gateway scenario skipped; baseline row written" >&2
   fi
+fi
+# The disk's own floor in the same run, next to the latencies above: 4 KiB write + fdatasync
+# where the gateway's store was (a synced ESME_ROK cannot beat it).
+store_bench_bin="${build_dir:-$root/build/release}/bench/store_bench"
+if [ "$baseline_only" = 0 ] && [ -x "$store_bench_bin" ]; then
+  "$store_bench_bin" --mode disk --syncs 1000 --db "$work/disk-floor" | tail -n 1 || true
 fi
 echo "e2e.sh: appended to $results" >&2
