@@ -646,6 +646,38 @@ bool live_state::end(const message_ptr& m, ended_record r, completion done) {
     return true;
 }
 
+namespace {
+
+// When the message was last heard of: its last state change or any part's last receipt
+// (intermediate ones included: a carrier still reporting is not a carrier that forgot).
+time_point last_news(const message_record& rec) {
+    auto t = rec.history.empty() ? rec.received : rec.history.back().when;
+    for (const auto& p : rec.parts) {
+        t = std::max(t, p.updated);
+    }
+    return t;
+}
+
+}  // namespace
+
+void live_state::set_receipt_timeout(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mu_);
+    receipt_timeout_ = timeout;
+}
+
+std::vector<message_ptr> live_state::take_overdue(std::size_t max) {
+    std::lock_guard lock(mu_);
+    std::vector<message_ptr> out;
+    while (!overdue_.empty() && out.size() < max) {
+        auto m = std::move(overdue_.back());
+        overdue_.pop_back();
+        if (m->in_book && m->phase == message_phase::awaiting_receipt) {
+            out.push_back(std::move(m));  // still waiting: a receipt did not come meanwhile
+        }
+    }
+    return out;
+}
+
 live_state::change_result live_state::cancel(message_id id, std::string_view account,
                                              ended_record r, completion done) {
     std::lock_guard lock(mu_);
@@ -1135,6 +1167,16 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
     }
     flush();
     std::string encoded;
+    // Overdue receipts are noted on the way (set_receipt_timeout), bounded per checkpoint.
+    constexpr std::size_t overdue_per_snapshot = 100'000;
+    std::vector<message_ptr> overdue;
+    std::optional<time_point> overdue_before;
+    {
+        std::lock_guard lock(mu_);
+        if (receipt_timeout_.count() > 0) {
+            overdue_before = clock_->now() - receipt_timeout_;
+        }
+    }
     for (std::size_t i = 0; i < messages.size();) {
         {
             std::lock_guard lock(mu_);
@@ -1142,6 +1184,10 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
                 const auto& m = *messages[i];
                 if (!m.in_book && m.phase != message_phase::finished) {
                     continue;  // rolled back: it never was
+                }
+                if (overdue_before && m.phase == message_phase::awaiting_receipt &&
+                    overdue.size() < overdue_per_snapshot && last_news(m.rec) < *overdue_before) {
+                    overdue.push_back(messages[i]);
                 }
                 put_u8(chunk, static_cast<std::uint8_t>(entry_type::message));
                 put_varint(chunk, m.lsn);
@@ -1160,6 +1206,10 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
             }
         }
         flush();
+    }
+    if (!overdue.empty()) {
+        std::lock_guard lock(mu_);
+        overdue_ = std::move(overdue);
     }
     return at;
 }

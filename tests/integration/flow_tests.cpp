@@ -544,3 +544,65 @@ TEST_CASE("a carrier's permanent refusal becomes a failure receipt upstream",
     CHECK(gw.metric("smppgw_carrier_submits_total",
                     {{"carrier", "sim"}, {"outcome", "rejected"}}) == 1);
 }
+
+TEST_CASE("a receipt that never comes: the message ends as expired after receipt_timeout",
+          "[integration][receipt]") {
+    fake_smsc carrier;
+    carrier.set_auto_receipts(false);
+    auto spec = one_carrier_spec(carrier);
+    spec.receipt_timeout = "2s";
+    spec.checkpoint_interval = "1s";  // overdue messages are found by the checkpoint's walk
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    test_esme esme(gw.smpp_port());
+    bind_ok(esme, smpp::bind_type::transceiver);
+
+    const auto sent = submit_all(esme, tokened_texts("silent", 3));
+    std::map<std::string, std::string> id_by_destination;
+    for (const auto& s : sent) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        id_by_destination[s.destination] = s.reply.message_id();
+    }
+    REQUIRE(carrier.wait([&](auto v) { return v.answered_ok() >= 3; }));
+    const auto at_carrier = carrier.submits();
+    REQUIRE(at_carrier.size() == 3);
+    // The carrier reports one of them; the other two it forgets.
+    carrier.send_receipt(at_carrier[0].carrier_id, "DELIVRD");
+    const auto delivered_id = id_by_destination.at(at_carrier[0].destination);
+
+    REQUIRE(esme.wait_deliveries(3, std::chrono::seconds(20)));
+    std::set<std::string> expired;
+    for (const auto& d : esme.deliveries()) {
+        REQUIRE(smpp::is_receipt(d));
+        const auto id = receipted_id_of(d);
+        const auto text = text_of(d);
+        if (id == delivered_id) {
+            CHECK(text.find("stat:DELIVRD") != std::string::npos);
+        } else {
+            CHECK(text.find("stat:EXPIRED") != std::string::npos);
+            CHECK(d.tlvs.get<smpp::tlv::message_state>() == std::optional<std::uint8_t>{3});
+            expired.insert(id);
+        }
+    }
+    CHECK(expired.size() == 2);
+    for (const auto& id : expired) {
+        CHECK(query(esme, id).message_state == 3);  // EXPIRED, final
+    }
+    CHECK(gw.log_text().find("no receipt within server.receipt_timeout") != std::string::npos);
+
+    // The carrier remembers after all: its late receipt is acknowledged and owes nothing more.
+    const auto late = std::find_if(at_carrier.begin(), at_carrier.end(), [&](const auto& s) {
+        return expired.count(id_by_destination.at(s.destination)) == 1;
+    });
+    REQUIRE(late != at_carrier.end());
+    std::size_t acked = 0;
+    REQUIRE(carrier.wait([&](auto v) {
+        acked = v.deliveries_acked();
+        return true;
+    }));
+    carrier.send_receipt(late->carrier_id, "DELIVRD");
+    REQUIRE(carrier.wait([&](auto v) { return v.deliveries_acked() > acked; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(esme.deliveries().size() == 3);
+}

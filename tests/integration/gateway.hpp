@@ -64,6 +64,8 @@ struct gateway_spec {
     std::string receipt_park_timeout = "2s";
     unsigned max_pending_messages = 500000;
     std::string session_init_timeout = "10s";
+    std::string receipt_timeout;      // server.receipt_timeout; empty: the default
+    std::string checkpoint_interval;  // store.checkpoint_interval; empty: the default
     std::string extra_toml;  // appended verbatim
 };
 
@@ -79,8 +81,12 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
                                  std::uint16_t admin_port, const std::filesystem::path& store) {
     std::string t;
     t += "[server]\nthreads = 2\nnode_id = 7\nshutdown_grace = \"2s\"\n";
-    t += fmt::format("receipt_park_timeout = \"{}\"\nmax_pending_messages = {}\n\n",
+    t += fmt::format("receipt_park_timeout = \"{}\"\nmax_pending_messages = {}\n",
                      spec.receipt_park_timeout, spec.max_pending_messages);
+    if (!spec.receipt_timeout.empty()) {
+        t += fmt::format("receipt_timeout = \"{}\"\n", spec.receipt_timeout);
+    }
+    t += "\n";
     t += fmt::format(
         "[[listeners]]\nname = \"smpp\"\naddress = \"127.0.0.1:{}\"\n"
         "session_init_timeout = \"{}\"\ninactivity_timeout = \"5m\"\n\n",
@@ -113,7 +119,11 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
         t += fmt::format("[[routes]]\nprefix = \"{}\"\ncarriers = {}\n\n", r.prefix,
                          toml_list(r.carriers));
     }
-    t += fmt::format("[store]\npath = \"{}\"\nsync = \"batch\"\n\n", store.string());
+    t += fmt::format("[store]\npath = \"{}\"\nsync = \"batch\"\n", store.string());
+    if (!spec.checkpoint_interval.empty()) {
+        t += fmt::format("checkpoint_interval = \"{}\"\n", spec.checkpoint_interval);
+    }
+    t += "\n";
     t += fmt::format("[policy.data]\ndir = \"{}/etc/data\"\n\n", SMPPGW_SOURCE_DIR);
     t += "[policy.consent]\ntransactional_requires_consent = false\n\n";
     t += fmt::format("[admin]\naddress = \"127.0.0.1:{}\"\ntoken = \"{}\"\n\n", admin_port,

@@ -696,3 +696,46 @@ TEST_CASE("replaying the journal rebuilds the same state", "[live][replay]") {
               live_state::receipt_result::applied);
     }
 }
+
+TEST_CASE("messages whose receipt never comes are found overdue by the checkpoint walk",
+          "[live][receipts]") {
+    fixture f;
+    auto silent = f.awaiting(300);  // submitted at test_start, nothing since
+    auto talking = f.awaiting(301);
+    CHECK(f.live.receipt("carrier-a", cmid_of(301, 0),
+                         fold_to(message_state::enroute, {}, 0, test_start + 90min),
+                         f.done.make()) == live_state::receipt_result::applied);
+    auto queued = f.live.accept(make_accepted(302), nullptr, {});
+    f.journal.complete();
+    f.clk->set(test_start + 2h);
+    const auto walk = [&] { (void)f.live.snapshot([](std::string_view) {}); };
+
+    SECTION("no timeout: nothing is ever overdue") {
+        walk();
+        CHECK(f.live.take_overdue(10).empty());
+    }
+    SECTION("past the timeout since its last news, only the silent one") {
+        f.live.set_receipt_timeout(1h);
+        CHECK(f.live.take_overdue(10).empty());  // nothing until a checkpoint walked them
+        walk();
+        const auto overdue = f.live.take_overdue(10);
+        REQUIRE(overdue.size() == 1);
+        CHECK(overdue[0] == silent);
+        CHECK(f.live.take_overdue(10).empty());  // handed out once
+        // Ending it is the ordinary end(): finished, with its EXPIRED receipt owed upstream.
+        CHECK(f.live.end(silent, ended(message_state::expired, "dlr"), f.done.make()));
+        f.journal.complete();
+        CHECK(silent->phase == message_phase::finished);
+        CHECK(f.live.find(300)->state == message_state::expired);
+        CHECK(f.take_all("acct-1").size() == 1);
+        CHECK(talking->phase == message_phase::awaiting_receipt);
+        CHECK(queued->phase == message_phase::queued);
+    }
+    SECTION("a receipt between the walk and the take wins") {
+        f.live.set_receipt_timeout(1h);
+        walk();
+        CHECK(f.live.receipt("carrier-a", cmid_of(300, 0), fold_to(message_state::delivered),
+                             f.done.make()) == live_state::receipt_result::applied);
+        CHECK(f.live.take_overdue(10).empty());
+    }
+}

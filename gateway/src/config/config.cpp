@@ -172,6 +172,7 @@ void read_server(toml_reader& r, server_config& s) {
     r.get("max_pending_messages", s.max_pending_messages);
     r.get("receipt_park_timeout", s.receipt_park_timeout);
     r.get("max_unmatched_receipts", s.max_unmatched_receipts);
+    r.get("receipt_timeout", s.receipt_timeout);
 }
 
 void read_listener(toml_reader& r, listener_config& l, const std::filesystem::path& base) {

@@ -39,6 +39,11 @@ constexpr auto keys = std::to_array<config_key>({
      "Receipts no mapping claimed after the park, kept durably (GET /v1/receipts/unmatched) "
      "until their mapping appears or an operator drops them; beyond this the oldest goes "
      "(counted in smppgw_receipt_match_failures_total{reason=\"unmatched_evicted\"})."},
+    {"server.receipt_timeout", duration, "\"72h\"",
+     "A message awaiting its receipt with no news for this long ends as expired (an EXPIRED "
+     "receipt goes to the account if it asked for failures); carriers that drop receipts "
+     "cannot fill memory. Found at checkpoints (store.checkpoint_interval). \"0s\": wait "
+     "forever."},
     {"server.receipt_park_timeout", duration, "\"30s\"",
      "A receipt that arrives before its carrier message id is journaled waits this long for "
      "it, then is acknowledged and dropped."},

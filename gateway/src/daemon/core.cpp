@@ -229,6 +229,7 @@ void core::configure_relays(const config& c) {
         return m && m->has_value();
     };
     receipts_->configure(std::move(s));
+    store_->live().set_receipt_timeout(c.server.receipt_timeout);
 }
 
 void core::drop_removed_accounts(const std::vector<std::string>& removed) {
@@ -310,6 +311,7 @@ void core::housekeeping() {
     }
     receipts_->sweep(clock::now());
     mos_->expire(clock::now());
+    end_overdue_receipts();
     for (auto& c : carriers()) {
         metrics_.carrier_queue(c->name()).Set(static_cast<double>(c->queued()));
     }
@@ -320,6 +322,28 @@ void core::housekeeping() {
     metrics_.pending_messages.Set(static_cast<double>(counts.queued + counts.submitting));
     metrics_.deferred_messages.Set(static_cast<double>(counts.deferred));
     metrics_.ready.Set(ready() ? 1 : 0);
+}
+
+void core::end_overdue_receipts() {
+    constexpr std::size_t per_tick = 2000;  // a backlog drains over seconds, not in one tick
+    const auto overdue = store_->live().take_overdue(per_tick);
+    for (const auto& m : overdue) {
+        const auto rec = store_->live().find(m->rec.id);
+        if (!rec) {
+            continue;
+        }
+        store::ended_record r;
+        r.state = store::message_state::expired;
+        r.when = store_->now();
+        r.dlr = final_receipt_bytes(*rec, r.state, 0, r.when);
+        if (store_->live().end(m, std::move(r), {})) {
+            metrics_.messages(rec->account, "expired").Increment();
+        }
+    }
+    if (!overdue.empty()) {
+        log::info("{} messages had no receipt within server.receipt_timeout: ended as expired",
+                  overdue.size());
+    }
 }
 
 // ---- carrier_events ----------------------------------------------------------------------------

@@ -108,6 +108,8 @@ public:
 
 private:
     void housekeeping();
+    // Messages whose receipt never came (server.receipt_timeout) end as expired.
+    void end_overdue_receipts();
     void configure_relays(const config& c);
     void drop_removed_accounts(const std::vector<std::string>& removed);
 

@@ -158,6 +158,9 @@ struct server_config {
     // Receipts nobody could match after the park, kept durably until their mapping appears or
     // an operator drops them; beyond this the oldest goes (counted).
     std::size_t max_unmatched_receipts = 100'000;
+    // A message whose carrier never sends its receipt would otherwise stay in memory forever:
+    // after this long without news it ends as expired (0: wait forever).
+    milliseconds receipt_timeout{std::chrono::hours(72)};
 };
 
 struct config {

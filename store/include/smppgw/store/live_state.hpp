@@ -166,6 +166,12 @@ public:
     // A message that counted toward a frequency cap gives its reservation back in the same
     // group. False if it had already ended.
     bool end(const message_ptr& m, ended_record r, completion done);
+    // Receipts that never come: a message awaiting receipts with no news (its last event) for
+    // longer than `timeout` is overdue; 0 waits forever. Each checkpoint's walk over the
+    // messages notes the overdue ones (no extra pass over a million messages), and
+    // take_overdue() hands them out, for the gateway to end() them as `unknown`.
+    void set_receipt_timeout(std::chrono::milliseconds timeout);
+    [[nodiscard]] std::vector<message_ptr> take_overdue(std::size_t max);
     // cancel_sm: ends a queued or deferred message of `account`.
     enum class change_result : std::uint8_t { done, not_found, not_allowed };
     change_result cancel(message_id id, std::string_view account, ended_record r,
@@ -350,6 +356,8 @@ private:
     // checkpoint's load sorts them once).
     std::deque<std::pair<lsn_t, message_ptr>> finished_;
     std::deque<pending_effect> pending_;                                 // not yet durable
+    std::chrono::milliseconds receipt_timeout_{0};  // 0: never overdue
+    std::vector<message_ptr> overdue_;              // found by the last snapshot
     std::array<std::atomic<std::uint64_t>, 5> phase_counts_{};  // by message_phase
     lsn_t durable_through_ = 0;
     lsn_t materialized_through_ = 0;
