@@ -1,5 +1,7 @@
 #include "checkpoint.hpp"
 
+#include <span>
+
 #include <fmt/format.h>
 #include <rocksdb/convenience.h>
 
@@ -12,6 +14,51 @@
 
 namespace smppgw::store::detail {
 namespace {
+
+// Flush(wait) can come back OK with a memtable still unflushed: a flush that failed with a
+// soft background error (a full disk) leaves it queued for a retry instead of failing the
+// wait. Data written without the WAL is durable only once it left the memtables. With
+// `including_active`, the active memtable must be empty too (a family nobody else writes to
+// meanwhile); otherwise only the memtables the flush turned immutable are checked, since
+// WAL-protected writes may reach the new active one at any time.
+bool flushed(rocksdb::DB& db, std::span<rocksdb::ColumnFamilyHandle* const> families,
+             bool including_active) {
+    for (auto* cf : families) {
+        std::uint64_t active = 0;
+        std::uint64_t immutable = 0;
+        if (!db.GetIntProperty(cf, "rocksdb.num-immutable-mem-table", &immutable) ||
+            (including_active &&
+             !db.GetIntProperty(cf, "rocksdb.num-entries-active-mem-table", &active)) ||
+            active + immutable != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Flush and make sure it happened. After a write error and Resume(), RocksDB 7.8 was seen
+// leaving a family's flush pending unscheduled: Flush(wait) returns OK with the memtable still
+// immutable (mem-table-flush-pending 1), every time, until Resume() is called again, which
+// schedules it. Checkpoint chunks and materialized rows are written without the WAL, so a
+// checkpoint committed on such a "flush" would point at chunks a crash loses.
+rocksdb::Status flush_durably(rocksdb::DB& db,
+                              std::span<rocksdb::ColumnFamilyHandle* const> families,
+                              bool including_active) {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    const std::vector<rocksdb::ColumnFamilyHandle*> list(families.begin(), families.end());
+    auto s = db.Flush(fo, list);
+    if (s.ok() && !flushed(db, families, including_active)) {
+        s = db.Resume();
+        if (s.ok()) {
+            s = db.Flush(fo, list);
+        }
+        if (s.ok() && !flushed(db, families, including_active)) {
+            s = rocksdb::Status::IOError("a flush RocksDB reported done left a memtable behind");
+        }
+    }
+    return s;
+}
 
 void encode_pointer(const checkpoint_pointer& p, std::string& out) {
     out.clear();
@@ -157,10 +204,10 @@ std::error_code checkpoint_writer::finish(lsn_t at, batch extra, committer* via)
         return ec_;
     }
     auto& db = db_.db();
-    rocksdb::FlushOptions fo;
-    fo.wait = true;
-    if (const auto s = db.Flush(fo, db_.cf(column_family::checkpoint)); !s.ok()) {
-        return to_error(s);
+    auto* const chunks_family = db_.cf(column_family::checkpoint);
+    if (const auto s = flush_durably(db, {&chunks_family, 1}, /*including_active=*/true);
+        !s.ok()) {
+        return to_error(s);  // not on disk: no pointer to it
     }
     // Journal groups that end before `at`: every group whose key is below `trim_to`. The last
     // written group that starts at or before `at` either holds `at` (it stays, and so does
@@ -264,9 +311,9 @@ std::error_code store::impl::write_checkpoint() {
         for (const auto cf : detail::materialized_families) {
             families.push_back(db->cf(cf));
         }
-        rocksdb::FlushOptions fo;
-        fo.wait = true;
-        if (const auto s = db->db().Flush(fo, families); !s.ok()) {
+        const auto s =
+            detail::flush_durably(db->db(), families, /*including_active=*/false);
+        if (!s.ok()) {
             std::lock_guard lock(checkpoint_mu);
             ++checkpoint.failed;
             if (resync) {
