@@ -1002,6 +1002,10 @@ std::vector<materialize_item> live_state::materializable(std::size_t max) const 
         }
         ended.reason = std::string(to_string(rec.state));
         item.audit = std::move(ended);
+        if (!f->second->keyword_reply) {
+            item.traffic = traffic_sample{{rec.account, rec.brand, rec.campaign}, rec.received,
+                                          rec.state};
+        }
         ++f;
     }
     return out;

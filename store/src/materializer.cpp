@@ -17,6 +17,7 @@
 #include "message_codec.hpp"
 #include "record_codec.hpp"
 #include "store_impl.hpp"
+#include "traffic_impl.hpp"
 
 namespace smppgw::store {
 
@@ -34,7 +35,13 @@ bool store::impl::materialize_once() {
     std::vector<row> rows;
     std::deque<std::string> values;  // audit records and carrier mappings (stable for the views)
     rows.reserve(items.size() * 4);
+    // Traffic counters (traffic.hpp) ride in the stats family, whose watermark below makes them
+    // count each finished message once.
+    detail::traffic_tally traffic(traffic_counted);
     for (const auto& item : items) {
+        if (item.traffic) {
+            traffic.add(item.lsn, *item.traffic);
+        }
         if (item.message != 0) {
             auto& r = rows.emplace_back(row{column_family::messages, {}, item.row});
             detail::message_key(r.key, item.message);
@@ -65,6 +72,7 @@ bool store::impl::materialize_once() {
     for (const auto& r : rows) {
         (void)wb.Put(db->cf(r.cf), detail::slice(r.key), detail::slice(r.value));
     }
+    traffic.write(wb, db->cf(column_family::stats));
     // The watermark goes into each family it describes, in the same batch: a family's memtable
     // is flushed whole, so its rows and its watermark reach the disk together.
     const auto through = items.back().lsn;
@@ -81,6 +89,15 @@ bool store::impl::materialize_once() {
     wo.disableWAL = true;
     if (!db->db().Write(wo, &wb).ok()) {
         return false;  // disk full or failing: the items stay and are tried again
+    }
+    traffic_counted = through;
+    if (!traffic.empty()) {
+        // Before the items count as written: whoever waits for them (await_materialized) then
+        // finds the metrics counted too.
+        std::lock_guard lock(traffic_listener_mu);
+        if (traffic_listener) {
+            traffic_listener(traffic.events());
+        }
     }
     live->materialized(through);
     materialized.store(through, std::memory_order_relaxed);
