@@ -376,6 +376,7 @@ void read_store(toml_reader& r, store::store_options& s, const std::filesystem::
         t.get("evidence", s.retention.evidence);
         t.get("outbox", s.retention.outbox);
         t.get("freq_window", s.retention.freq_window);
+        t.get("stats", s.retention.stats);
     });
 }
 

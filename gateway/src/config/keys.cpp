@@ -215,6 +215,8 @@ constexpr auto keys = std::to_array<config_key>({
      "Undelivered receipts and MOs; 0 keeps them until an upstream bind acknowledges them."},
     {"store.retention.freq_window", duration, "\"24h\"",
      "Send times kept for frequency caps; at least the longest cap window."},
+    {"store.retention.stats", duration, "\"400d\"",
+     "Hourly traffic counters behind GET /v1/stats (per account, brand and campaign)."},
 
     // ---- [policy] -----------------------------------------------------------------------
     {"policy", table, "",
