@@ -147,6 +147,23 @@ TEST_CASE("campaign lists are short names, unique, and leave none and other alon
     expect_problem(with(many + "]"), "accounts[0].campaigns", 11);
 }
 
+TEST_CASE("a frequency cap cannot reach past the send times the store keeps", "[config]") {
+    const auto with = [](const std::string& kept) {
+        return base_config + R"(
+[store.retention]
+freq_window = ")" + kept + R"("
+
+[[policy.frequency.caps]]
+region = "*"
+max_messages = 4
+window = "30d"
+)";
+    };
+    expect_problem(with("24h"), "store.retention.freq_window", 25);
+    CHECK(problems_of(with("30d")).empty());
+    CHECK(problems_of(with("0s")).empty());  // kept forever
+}
+
 TEST_CASE("unknown keys are rejected with path and line", "[config]") {
     SECTION("in a section") {
         expect_problem(replace(base_config, "threads = 1", "threads = 1\nthread = 2"),

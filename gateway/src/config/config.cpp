@@ -471,6 +471,23 @@ void cross_check(const config& c, const key_lines& lines, problems& out) {
     if (c.listeners.empty()) {
         out.push_back({"listeners", 0, "at least one [[listeners]] is needed"});
     }
+    // The store forgets send times older than freq_window: a cap over a longer window would
+    // silently count only the last freq_window of sends.
+    const auto kept = c.store.retention.freq_window;
+    if (c.policy.frequency.enabled && kept.count() > 0) {
+        for (const auto& cap : c.policy.frequency.caps) {
+            if (cap.window > kept) {
+                const std::string key = "store.retention.freq_window";
+                out.push_back(
+                    {key, line_of(c.key_lines, key),
+                     fmt::format("{} h is shorter than the {} h window of the frequency cap for "
+                                 "region \"{}\": set it to at least the longest cap window",
+                                 std::chrono::duration_cast<std::chrono::hours>(kept).count(),
+                                 cap.window.count(), cap.region)});
+                break;
+            }
+        }
+    }
 }
 
 std::shared_ptr<config> parse_table(const toml::table& root, const std::filesystem::path& origin) {
