@@ -9,10 +9,11 @@
 #                                    taken out (generated below)
 #   /lib/systemd/system/smppgw.service
 #   /usr/share/smppgw/data/          time zones, area codes, holidays (etc/data)
-#   /usr/share/smppgw/openapi.yaml, /usr/share/smppgw/grafana/smppgw.json
+#   /usr/share/smppgw/openapi.yaml, /usr/share/smppgw/grafana/ (dashboard, example alert rules)
 #   /usr/share/man/man1/{smppgw,smsc-sim,smppgw-bench}.1.gz
 #   /usr/share/doc/smppgw/            copyright, changelog.gz, the configuration reference, the
-#                                    compliance rules and the operations guide (docs/)
+#                                    compliance rules, the operations guide and the metrics
+#                                    reference (docs/)
 # and its maintainer scripts (cmake/debian/) create the `smppgw` system user (home: the store,
 # /var/lib/smppgw), give the config to its group through a stat override, and generate the
 # admin token in /etc/smppgw/admin-token on first install; they never edit the conffile.
@@ -113,6 +114,7 @@ install(FILES "${PROJECT_SOURCE_DIR}/etc/smppgw.service" DESTINATION /lib/system
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/etc/data/" DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}/data")
 install(FILES "${PROJECT_SOURCE_DIR}/etc/openapi.yaml" DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}")
 install(FILES "${PROJECT_SOURCE_DIR}/etc/grafana/smppgw.json"
+              "${PROJECT_SOURCE_DIR}/etc/grafana/smppgw-alerts.yml"
         DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}/grafana")
 install(FILES "${_smppgw_pkg}/smppgw.1.gz" "${_smppgw_pkg}/smsc-sim.1.gz"
               "${_smppgw_pkg}/smppgw-bench.1.gz"
@@ -122,6 +124,7 @@ install(FILES "${PROJECT_SOURCE_DIR}/cmake/debian/copyright" "${_smppgw_pkg}/cha
 install(FILES "${PROJECT_SOURCE_DIR}/docs/configuration.md"
               "${PROJECT_SOURCE_DIR}/docs/compliance.md"
               "${PROJECT_SOURCE_DIR}/docs/operations.md"
+              "${PROJECT_SOURCE_DIR}/docs/metrics.md"
         DESTINATION "${SMPPGW_PACKAGE_DOC_DIR}")
 
 # ---- CPack: Debian package --------------------------------------------------------------------

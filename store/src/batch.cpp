@@ -5,6 +5,7 @@
 #include "message_codec.hpp"
 #include "record_codec.hpp"
 #include "smppgw/store/error.hpp"
+#include "traffic_codec.hpp"
 
 namespace smppgw::store {
 
@@ -166,6 +167,20 @@ void batch::put_audit(const audit_record& rec) {
         detail::audit_msisdn_key(key_scratch_, rec.msisdn, rec.when, rec.id, uniq);
         add(cf_byte(column_family::audit), kind_byte(op_kind::put), key_scratch_, {});
     }
+}
+
+// --- traffic statistics -----------------------------------------------------------------------
+
+void batch::count_traffic(const traffic_key& key, traffic_measure measure, time_point when,
+                          std::uint64_t n) {
+    if (!check_key_part(key.account) || !check_key_part(key.brand) ||
+        !check_key_part(key.campaign, true)) {
+        return;
+    }
+    detail::encode_count(n, scratch_);
+    detail::stats_key(key_scratch_, floor_hour(when), key.account, key.brand, key.campaign,
+                      static_cast<std::uint8_t>(measure));
+    add(cf_byte(column_family::stats), kind_byte(op_kind::merge), key_scratch_, scratch_);
 }
 
 }  // namespace smppgw::store

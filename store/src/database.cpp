@@ -219,6 +219,9 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
             case column_family::freq:
                 o.merge_operator = make_freq_merge_operator(clk, opts.retention.freq_window);
                 break;
+            case column_family::stats:
+                o.merge_operator = make_counter_merge_operator();
+                break;
             default:
                 break;
         }

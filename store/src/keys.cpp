@@ -76,4 +76,25 @@ std::optional<time_point> audit_key_time(std::string_view k) noexcept {
     return time_from_key(t);
 }
 
+std::optional<stats_key_parts> parse_stats_key(std::string_view k) noexcept {
+    reader r{k};
+    stats_key_parts p;
+    p.hour = time_from_key(r.be64());
+    p.account = r.until_nul();
+    p.brand = r.until_nul();
+    p.campaign = r.until_nul();
+    p.measure = r.u8();
+    if (!r.done()) {
+        return std::nullopt;
+    }
+    return p;
+}
+
+std::optional<time_point> stats_key_time(std::string_view k) noexcept {
+    if (const auto p = parse_stats_key(k)) {
+        return p->hour;
+    }
+    return std::nullopt;
+}
+
 }  // namespace smppgw::store::detail

@@ -21,6 +21,8 @@
 //   checkpoint   be64(generation) be32(chunk)
 //   audit        't' t64(when) be64(id) be64(uniq)       the decision
 //                'm' msisdn \0 t64(when) be64(id) be64(uniq)  -> "" (index by recipient)
+//   stats        t64(hour start) account \0 brand \0 campaign \0 measure:u8
+//                -> count: u64 little-endian; written as merge operands that add (traffic.hpp)
 //   default      "smppgw.store.marker"                   format marker and version
 //
 // `uniq` is a process-wide counter seeded from the clock at start-up: it keeps two events at
@@ -47,7 +49,7 @@ inline constexpr std::uint32_t format_version = 2;
 // meta keys of format 2
 inline constexpr std::string_view checkpoint_pointer_key = "smppgw.checkpoint";
 // The materializer's watermark, kept in each family it writes under a key no row can have
-// (message keys are 8 bytes, audit keys start with 't' or 'm').
+// (message keys are 8 bytes, audit keys start with 't' or 'm', stats keys are longer).
 inline constexpr std::string_view materialized_watermark_key = "~";
 
 inline constexpr char optout_active_tag = 'a';
@@ -72,8 +74,11 @@ inline void message_key(std::string& k, message_id id) {
     return get_be64(k.data());
 }
 
-inline constexpr std::array<column_family, 3> materialized_families{
-    column_family::messages, column_family::audit, column_family::carrier_ids};
+// The stats family joined later: a store that predates it gets its watermark set at open to
+// where the others stand (init_traffic_watermark), so nothing already written is counted.
+inline constexpr std::array<column_family, 4> materialized_families{
+    column_family::messages, column_family::audit, column_family::carrier_ids,
+    column_family::stats};
 
 inline void journal_key(std::string& k, std::uint64_t first_lsn) {
     k.clear();
@@ -194,9 +199,32 @@ inline void audit_msisdn_key(std::string& k, std::string_view msisdn, time_point
     put_be64(k, uniq);
 }
 
+// stats: t64(hour start) account \0 brand \0 campaign \0 measure
+inline void stats_key(std::string& k, time_point hour, std::string_view account,
+                      std::string_view brand, std::string_view campaign, std::uint8_t measure) {
+    k.clear();
+    put_be64(k, time_to_key(hour));
+    k.append(account);
+    k.push_back('\0');
+    k.append(brand);
+    k.push_back('\0');
+    k.append(campaign);
+    k.push_back('\0');
+    k.push_back(static_cast<char>(measure));
+}
+struct stats_key_parts {
+    time_point hour{};
+    std::string_view account;
+    std::string_view brand;
+    std::string_view campaign;
+    std::uint8_t measure = 0;
+};
+[[nodiscard]] std::optional<stats_key_parts> parse_stats_key(std::string_view k) noexcept;
+
 // The time a key carries, for the retention filters; nullopt for keys without one.
 [[nodiscard]] std::optional<time_point> optout_history_time(std::string_view k) noexcept;
 [[nodiscard]] std::optional<time_point> consent_event_time(std::string_view k) noexcept;
 [[nodiscard]] std::optional<time_point> audit_key_time(std::string_view k) noexcept;
+[[nodiscard]] std::optional<time_point> stats_key_time(std::string_view k) noexcept;
 
 }  // namespace smppgw::store::detail

@@ -1054,6 +1054,10 @@ std::vector<materialize_item> live_state::materializable(std::size_t max) const 
             }
         }
         ended.reason = std::string(to_string(rec.state));
+        if (!refs[i].message->keyword_reply) {
+            item.traffic = traffic_sample{{rec.account, rec.brand, rec.campaign}, rec.received,
+                                          rec.state};
+        }
     }
     return out;
 }

@@ -16,6 +16,7 @@
 #include "message_codec.hpp"
 #include "record_codec.hpp"
 #include "store_impl.hpp"
+#include "traffic_impl.hpp"
 
 namespace smppgw::store {
 
@@ -53,7 +54,13 @@ bool store::impl::materialize_once() {
     messages.reserve(items.size());
     carrier_ids.reserve(items.size());
     audit.reserve(items.size() * 2);
+    // Traffic counters (traffic.hpp) ride in the stats family, whose watermark below makes them
+    // count each finished message once.
+    detail::traffic_tally traffic(traffic_counted);
     for (const auto& item : items) {
+        if (item.traffic) {
+            traffic.add(item.lsn, *item.traffic);
+        }
         if (item.message != 0) {
             detail::message_key(scratch, item.message);
             messages.push_back(row{keep(scratch), {}, &item.row});
@@ -100,10 +107,12 @@ bool store::impl::materialize_once() {
         (void)wb.Put(h, detail::slice(detail::materialized_watermark_key),
                      detail::slice(watermark));
     };
-    static_assert(detail::materialized_families.size() == 3);
+    static_assert(detail::materialized_families.size() == 4);
     put(column_family::messages, messages);
     put(column_family::carrier_ids, carrier_ids);
     put(column_family::audit, audit);
+    traffic.write(wb, db->cf(column_family::stats));
+    put(column_family::stats, {});
     // No WAL: what a crash takes from these memtables is written again from the checkpoint and
     // the journal, which keep it until a flush made it durable (write_checkpoint flushes these
     // families before it trims anything).
@@ -111,6 +120,15 @@ bool store::impl::materialize_once() {
     wo.disableWAL = true;
     if (!db->db().Write(wo, &wb).ok()) {
         return false;  // disk full or failing: the items stay and are tried again
+    }
+    traffic_counted = through;
+    if (!traffic.empty()) {
+        // Before the items count as written: whoever waits for them (await_materialized) then
+        // finds the metrics counted too.
+        std::lock_guard lock(traffic_listener_mu);
+        if (traffic_listener) {
+            traffic_listener(traffic.events());
+        }
     }
     live->materialized(through);
     materialized.store(through, std::memory_order_relaxed);

@@ -8,6 +8,7 @@
 #include "message_codec.hpp"
 #include "record_codec.hpp"
 #include "smppgw/policy/lookups.hpp"
+#include "traffic_codec.hpp"
 
 namespace smppgw::store::detail {
 namespace {
@@ -169,6 +170,24 @@ private:
     std::chrono::milliseconds window_;
 };
 
+// Associative: RocksDB may combine operands in any grouping. Sums wrap rather than throw (2^64
+// messages do not happen).
+class counter_merge final : public rocksdb::AssociativeMergeOperator {
+public:
+    const char* Name() const override { return "smppgw.counter.v1"; }
+
+    bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+               const rocksdb::Slice& value, std::string* new_value,
+               rocksdb::Logger* /*logger*/) const override {
+        std::uint64_t sum = decode_count(view(value)).value_or(0);
+        if (existing != nullptr) {
+            sum += decode_count(view(*existing)).value_or(0);
+        }
+        encode_count(sum, *new_value);
+        return true;
+    }
+};
+
 }  // namespace
 
 std::shared_ptr<rocksdb::MergeOperator> make_message_merge_operator() {
@@ -182,6 +201,10 @@ std::shared_ptr<rocksdb::MergeOperator> make_consent_merge_operator() {
 std::shared_ptr<rocksdb::MergeOperator> make_freq_merge_operator(std::shared_ptr<const clock> clk,
                                                                  std::chrono::milliseconds window) {
     return std::make_shared<freq_merge>(std::move(clk), window);
+}
+
+std::shared_ptr<rocksdb::MergeOperator> make_counter_merge_operator() {
+    return std::make_shared<counter_merge>();
 }
 
 }  // namespace smppgw::store::detail

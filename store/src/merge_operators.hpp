@@ -9,6 +9,7 @@
 //             prefix wins; on equal prefixes the later one.
 //   freq      send-time lists: union, drop times older than now - window, keep the newest
 //             policy::send_history::capacity.
+//   stats     counts (traffic_codec.hpp): the sum; a malformed operand or base counts as 0.
 // Operators must never throw into RocksDB; they catch and keep the base value.
 
 #include <chrono>
@@ -24,5 +25,6 @@ namespace smppgw::store::detail {
 [[nodiscard]] std::shared_ptr<rocksdb::MergeOperator> make_consent_merge_operator();
 [[nodiscard]] std::shared_ptr<rocksdb::MergeOperator> make_freq_merge_operator(
     std::shared_ptr<const clock> clk, std::chrono::milliseconds window);
+[[nodiscard]] std::shared_ptr<rocksdb::MergeOperator> make_counter_merge_operator();
 
 }  // namespace smppgw::store::detail

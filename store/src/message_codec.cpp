@@ -11,6 +11,8 @@ constexpr std::uint8_t op_carrier = 0x03;
 
 constexpr std::uint8_t opt_schedule = 0x01;
 constexpr std::uint8_t opt_validity = 0x02;
+// Records written before campaigns existed have no campaign and never this bit.
+constexpr std::uint8_t opt_campaign = 0x04;
 
 void put_address(std::string& out, const sme_address& a) {
     put_u8(out, a.ton);
@@ -77,12 +79,18 @@ void encode_message(const message_record& rec, std::string& out) {
     if (rec.validity) {
         opt |= opt_validity;
     }
+    if (!rec.campaign.empty()) {
+        opt |= opt_campaign;
+    }
     put_u8(out, opt);
     if (rec.schedule_delivery) {
         put_time(out, *rec.schedule_delivery);
     }
     if (rec.validity) {
         put_time(out, *rec.validity);
+    }
+    if (!rec.campaign.empty()) {
+        put_bytes(out, rec.campaign);
     }
     put_bytes(out, rec.carrier);
     put_u8(out, static_cast<std::uint8_t>(rec.state));
@@ -138,6 +146,9 @@ decode_status decode_message(std::string_view in, message_record& rec) {
     }
     if ((opt & opt_validity) != 0) {
         rec.validity = r.time();
+    }
+    if ((opt & opt_campaign) != 0) {
+        rec.campaign = r.bytes();
     }
     rec.carrier = r.bytes();
     rec.state = get_state(r);

@@ -7,12 +7,15 @@
 //                                         (e.g. after retention removed it); reads as absent
 //   record := id:varint account brand class:u8 src dst msisdn service_type esm_class:u8
 //             protocol_id:u8 priority_flag:u8 registered_delivery:u8 data_coding:u8 payload
-//             tlvs received:time opt:u8 [schedule:time] [validity:time] carrier state:u8
+//             tlvs received:time opt:u8 [schedule:time] [validity:time] [campaign:bytes]
+//             carrier state:u8
 //             nparts:varint (cmid:bytes state:u8 updated:time error:varint)*
 //             nhistory:varint (state:u8 when:time)*
 //   op     := 0x01 state:u8 when:time                              state event
 //           | 0x02 part:varint state:u8 when:time cmid:bytes error:varint   part update
 //           | 0x03 carrier:bytes                                   carrier chosen
+// opt bits: 0x01 schedule, 0x02 validity, 0x04 campaign (added later: a record without a
+// campaign is encoded exactly as before, and older records decode unchanged).
 // An operand is a concatenation of ops, so a partial merge is a concatenation too.
 
 #include <cstdint>

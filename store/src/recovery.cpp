@@ -290,6 +290,7 @@ void store::impl::rebuild_live_state() {
     report.next_lsn = next;
 
     // Everything up to the lowest watermark of the materialized families is on disk.
+    init_traffic_watermark();
     lsn_t watermark = UINT64_MAX;
     for (const auto cf : detail::materialized_families) {
         auto v = get(cf, detail::materialized_watermark_key);

@@ -64,6 +64,8 @@ private:
                 return operand ? std::nullopt : consent_event_time(key);
             case column_family::audit:
                 return audit_key_time(key);
+            case column_family::stats:
+                return stats_key_time(key);
             default:
                 return std::nullopt;
         }
@@ -111,6 +113,9 @@ std::unique_ptr<rocksdb::CompactionFilter> make_retention_filter(column_family c
             break;
         case column_family::freq:
             ttl = r.freq_window;
+            break;
+        case column_family::stats:
+            ttl = r.stats;
             break;
         case column_family::meta:
         case column_family::outbox:  // format 1 leftovers: the upgrade moves them to the journal

@@ -59,7 +59,8 @@ void validate(const store_options& o) {
     }
     if (o.retention.freq_window.count() < 0 || o.retention.messages.count() < 0 ||
         o.retention.carrier_ids.count() < 0 || o.retention.audit.count() < 0 ||
-        o.retention.evidence.count() < 0 || o.checkpoint_interval.count() < 0) {
+        o.retention.evidence.count() < 0 || o.retention.stats.count() < 0 ||
+        o.checkpoint_interval.count() < 0) {
         bad("negative retention");
     }
 }

@@ -56,6 +56,10 @@ struct store::impl final : detail::commit_hooks {
     // materializer.cpp
     void materializer_loop();
     [[nodiscard]] bool materialize_once();
+    // traffic.cpp: at open, before the lowest watermark is computed, gives a stats family that
+    // has no watermark yet (new, or a store from before it) the others' lowest, durably, and
+    // remembers the family's watermark in traffic_counted.
+    void init_traffic_watermark();
 
     // Point read; nullopt value for NotFound.
     [[nodiscard]] result<std::optional<std::string>> get(column_family cf,
@@ -118,6 +122,11 @@ struct store::impl final : detail::commit_hooks {
     // materialized families to the end of its snapshot: nothing leaves the live state in
     // between, so what the snapshot lacks is on disk.
     std::mutex materializer_gate;
+    // Items up to here are counted in the stats family (its watermark): a re-materialized item at
+    // or below it is not counted again. Guarded by materializer_gate after open.
+    lsn_t traffic_counted = 0;
+    std::mutex traffic_listener_mu;
+    std::function<void(const std::vector<traffic_event>&)> traffic_listener;
 };
 
 namespace detail {

@@ -126,6 +126,44 @@ TEST_CASE("bad values report their key path and line", "[config]") {
     }
 }
 
+TEST_CASE("campaign lists are short names, unique, and leave none and other alone",
+          "[config][campaign]") {
+    const auto with = [](const std::string& list) {
+        return replace(base_config, "brand = \"acme\"", "brand = \"acme\"\ncampaigns = " + list);
+    };
+    const auto cfg = smppgw::gateway::parse_config(with(R"(["spring", "fall-2026", "a.b_c"])"),
+                                                   "/etc/smppgw/test.toml");
+    CHECK(cfg->accounts[0].campaigns ==
+          std::vector<std::string>{"spring", "fall-2026", "a.b_c"});
+    for (const auto* bad : {R"([""])", R"(["has space"])", R"(["none"])", R"(["other"])",
+                            R"(["x", "x"])", R"(["0123456789012345678901234567890123"])"}) {
+        INFO(bad);
+        expect_problem(with(bad), "accounts[0].campaigns", 11);
+    }
+    std::string many = "[";
+    for (std::size_t i = 0; i <= smppgw::gateway::max_campaigns; ++i) {
+        many += (i == 0 ? "\"c" : ", \"c") + std::to_string(i) + "\"";
+    }
+    expect_problem(with(many + "]"), "accounts[0].campaigns", 11);
+}
+
+TEST_CASE("a frequency cap cannot reach past the send times the store keeps", "[config]") {
+    const auto with = [](const std::string& kept) {
+        return base_config + R"(
+[store.retention]
+freq_window = ")" + kept + R"("
+
+[[policy.frequency.caps]]
+region = "*"
+max_messages = 4
+window = "30d"
+)";
+    };
+    expect_problem(with("24h"), "store.retention.freq_window", 25);
+    CHECK(problems_of(with("30d")).empty());
+    CHECK(problems_of(with("0s")).empty());  // kept forever
+}
+
 TEST_CASE("unknown keys are rejected with path and line", "[config]") {
     SECTION("in a section") {
         expect_problem(replace(base_config, "threads = 1", "threads = 1\nthread = 2"),

@@ -1,9 +1,13 @@
-// /metrics scraped from the running daemon after known traffic: the counters say exactly what
-// happened, the histograms counted every observation, the store and process families are there.
+// /metrics scraped from the running daemon: before any traffic every series the config
+// determines is there at zero (and every family the Grafana dashboard and the example alerts
+// query); after known traffic the counters say exactly what happened, the histograms counted
+// every observation, the store and process families are there.
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <regex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -19,7 +23,83 @@ std::string number(std::size_t i) {
     return fmt::format("1212555{:04}", i);
 }
 
+// How many series of `name` carry every label of `match` (0 when the family is absent: the
+// counts below tell "there at zero" from "not there").
+std::size_t series_count(const std::vector<metric_sample>& samples, const std::string& name,
+                         const std::map<std::string, std::string>& match) {
+    return static_cast<std::size_t>(
+        std::count_if(samples.begin(), samples.end(), [&](const metric_sample& s) {
+            return s.name == name && std::all_of(match.begin(), match.end(), [&](const auto& kv) {
+                       const auto it = s.labels.find(kv.first);
+                       return it != s.labels.end() && it->second == kv.second;
+                   });
+        }));
+}
+
+// Every smppgw_* and process_* name a file mentions (a dashboard's queries, alert rules).
+std::set<std::string> metric_names_in(const std::filesystem::path& file) {
+    const auto text = read_file(file);
+    REQUIRE_FALSE(text.empty());
+    std::set<std::string> names;
+    const std::regex name(R"((smppgw|process)_[a-z0-9_]+)");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), name);
+         it != std::sregex_iterator(); ++it) {
+        names.insert(it->str());
+    }
+    return names;
+}
+
 }  // namespace
+
+TEST_CASE("before any traffic, the series the config determines are there at zero",
+          "[daemon][metrics]") {
+    gateway_env env;
+    auto m = env.scrape();
+    // What the quickstart greps for before it sends anything.
+    CHECK(series_count(m, "smppgw_messages_total", {{"account", "test"}, {"outcome", "accepted"}}) ==
+          1);
+    CHECK(metric_sum(m, "smppgw_messages_total") == 0);
+    CHECK(series_count(m, "smppgw_message_decisions_total", {{"account", "test"}}) == 2 * 3 * 3);
+    CHECK(series_count(m, "smppgw_message_final_states_total",
+                       {{"account", "test"}, {"brand", "acme"}, {"campaign", "none"}}) == 6);
+    CHECK(series_count(m, "smppgw_keyword_matches_total", {{"brand", "acme"}}) == 6);
+    CHECK(series_count(m, "smppgw_carrier_submits_total", {{"carrier", "sim"}}) == 5);
+    CHECK(series_count(m, "smppgw_carrier_window_occupancy", {{"carrier", "sim"}}) == 1);
+    CHECK(series_count(m, "smppgw_policy_decisions_total",
+                       {{"check", "optout"}, {"verdict", "reject"}, {"shadow", "false"}}) == 1);
+    CHECK(metric_sum(m, "smppgw_ready") == 1);
+    CHECK(metric_sum(m, "smppgw_config_generation") == 1);
+
+    // Every family the dashboard and the example alert rules query exists already, so no panel
+    // or alert reads "no data" on a healthy, idle gateway (and a renamed family fails here).
+    for (const auto* file : {"etc/grafana/smppgw.json", "etc/grafana/smppgw-alerts.yml"}) {
+        const auto names = metric_names_in(std::filesystem::path(SMPPGW_SOURCE_DIR) / file);
+        CHECK(names.size() >= 2);
+        for (const auto& n : names) {
+            INFO(file << ": " << n);
+            CHECK(has_metric(m, n));
+        }
+    }
+
+    SECTION("a reload adds the series of a new account, at zero") {
+        env.options.extra += R"(
+[[accounts]]
+system_id = "late"
+password_hash = "$6$salt$hash"
+brand = "initech"
+campaigns = ["launch"]
+)";
+        env.rewrite_routes(env.options.routes);
+        REQUIRE(env.admin().request("POST", "/v1/reload").status == 200);
+        m = env.scrape();
+        CHECK(series_count(m, "smppgw_messages_total", {{"account", "late"}}) == 10);
+        CHECK(series_count(m, "smppgw_message_final_states_total",
+                           {{"account", "late"}, {"campaign", "launch"}}) == 6);
+        CHECK(series_count(m, "smppgw_keyword_actions_total", {{"brand", "initech"}}) == 10);
+        CHECK(metric_sum(m, "smppgw_messages_total") == 0);
+        CHECK(metric_sum(m, "smppgw_config_generation") == 2);
+    }
+}
 
 TEST_CASE("metrics count known traffic exactly", "[daemon][metrics]") {
     gateway_env env;
@@ -122,7 +202,7 @@ TEST_CASE("metrics count known traffic exactly", "[daemon][metrics]") {
         CHECK(metric_sum(m, "process_resident_memory_bytes") > 0);
         CHECK(metric_sum(m, "process_cpu_seconds_total") > 0);
         CHECK(metric_sum(m, "process_open_fds") > 0);
-        CHECK(metric_sum(m, "smppgw_state", {{"state", "ready"}}) == 1);
+        CHECK(metric_sum(m, "smppgw_ready") == 1);
     }
     SECTION("a rejected submit and an unbind") {
         REQUIRE(env.admin().request("PUT", "/v1/optouts/acme/12125559999").status == 201);

@@ -1,5 +1,6 @@
 // The metrics converters without a daemon: store histograms become cumulative Prometheus
-// histograms in seconds, labels from peers stay bounded, the scrape families are complete.
+// histograms in seconds, labels from peers stay bounded, the scrape families are complete, the
+// series the config determines exist at zero.
 
 #include <catch2/catch.hpp>
 
@@ -8,10 +9,83 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "infra/account_counters.hpp"
 #include "infra/metrics.hpp"
+#include "smppgw/gateway/config.hpp"
 #include "support/net.hpp"
 
 using smppgw::gateway::metrics;
+using smppgw::test::metric_sample;
+
+namespace {
+
+std::vector<metric_sample> scrape(metrics& m) {
+    prometheus::TextSerializer serializer;
+    return smppgw::test::parse_metrics(serializer.Serialize(m.collect(nullptr)));
+}
+
+// The series of `name` whose labels include `match`.
+std::vector<metric_sample> series(const std::vector<metric_sample>& samples,
+                                  const std::string& name,
+                                  const std::map<std::string, std::string>& match = {}) {
+    std::vector<metric_sample> out;
+    for (const auto& s : samples) {
+        if (s.name != name) {
+            continue;
+        }
+        bool all = true;
+        for (const auto& [k, v] : match) {
+            const auto it = s.labels.find(k);
+            all = all && it != s.labels.end() && it->second == v;
+        }
+        if (all) {
+            out.push_back(s);
+        }
+    }
+    return out;
+}
+
+std::shared_ptr<const smppgw::gateway::config> config_with(const std::string& accounts) {
+    return smppgw::gateway::parse_config(R"([[listeners]]
+address = "127.0.0.1:2775"
+
+[[carriers]]
+name = "sim"
+address = "127.0.0.1:2776"
+system_id = "gw"
+
+[[routes]]
+prefix = ""
+carriers = ["sim"]
+
+[admin]
+token = "0123456789abcdef0123"
+
+[policy.quiet_hours]
+shadow = true
+
+[policy.frequency]
+action = "reject"
+
+)" + accounts,
+                                         "/etc/smppgw/test.toml");
+}
+
+const std::string two_accounts = R"(
+[[accounts]]
+system_id = "a1"
+password_hash = "$6$salt$hash"
+brand = "acme"
+bind_types = ["transceiver"]
+campaigns = ["spring", "fall"]
+
+[[accounts]]
+system_id = "a2"
+password_hash = "$6$salt$hash"
+brand = "globex"
+)";
+
+}  // namespace
 
 TEST_CASE("store histograms become cumulative Prometheus histograms", "[metrics]") {
     smppgw::store::histogram_snapshot h;
@@ -116,4 +190,164 @@ TEST_CASE("equal label values in different families are different series", "[met
     CHECK(m.carrier_throttled("a").Value() == 3);
     CHECK(m.store_errors("x").Value() == 1);
     CHECK(m.lockouts("x").Value() == 2);
+}
+
+TEST_CASE("series the config determines exist at zero, and a reload adds its new ones",
+          "[metrics][declare]") {
+    metrics m;
+    m.declare(*config_with(two_accounts));
+    auto samples = scrape(m);
+    // Nothing happened yet: every declared series reads 0.
+    for (const auto& s : samples) {
+        if (s.name.rfind("smppgw_", 0) == 0 && s.name.find("latency") == std::string::npos &&
+            s.name != "smppgw_config_generation") {
+            INFO(s.name);
+            CHECK(s.value == 0);
+        }
+    }
+    // Per account: every outcome; the bind types it may use; its outbox.
+    CHECK(series(samples, "smppgw_messages_total", {{"account", "a1"}}).size() == 10);
+    CHECK(series(samples, "smppgw_binds", {{"account", "a1"}}).size() == 1);
+    CHECK(series(samples, "smppgw_binds", {{"account", "a2"}}).size() == 3);
+    CHECK(series(samples, "smppgw_outbox_depth").size() == 2);
+    CHECK(series(samples, "smppgw_outbox_delivered_total", {{"account", "a2"}}).size() == 3);
+    // Campaign labels: none, other and the account's list; three classes, three answers.
+    CHECK(series(samples, "smppgw_message_decisions_total", {{"account", "a1"}}).size() ==
+          4 * 3 * 3);
+    CHECK(series(samples, "smppgw_message_decisions_total", {{"account", "a2"}}).size() ==
+          2 * 3 * 3);
+    CHECK(series(samples, "smppgw_message_final_states_total", {{"account", "a1"}}).size() ==
+          4 * 6);
+    CHECK(series(samples, "smppgw_message_final_states_total",
+                 {{"account", "a1"}, {"brand", "acme"}, {"campaign", "fall"},
+                  {"state", "expired"}})
+              .size() == 1);
+    CHECK(series(samples, "smppgw_message_final_states_total",
+                 {{"account", "a2"}, {"campaign", "spring"}})
+              .empty());
+    // Per brand: every keyword class and action.
+    CHECK(series(samples, "smppgw_keyword_matches_total", {{"brand", "globex"}}).size() == 6);
+    CHECK(series(samples, "smppgw_keyword_actions_total", {{"brand", "acme"}}).size() == 10);
+    // Per carrier.
+    CHECK(series(samples, "smppgw_carrier_submits_total", {{"carrier", "sim"}}).size() == 5);
+    CHECK(series(samples, "smppgw_receipts_total", {{"carrier", "sim"}}).size() == 10);
+    CHECK(series(samples, "smppgw_carrier_reconnects_total", {{"carrier", "sim"}}).size() == 1);
+    CHECK(series(samples, "smppgw_carrier_binds", {{"carrier", "sim"}}).size() == 1);
+    // Policy: accepts, each enabled check's verdict as configured, shadow where it is shadow.
+    CHECK(series(samples, "smppgw_policy_decisions_total",
+                 {{"check", "none"}, {"verdict", "accept"}, {"shadow", "false"}})
+              .size() == 1);
+    CHECK(series(samples, "smppgw_policy_decisions_total",
+                 {{"check", "frequency"}, {"verdict", "reject"}, {"shadow", "false"}})
+              .size() == 1);
+    CHECK(series(samples, "smppgw_policy_decisions_total", {{"check", "frequency"}}).size() == 1);
+    CHECK(series(samples, "smppgw_policy_decisions_total",
+                 {{"check", "quiet_hours"}, {"verdict", "defer"}, {"shadow", "true"}})
+              .size() == 1);
+    CHECK(series(samples, "smppgw_policy_decisions_total", {{"check", "quiet_hours"}}).size() ==
+          1);
+    // Fixed label sets and the message path's PDUs.
+    CHECK(series(samples, "smppgw_mo_messages_total").size() == 4);
+    CHECK(series(samples, "smppgw_bind_failures_total").size() == 9);
+    CHECK(series(samples, "smppgw_pdus_total",
+                 {{"face", "upstream"}, {"direction", "in"}, {"command", "submit_sm"},
+                  {"status", "ESME_ROK"}})
+              .size() == 1);
+
+    // A reload keeps what was counted and adds what the new config names.
+    m.messages("a1", "accepted").Increment(3);
+    m.declare(*config_with(two_accounts + R"(
+[[accounts]]
+system_id = "a3"
+password_hash = "$6$salt$hash"
+brand = "initech"
+)"));
+    samples = scrape(m);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_messages_total",
+                                   {{"account", "a1"}, {"outcome", "accepted"}}) == 3);
+    CHECK(series(samples, "smppgw_messages_total", {{"account", "a3"}}).size() == 10);
+    CHECK(series(samples, "smppgw_keyword_matches_total", {{"brand", "initech"}}).size() == 6);
+    CHECK(series(samples, "smppgw_messages_total").size() == 30);
+}
+
+TEST_CASE("the policy stage's latency buckets resolve microseconds", "[metrics]") {
+    metrics m;
+    m.policy_evaluation.Observe(0.000004);  // a typical chain evaluation: 4 µs
+    const auto samples = scrape(m);
+    const auto buckets = series(samples, "smppgw_latency_seconds_bucket", {{"stage", "policy"}});
+    REQUIRE_FALSE(buckets.empty());
+    const auto bucket = [&](double le) {
+        for (const auto& b : buckets) {
+            if (b.labels.at("le") != "+Inf" && std::stod(b.labels.at("le")) == Approx(le)) {
+                return b.value;
+            }
+        }
+        FAIL("no bucket le=" << le);
+        return -1.0;
+    };
+    CHECK(std::stod(buckets.front().labels.at("le")) == Approx(5e-7));
+    CHECK(bucket(1e-6) == 0);
+    CHECK(bucket(2.5e-6) == 0);
+    CHECK(bucket(5e-6) == 1);
+    // The other stages keep their millisecond-to-minute buckets.
+    const auto submit = series(samples, "smppgw_latency_seconds_bucket",
+                               {{"stage", "submit_response"}});
+    REQUIRE_FALSE(submit.empty());
+    CHECK(std::stod(submit.front().labels.at("le")) == Approx(1e-4));
+}
+
+TEST_CASE("readiness, the config generation and keyword events are separate families",
+          "[metrics]") {
+    metrics m;
+    m.ready.Set(1);
+    m.config_generation.Set(3);
+    m.keyword_match("acme", "opt_out").Increment();
+    m.keyword_action("acme", "record_optout").Increment();
+    m.keyword_action("acme", "send_reply").Increment();
+    const auto samples = scrape(m);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_ready") == 1);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_config_generation") == 3);
+    CHECK_FALSE(smppgw::test::has_metric(samples, "smppgw_state"));
+    // One MO: one classification, two actions; neither family double-counts the other.
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_keyword_matches_total") == 1);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_keyword_actions_total") == 2);
+    CHECK_FALSE(smppgw::test::has_metric(samples, "smppgw_keyword_events_total"));
+}
+
+TEST_CASE("an account's answer counters, resolved at bind, count by brand, class and campaign",
+          "[metrics][campaign]") {
+    using smppgw::gateway::account_counters;
+    using smppgw::policy::message_class;
+    metrics m;
+    const auto cfg = config_with(two_accounts);
+    const auto a1 = account_counters::make(m, cfg->accounts[0]);
+    a1->count(message_class::promotional, "spring", account_counters::answer::accepted);
+    a1->count(message_class::promotional, "spring", account_counters::answer::accepted);
+    a1->count(message_class::transactional, "", account_counters::answer::deferred);
+    a1->count(message_class::conversational, "other", account_counters::answer::rejected);
+    // Not on the list it was made with (a reload took it off): bounded to "other".
+    a1->count(message_class::conversational, "winter", account_counters::answer::rejected);
+    const auto samples = scrape(m);
+    const auto value = [&](const std::map<std::string, std::string>& labels) {
+        return smppgw::test::metric_sum(samples, "smppgw_message_decisions_total", labels);
+    };
+    CHECK(value({{"account", "a1"},
+                 {"brand", "acme"},
+                 {"class", "promotional"},
+                 {"campaign", "spring"},
+                 {"decision", "accepted"}}) == 2);
+    CHECK(value({{"class", "transactional"}, {"campaign", "none"}, {"decision", "deferred"}}) ==
+          1);
+    CHECK(value({{"class", "conversational"}, {"campaign", "other"}, {"decision", "rejected"}}) ==
+          2);
+    CHECK(value({}) == 5);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_messages_total",
+                                   {{"account", "a1"}, {"outcome", "accepted"}}) == 2);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_messages_total",
+                                   {{"account", "a1"}, {"outcome", "rejected"}}) == 2);
+    CHECK(smppgw::test::metric_sum(samples, "smppgw_messages_total") == 5);
+    // Every label set of the account exists, at zero where nothing was counted; none of a2's.
+    CHECK(series(samples, "smppgw_message_decisions_total", {{"account", "a1"}}).size() ==
+          4 * 3 * 3);
+    CHECK(series(samples, "smppgw_message_decisions_total", {{"account", "a2"}}).empty());
 }

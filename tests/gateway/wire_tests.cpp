@@ -388,3 +388,52 @@ TEST_CASE("split deliveries settle once every part is answered", "[wire][smpp33]
         CHECK_FALSE(s.answered(10, smpp::status::ESME_ROK));
     }
 }
+
+TEST_CASE("the campaign TLV 0x1402: bounded by the account's list, never forwarded",
+          "[wire][campaign]") {
+    account_config acct;
+    acct.system_id = "acct";
+    acct.brand = "acme";
+    acct.campaigns = {"spring", "fall-2026"};
+    const auto tlvs_with = [](std::string_view value) {
+        smpp::tlv_list t;
+        t.set_raw(tlv_campaign, {reinterpret_cast<const std::uint8_t*>(value.data()), value.size()});
+        return t;
+    };
+    using namespace std::string_view_literals;
+    CHECK(campaign_of(tlvs_with("spring\0"sv), acct) == "spring");  // C-Octet String
+    CHECK(campaign_of(tlvs_with("fall-2026"sv), acct) == "fall-2026");  // NUL left out
+    CHECK(campaign_of(tlvs_with("summer"sv), acct) == "other");
+    CHECK(campaign_of(tlvs_with("Spring"sv), acct) == "other");  // names are exact
+    CHECK(campaign_of(tlvs_with("spr\0ing"sv), acct) == "other");
+    CHECK(campaign_of(tlvs_with(""sv), acct).empty());
+    CHECK(campaign_of(tlvs_with("\0"sv), acct).empty());
+    CHECK(campaign_of(smpp::tlv_list{}, acct).empty());
+    account_config none = acct;
+    none.campaigns.clear();
+    CHECK(campaign_of(tlvs_with("spring"sv), none) == "other");
+
+    // Through the journal record to the carrier's submit_sm: kept in the record, stripped from
+    // the TLVs forwarded (as 0x1401 is); other TLVs pass.
+    smpp::submit_sm s;
+    s.dest_addr_ton = 1;
+    s.dest_addr_npi = 1;
+    (void)s.destination_addr.assign("12125551000");
+    (void)s.source_addr.assign("15550001000");
+    (void)s.short_message.assign("hello");
+    smpp::pdu p;
+    p.body = s;
+    p.tlvs = tlvs_with("spring\0"sv);
+    p.tlvs.set<smpp::tlv::user_message_reference>(0x0102);
+    const auto view = smpp::view_message(p);
+    REQUIRE(view);
+    const auto rec = make_record(p, *view, 1, 1, "12125551000", acct,
+                                 smppgw::policy::message_class::promotional, {}, {});
+    CHECK(rec.campaign == "spring");
+    carrier_config carrier;
+    carrier.name = "sim";
+    const auto parts = build_carrier_parts(rec, carrier, 1);
+    REQUIRE(parts.size() == 1);
+    CHECK_FALSE(parts[0].tlvs.contains(tlv_campaign));
+    CHECK(parts[0].tlvs.get<smpp::tlv::user_message_reference>() == 0x0102);
+}

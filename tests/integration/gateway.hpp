@@ -38,6 +38,7 @@ struct account_spec {
     std::vector<std::string> mo_numbers;
     bool per_segment_receipts = false;
     unsigned deliver_window = 64;
+    std::vector<std::string> campaigns;
 };
 
 struct carrier_spec {
@@ -96,9 +97,10 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
             "[[accounts]]\nsystem_id = \"{}\"\npassword_hash = \"{}\"\nbrand = \"{}\"\n"
             "default_class = \"transactional\"\nbind_types = {}\nmax_binds = 8\n"
             "max_outstanding = {}\nallowed_networks = [\"127.0.0.0/8\"]\nmo_numbers = {}\n"
-            "per_segment_receipts = {}\ndeliver_window = {}\n\n",
+            "per_segment_receipts = {}\ndeliver_window = {}\ncampaigns = {}\n\n",
             a.system_id, demo_password_hash, a.brand, toml_list(a.bind_types), a.max_outstanding,
-            toml_list(a.mo_numbers), a.per_segment_receipts ? "true" : "false", a.deliver_window);
+            toml_list(a.mo_numbers), a.per_segment_receipts ? "true" : "false", a.deliver_window,
+            toml_list(a.campaigns));
     }
     std::vector<std::string> names;
     for (const auto& c : spec.carriers) {
@@ -325,6 +327,8 @@ public:
         return daemon_.wait_ready(timeout);
     }
     void kill_hard() { daemon_.kill_hard(); }
+    // kill -9, then the daemon again on the same ports, config and store.
+    void restart() { daemon_.restart(); }
     // SIGTERM; true if it exited within the grace period.
     bool terminate() { return daemon_.terminate(); }
     [[nodiscard]] bool running() { return daemon_.running(); }
@@ -343,6 +347,7 @@ public:
         return daemon_.wait_metric_at_least(name, labels, value, timeout);
     }
     [[nodiscard]] std::string log_text() const { return daemon_.log_text(); }
+    [[nodiscard]] const daemon_process& daemon() const noexcept { return daemon_; }
 
 private:
     gateway_spec spec_;  // before daemon_: its render function reads it

@@ -142,8 +142,14 @@ TEST_CASE("START to one brand does not lift an all-brands opt-out the admin API 
     REQUIRE(got.status == 200);
     CHECK(boost::json::parse(got.body).at("opted_out").as_bool());
     // No confirmation claims a subscription the all-brands opt-out still blocks.
-    CHECK(gw.metric("smppgw_keyword_events_total", {{"kind", "send_reply"}}) == 0);
-    CHECK(gw.metric("smppgw_keyword_events_total", {{"kind", "lift_optout"}}) == 0);
+    // The series exist at zero from startup: absent would read as zero too, so check they are
+    // there (a renamed family would otherwise pass unnoticed).
+    const auto text = gw.metrics();
+    CHECK_THAT(text, Catch::Contains(R"(smppgw_keyword_actions_total{action="send_reply")"));
+    CHECK(metric_value(text, "smppgw_keyword_actions_total", {{"action", "send_reply"}}) == 0);
+    CHECK(metric_value(text, "smppgw_keyword_actions_total", {{"action", "lift_optout"}}) == 0);
+    CHECK(metric_value(text, "smppgw_keyword_matches_total",
+                       {{"brand", "acme"}, {"kind", "opt_in"}}) == 1);
 }
 
 // ---- item 4: START restores the consent STOP revoked -----------------------------------------
@@ -209,7 +215,8 @@ TEST_CASE("START after STOP restores the promotional consent the STOP revoked",
     CHECK_THAT(proof, Catch::StartsWith("START MO ") && Catch::Contains("\"START\"") &&
                           Catch::Contains(account_number));
     CHECK(doc.at("history").as_array().size() == 3);  // granted, revoked by STOP, restored
-    CHECK(gw.metric("smppgw_keyword_events_total", {{"kind", "restore_consent"}}) == 1);
+    CHECK(gw.metric("smppgw_keyword_actions_total",
+                    {{"brand", "acme"}, {"action", "restore_consent"}}) == 1);
 }
 
 TEST_CASE("START restores no consent when the operator turned it off",

@@ -229,6 +229,13 @@ h.run(async () => {
   assert.ok(audit.records.length >= 1, 'the refused submit is audited');
   await api('GET', '/v1/audit?limit=0');
 
+  // Traffic statistics: the schema with every grouping; exact figures are the daemon tests' job.
+  const stats = await api('GET', '/v1/stats?group_by=account,brand,campaign');
+  assert.ok(Array.isArray(stats.groups), 'groups listed');
+  await api('GET', '/v1/stats?group_by=&campaign=none&account=demo');
+  await api('GET', '/v1/stats?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z');
+  await api('GET', '/v1/stats?group_by=number');
+
   // Carriers, reload, checkpoint.
   await api('GET', '/v1/carriers');
   await api('POST', '/v1/carriers/carrier/pause');

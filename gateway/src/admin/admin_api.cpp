@@ -1,6 +1,6 @@
 // The admin API endpoints (etc/openapi.yaml). Health and metrics are open (load balancers and
 // Prometheus scrape them); everything else needs the bearer token. The route groups live in
-// admin_optouts.cpp, admin_consents.cpp, admin_records.cpp and admin_ops.cpp.
+// admin_optouts.cpp, admin_consents.cpp, admin_records.cpp, admin_ops.cpp and admin_stats.cpp.
 
 #include <prometheus/text_serializer.h>
 #include <boost/json.hpp>
@@ -69,6 +69,7 @@ void register_admin_routes(admin_router& router, core& c) {
     register_consent_routes(router, c);
     register_record_routes(router, c);
     register_ops_routes(router, c);
+    register_stats_routes(router, c);
 }
 
 }  // namespace smppgw::gateway

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
 
+#include "infra/metrics.hpp"
 #include "smppgw/store/batch.hpp"
 #include "wire/wire.hpp"
 
@@ -223,6 +224,7 @@ json::object to_json(const store::message_record& r) {
                         {"destination", address(r.destination)},
                         {"msisdn", r.msisdn},
                         {"service_type", r.service_type},
+                        {"campaign", metrics::campaign_label(r.campaign)},
                         {"esm_class", r.esm_class},
                         {"data_coding", r.data_coding},
                         {"registered_delivery", r.registered_delivery},

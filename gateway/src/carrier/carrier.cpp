@@ -278,7 +278,12 @@ carrier_bind::carrier_bind(carrier& owner, asio::io_context& io, role r, std::si
                                                   : "trx",
                          index)),
       reconnect_timer_(io),
-      pump_timer_(io) {}
+      pump_timer_(io) {
+    if (r != role::receiver) {
+        // Known from the config: the bind's window exists at zero before its first submit.
+        (void)owner_.stats().carrier_window(owner_.name(), label_);
+    }
+}
 
 void carrier_bind::start() {
     asio::post(io_, [self = shared_from_this()] { self->connect(); });

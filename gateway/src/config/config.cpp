@@ -1,5 +1,6 @@
 #include "smppgw/gateway/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -247,6 +248,30 @@ void read_account(toml_reader& r, account_config& a) {
     }
     r.get("require_client_certificate", a.require_client_certificate);
     r.get("client_certificate_cn", a.client_certificate_cn);
+    r.strings("campaigns", [&](const std::string& s, std::size_t) {
+        // Names become label values and key parts of the stats family: short, printable, and
+        // apart from the two labels smppgw uses itself.
+        const bool printable = std::all_of(s.begin(), s.end(), [](char ch) {
+            return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+        });
+        if (s.empty() || s.size() > max_campaign_length || !printable) {
+            r.fail("campaigns", fmt::format("\"{}\": a campaign name is 1..{} characters of "
+                                            "letters, digits, '-', '_' and '.'",
+                                            s, max_campaign_length));
+        } else if (s == "none" || s == "other") {
+            r.fail("campaigns", fmt::format("\"{}\" is reserved (messages without a campaign "
+                                            "count as \"none\", unlisted ones as \"other\")",
+                                            s));
+        } else if (std::find(a.campaigns.begin(), a.campaigns.end(), s) != a.campaigns.end()) {
+            r.fail("campaigns", fmt::format("\"{}\" is listed twice", s));
+        } else {
+            a.campaigns.push_back(s);
+        }
+    });
+    if (a.campaigns.size() > max_campaigns) {
+        r.fail("campaigns", fmt::format("at most {} campaigns per account", max_campaigns));
+    }
 }
 
 std::optional<smpp::id_encoding> id_encoding_of(const std::string& s) {
@@ -352,6 +377,7 @@ void read_store(toml_reader& r, store::store_options& s, const std::filesystem::
         t.get("evidence", s.retention.evidence);
         t.get("outbox", s.retention.outbox);
         t.get("freq_window", s.retention.freq_window);
+        t.get("stats", s.retention.stats);
     });
 }
 
@@ -445,6 +471,23 @@ void cross_check(const config& c, const key_lines& lines, problems& out) {
     }
     if (c.listeners.empty()) {
         out.push_back({"listeners", 0, "at least one [[listeners]] is needed"});
+    }
+    // The store forgets send times older than freq_window: a cap over a longer window would
+    // silently count only the last freq_window of sends.
+    const auto kept = c.store.retention.freq_window;
+    if (c.policy.frequency.enabled && kept.count() > 0) {
+        for (const auto& cap : c.policy.frequency.caps) {
+            if (cap.window > kept) {
+                const std::string key = "store.retention.freq_window";
+                out.push_back(
+                    {key, line_of(c.key_lines, key),
+                     fmt::format("{} h is shorter than the {} h window of the frequency cap for "
+                                 "region \"{}\": set it to at least the longest cap window",
+                                 std::chrono::duration_cast<std::chrono::hours>(kept).count(),
+                                 cap.window.count(), cap.region)});
+                break;
+            }
+        }
     }
 }
 

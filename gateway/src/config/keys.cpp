@@ -116,6 +116,10 @@ constexpr auto keys = std::to_array<config_key>({
      "client_ca."},
     {"accounts[].client_certificate_cn", string, "\"\"",
      "When set, the client certificate's subject CN must equal it."},
+    {"accounts[].campaigns", strings, "[]",
+     "Campaign names (up to 32, each 1..32 of letters, digits, '-', '_', '.') a message may "
+     "name in the vendor TLV 0x1402 to be counted under in metrics and /v1/stats; any other "
+     "campaign counts as \"other\", none as \"none\"."},
 
     // ---- [[carriers]] -------------------------------------------------------------------
     {"carriers", tables, "", "Carrier SMSCs the gateway binds to as an ESME."},
@@ -217,6 +221,8 @@ constexpr auto keys = std::to_array<config_key>({
      "Undelivered receipts and MOs; 0 keeps them until an upstream bind acknowledges them."},
     {"store.retention.freq_window", duration, "\"24h\"",
      "Send times kept for frequency caps; at least the longest cap window."},
+    {"store.retention.stats", duration, "\"400d\"",
+     "Hourly traffic counters behind GET /v1/stats (per account, brand and campaign)."},
 
     // ---- [policy] -----------------------------------------------------------------------
     {"policy", table, "",

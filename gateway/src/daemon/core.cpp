@@ -63,6 +63,15 @@ void core::start() {
         rep.live.deferred, rep.live.awaiting_receipt, rep.live.outbox_entries, rep.optouts,
         rep.consents, rep.holds, rep.duration.count());
 
+    // How messages ended, as the store's materializer counts them for /v1/stats.
+    store_->on_traffic([this](const std::vector<store::traffic_event>& events) {
+        for (const auto& e : events) {
+            metrics_.final_state(e.key.account, e.key.brand, e.key.campaign, store::to_string(e.state))
+                .Increment(static_cast<double>(e.count));
+        }
+    });
+    metrics_.declare(*c);
+
     io_ = std::make_unique<io_pool>(c->server.threads);
     accounts_.configure(c->accounts);
     carriers_ = std::make_unique<carrier_pool>(*io_, metrics_, *this);
@@ -210,6 +219,7 @@ bool core::apply(std::shared_ptr<const config> next, std::string& error) {
     configure_relays(*next);
     carriers_->configure(next->carriers, [this](dispatch d) { router_->route(std::move(d.message)); });
     ++generation_;
+    metrics_.declare(*next);
     metrics_.config_generation.Set(static_cast<double>(generation_.load()));
     metrics_.config_reloads_ok.Increment();
     log::info("config reloaded (generation {})", generation_.load());

@@ -1,5 +1,7 @@
 #include "inbound/mo_relay.hpp"
 
+#include <algorithm>
+
 #include "inbound/evidence.hpp"
 #include "infra/log.hpp"
 #include "infra/metrics.hpp"
@@ -28,6 +30,26 @@ std::string sender_msisdn(std::uint8_t ton, std::string_view addr, std::string_v
         digits.insert(0, "1");
     }
     return digits;
+}
+
+// The MO's place in the traffic statistics (store/traffic.hpp), written with the MO itself: a
+// new opt-out (a repeated STOP records none), an opt-in or a HELP keyword, for the account that
+// owns the receiving number.
+void count_traffic(const policy::mo_plan& plan, const account_config& acct, store::time_point now,
+                   store::batch& b) {
+    const store::traffic_key key{acct.system_id, acct.brand, {}};
+    const bool opted_out =
+        std::any_of(plan.actions.begin(), plan.actions.end(), [](const policy::mo_action& a) {
+            return a.kind == policy::mo_action_kind::record_optout && a.optout;
+        });
+    if (opted_out) {
+        b.count_traffic(key, store::traffic_measure::opt_out, now);
+    }
+    if (plan.match.kind == policy::keyword_kind::opt_in) {
+        b.count_traffic(key, store::traffic_measure::opt_in, now);
+    } else if (plan.match.kind == policy::keyword_kind::help) {
+        b.count_traffic(key, store::traffic_measure::help, now);
+    }
 }
 
 }  // namespace
@@ -134,9 +156,10 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
         in.received = now;
         in.text = text.text;
         const auto plan = engine->plan_mo(in, policy::fetch_mo_state(lk, acct->brand, msisdn));
-        stats_.keyword_event(policy::to_string(plan.match.kind)).Increment();
+        stats_.keyword_match(acct->brand, policy::to_string(plan.match.kind)).Increment();
+        count_traffic(plan, *acct, now, b);
         for (const auto& a : plan.actions) {
-            stats_.keyword_event(policy::to_string(a.kind)).Increment();
+            stats_.keyword_action(acct->brand, policy::to_string(a.kind)).Increment();
             switch (a.kind) {
                 case policy::mo_action_kind::record_optout:
                     if (a.optout) {

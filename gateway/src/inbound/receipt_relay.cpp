@@ -153,8 +153,9 @@ void receipt_relay::handle(std::string_view carrier, const smpp::id_format& ids_
         respond.send(smpp::status::ESME_ROK);  // nothing to correlate; holding it helps nobody
         return;
     }
-    stats_.receipts(carrier, r->stat.empty() ? std::string_view("none") : std::string_view(r->stat))
-        .Increment();
+    // No stat word reads "none" (metrics::receipt_outcome); "none" itself would be an unknown
+    // word, "other".
+    stats_.receipts(carrier, r->stat).Increment();
     // The TLV id first (SMPP 3.4 §5.3.2.12), then the text's id if it differs.
     const smpp::message_id_normalizer normalizer(ids_format);
     std::vector<std::string> ids;

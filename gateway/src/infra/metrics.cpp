@@ -13,6 +13,10 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "smppgw/gateway/config.hpp"
+#include "smppgw/policy/decision.hpp"
+#include "smppgw/policy/keywords.hpp"
+#include "smppgw/policy/mo_planner.hpp"
 #include "smppgw/store/store.hpp"
 
 namespace smppgw::gateway {
@@ -27,6 +31,80 @@ using prometheus::BuildHistogram;
 const prometheus::Histogram::BucketBoundaries latency_buckets{
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
     0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
+// One policy chain evaluation takes a few microseconds (in-memory lookups): buckets from 0.5 µs,
+// up to the milliseconds a lookup that reads RocksDB (consent_index = "rocksdb", a frequency
+// history) may take.
+const prometheus::Histogram::BucketBoundaries policy_buckets{
+    0.0000005, 0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005,
+    0.0001,    0.00025,  0.0005,    0.001,    0.0025,  0.005,    0.01};
+
+// Label values known in advance, for declare(). Each list names what its call sites count.
+constexpr std::string_view message_outcomes[] = {
+    "accepted", "deferred",    "rejected", "throttled",           "invalid",
+    "failed",   "unroutable",  "released", "rejected_at_release", "expired"};
+constexpr std::string_view decision_outcomes[] = {"accepted", "deferred", "rejected"};
+constexpr std::string_view message_classes[] = {"transactional", "promotional", "conversational"};
+// The final message states (store::is_final), as store::to_string spells them.
+constexpr std::string_view final_states[] = {"delivered", "undeliverable", "rejected",
+                                             "expired",   "failed",        "cancelled"};
+constexpr std::string_view carrier_submit_outcomes[] = {"ok", "throttled", "transient_error",
+                                                        "rejected", "unknown_outcome"};
+// As receipts() takes them: the stat word as received; "" (no stat word) becomes "none".
+constexpr std::string_view receipt_outcomes[] = {"DELIVRD", "EXPIRED", "DELETED", "UNDELIV",
+                                                 "ACCEPTD", "UNKNOWN", "REJECTD", "ENROUTE",
+                                                 "",        "other"};
+constexpr std::string_view bind_failure_reasons[] = {
+    "locked_out",         "unknown_system_id", "bind_type_not_allowed",
+    "address_not_allowed", "client_certificate", "bad_password",
+    "max_binds",          "connection_limit",  "tls_handshake"};
+constexpr std::string_view lockout_scopes[] = {"ip", "system_id"};
+constexpr std::string_view store_operations[] = {"accept", "mo"};
+constexpr std::string_view mo_outcomes[] = {"received", "unowned_number",
+                                            "incomplete_concatenation", "evicted_concatenation"};
+constexpr std::string_view receipt_failure_reasons[] = {"no_id", "after_final", "matched_late",
+                                                        "unknown_id", "unmatched_evicted"};
+constexpr std::string_view outbox_kinds[] = {"dlr", "mo", "refused"};
+constexpr policy::keyword_kind keyword_kinds[] = {
+    policy::keyword_kind::none,   policy::keyword_kind::opt_out, policy::keyword_kind::opt_out_all,
+    policy::keyword_kind::opt_in, policy::keyword_kind::help,    policy::keyword_kind::ambiguous};
+constexpr policy::mo_action_kind keyword_actions[] = {
+    policy::mo_action_kind::record_optout,   policy::mo_action_kind::revoke_consents,
+    policy::mo_action_kind::lift_optout,     policy::mo_action_kind::record_consent,
+    policy::mo_action_kind::restore_consent, policy::mo_action_kind::confirm_double_opt_in,
+    policy::mo_action_kind::place_hold,      policy::mo_action_kind::clear_hold,
+    policy::mo_action_kind::flag_for_review, policy::mo_action_kind::send_reply};
+// The PDUs of the message path, answered ESME_ROK: the series a dashboard plots first.
+struct pdu_series {
+    face f;
+    direction d;
+    smpp::command_id command;
+};
+constexpr pdu_series message_path_pdus[] = {
+    {face::upstream, direction::in, smpp::command_id::bind_transmitter},
+    {face::upstream, direction::in, smpp::command_id::bind_receiver},
+    {face::upstream, direction::in, smpp::command_id::bind_transceiver},
+    {face::upstream, direction::in, smpp::command_id::submit_sm},
+    {face::upstream, direction::in, smpp::command_id::submit_multi},
+    {face::upstream, direction::in, smpp::command_id::data_sm},
+    {face::upstream, direction::in, smpp::command_id::query_sm},
+    {face::upstream, direction::in, smpp::command_id::cancel_sm},
+    {face::upstream, direction::in, smpp::command_id::replace_sm},
+    {face::upstream, direction::in, smpp::command_id::deliver_sm_resp},
+    {face::upstream, direction::out, smpp::command_id::bind_transmitter_resp},
+    {face::upstream, direction::out, smpp::command_id::bind_receiver_resp},
+    {face::upstream, direction::out, smpp::command_id::bind_transceiver_resp},
+    {face::upstream, direction::out, smpp::command_id::submit_sm_resp},
+    {face::upstream, direction::out, smpp::command_id::submit_multi_resp},
+    {face::upstream, direction::out, smpp::command_id::data_sm_resp},
+    {face::upstream, direction::out, smpp::command_id::query_sm_resp},
+    {face::upstream, direction::out, smpp::command_id::cancel_sm_resp},
+    {face::upstream, direction::out, smpp::command_id::replace_sm_resp},
+    {face::upstream, direction::out, smpp::command_id::deliver_sm},
+    {face::carrier, direction::out, smpp::command_id::submit_sm},
+    {face::carrier, direction::out, smpp::command_id::deliver_sm_resp},
+    {face::carrier, direction::in, smpp::command_id::submit_sm_resp},
+    {face::carrier, direction::in, smpp::command_id::deliver_sm},
+};
 
 // Distinct hex labels for command_status values without a name; the rest become "other".
 constexpr std::size_t max_unnamed_statuses = 32;
@@ -118,10 +196,27 @@ metrics::metrics()
                   .Help("Policy decisions by check and verdict; shadow=true for checks in shadow "
                         "mode that would have blocked")
                   .Register(*registry_)),
-      keywords_(BuildCounter()
-                    .Name("smppgw_keyword_events_total")
-                    .Help("MO keyword classifications and actions")
-                    .Register(*registry_)),
+      keyword_matches_(BuildCounter()
+                           .Name("smppgw_keyword_matches_total")
+                           .Help("MOs by the brand owning the receiving number and keyword "
+                                 "classification (opt_out, opt_out_all, opt_in, help, ambiguous, "
+                                 "none); one per classified MO")
+                           .Register(*registry_)),
+      keyword_actions_(BuildCounter()
+                           .Name("smppgw_keyword_actions_total")
+                           .Help("Actions taken for keyword MOs, by brand and action "
+                                 "(record_optout: a new opt-out in force, send_reply, ...)")
+                           .Register(*registry_)),
+      decisions_(BuildCounter()
+                     .Name("smppgw_message_decisions_total")
+                     .Help("Upstream messages by account, brand, class, campaign and the answer "
+                           "they got (accepted, deferred, rejected)")
+                     .Register(*registry_)),
+      final_states_(BuildCounter()
+                        .Name("smppgw_message_final_states_total")
+                        .Help("Messages that reached a final state, by account, brand, campaign "
+                              "and state; counted when the message's row is written")
+                        .Register(*registry_)),
       receipt_failures_(BuildCounter()
                             .Name("smppgw_receipt_match_failures_total")
                             .Help("Carrier receipts that could not be matched, by reason")
@@ -182,7 +277,14 @@ metrics::metrics()
                   .Name("smppgw_queue_depth")
                   .Help("Messages held by the gateway by queue")
                   .Register(*registry_)),
-      state_(BuildGauge().Name("smppgw_state").Help("Process state").Register(*registry_)),
+      ready_(BuildGauge()
+                 .Name("smppgw_ready")
+                 .Help("1 when /readyz says ready (store writable, a carrier bound), else 0")
+                 .Register(*registry_)),
+      generation_(BuildGauge()
+                      .Name("smppgw_config_generation")
+                      .Help("Configuration generation: 1 at startup, +1 per applied reload")
+                      .Register(*registry_)),
       reloads_(BuildCounter()
                    .Name("smppgw_config_reloads_total")
                    .Help("Configuration reloads by result")
@@ -190,11 +292,11 @@ metrics::metrics()
       submit_response(latency_.Add({{"stage", "submit_response"}}, latency_buckets)),
       carrier_ack(latency_.Add({{"stage", "carrier_ack"}}, latency_buckets)),
       submit_to_receipt(latency_.Add({{"stage", "receipt"}}, latency_buckets)),
-      policy_evaluation(latency_.Add({{"stage", "policy"}}, latency_buckets)),
+      policy_evaluation(latency_.Add({{"stage", "policy"}}, policy_buckets)),
       deferred_messages(queues_.Add({{"queue", "deferred"}})),
       pending_messages(queues_.Add({{"queue", "awaiting_carrier"}})),
-      ready(state_.Add({{"state", "ready"}})),
-      config_generation(state_.Add({{"state", "config_generation"}})),
+      ready(ready_.Add({})),
+      config_generation(generation_.Add({})),
       config_reloads_ok(reloads_.Add({{"result", "ok"}})),
       config_reloads_failed(reloads_.Add({{"result", "failed"}})) {
     registry_generation.fetch_add(1, std::memory_order_acq_rel);
@@ -220,6 +322,100 @@ void metrics::pdu(face f, direction d, smpp::command_id id, smpp::command_status
         it = cache.emplace(std::move(key), &counter).first;
     }
     it->second->Increment();
+}
+
+void metrics::declare(const config& c) {
+    for (const auto& p : message_path_pdus) {
+        pdus_.Add({{"face", p.f == face::upstream ? "upstream" : "carrier"},
+                   {"direction", p.d == direction::in ? "in" : "out"},
+                   {"command", std::string(smpp::command_name(p.command))},
+                   {"status", status_label(smpp::status::ESME_ROK)}});
+    }
+    for (const auto reason : bind_failure_reasons) {
+        (void)bind_failures(reason);
+    }
+    for (const auto scope : lockout_scopes) {
+        (void)lockouts(scope);
+    }
+    for (const auto operation : store_operations) {
+        (void)store_errors(operation);
+    }
+    for (const auto outcome : mo_outcomes) {
+        (void)mo_messages(outcome);
+    }
+    for (const auto reason : receipt_failure_reasons) {
+        (void)receipt_match_failure(reason);
+    }
+
+    std::set<std::string, std::less<>> brands;
+    for (const auto& a : c.accounts) {
+        brands.insert(a.brand);
+        for (const auto outcome : message_outcomes) {
+            (void)messages(a.system_id, outcome);
+        }
+        for (const auto type : a.bind_types) {
+            (void)binds(a.system_id, smpp::to_string(type));
+        }
+        (void)outbox_depth(a.system_id);
+        for (const auto kind : outbox_kinds) {
+            (void)outbox_delivered(a.system_id, kind);
+        }
+        std::vector<std::string_view> campaigns{"", "other"};
+        campaigns.insert(campaigns.end(), a.campaigns.begin(), a.campaigns.end());
+        for (const auto campaign : campaigns) {
+            for (const auto klass : message_classes) {
+                for (const auto outcome : decision_outcomes) {
+                    (void)decision(a.system_id, a.brand, klass, campaign, outcome);
+                }
+            }
+            for (const auto state : final_states) {
+                (void)final_state(a.system_id, a.brand, campaign, state);
+            }
+        }
+    }
+    for (const auto& brand : brands) {
+        for (const auto kind : keyword_kinds) {
+            (void)keyword_match(brand, policy::to_string(kind));
+        }
+        for (const auto action : keyword_actions) {
+            (void)keyword_action(brand, policy::to_string(action));
+        }
+    }
+
+    for (const auto& car : c.carriers) {
+        (void)carrier_reconnects(car.name);
+        (void)carrier_throttled(car.name);
+        (void)carrier_binds(car.name);
+        (void)carrier_queue(car.name);
+        for (const auto outcome : carrier_submit_outcomes) {
+            (void)carrier_submits(car.name, outcome);
+        }
+        for (const auto outcome : receipt_outcomes) {
+            (void)receipts(car.name, outcome);
+        }
+    }
+
+    // Accepts are counted under check "none"; each enabled check under the verdict it gives
+    // (frequency and quiet hours defer or reject as configured), shadow="true" in shadow mode.
+    (void)policy_decision(policy::to_string(policy::check_id::none),
+                          policy::to_string(policy::verdict::accept), false);
+    const auto& pc = c.policy;
+    const auto check = [&](policy::check_id id, bool enabled, bool shadow, bool defers) {
+        if (enabled) {
+            (void)policy_decision(
+                policy::to_string(id),
+                policy::to_string(defers ? policy::verdict::defer : policy::verdict::reject),
+                shadow);
+        }
+    };
+    check(policy::check_id::destination, true, pc.destination.shadow, false);
+    check(policy::check_id::optout, pc.optout.enabled, pc.optout.shadow, false);
+    check(policy::check_id::consent, pc.consent.enabled, pc.consent.shadow, false);
+    check(policy::check_id::frequency, pc.frequency.enabled, pc.frequency.shadow,
+          pc.frequency.action == policy::block_action::defer);
+    check(policy::check_id::quiet_hours, pc.quiet_hours.enabled, pc.quiet_hours.shadow,
+          pc.quiet_hours.action == policy::block_action::defer);
+    check(policy::check_id::content, pc.content.enabled, pc.content.shadow, false);
 }
 
 std::string metrics::status_label(smpp::command_status s) {
@@ -272,8 +468,33 @@ prometheus::Counter& metrics::policy_decision(std::string_view check, std::strin
                    {"verdict", std::string(verdict)},
                    {"shadow", shadow ? "true" : "false"}});
 }
-prometheus::Counter& metrics::keyword_event(std::string_view kind) {
-    return labeled(keywords_, "kind", kind);
+prometheus::Counter& metrics::keyword_match(std::string_view brand, std::string_view kind) {
+    return cached(keyword_matches_, join({brand, kind}),
+                  {{"brand", std::string(brand)}, {"kind", std::string(kind)}});
+}
+prometheus::Counter& metrics::keyword_action(std::string_view brand, std::string_view action) {
+    return cached(keyword_actions_, join({brand, action}),
+                  {{"brand", std::string(brand)}, {"action", std::string(action)}});
+}
+prometheus::Counter& metrics::decision(std::string_view account, std::string_view brand,
+                                       std::string_view klass, std::string_view campaign,
+                                       std::string_view outcome) {
+    const auto label = campaign_label(campaign);
+    return cached(decisions_, join({account, brand, klass, label, outcome}),
+                  {{"account", std::string(account)},
+                   {"brand", std::string(brand)},
+                   {"class", std::string(klass)},
+                   {"campaign", std::string(label)},
+                   {"decision", std::string(outcome)}});
+}
+prometheus::Counter& metrics::final_state(std::string_view account, std::string_view brand,
+                                          std::string_view campaign, std::string_view state) {
+    const auto label = campaign_label(campaign);
+    return cached(final_states_, join({account, brand, label, state}),
+                  {{"account", std::string(account)},
+                   {"brand", std::string(brand)},
+                   {"campaign", std::string(label)},
+                   {"state", std::string(state)}});
 }
 prometheus::Counter& metrics::receipt_match_failure(std::string_view reason) {
     return labeled(receipt_failures_, "reason", reason);

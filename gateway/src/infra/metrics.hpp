@@ -1,7 +1,11 @@
 #pragma once
 // Every metric smppgw exports, in one place. prometheus-cpp holds the values; /metrics serializes
-// the registry (admin_http.cpp). Labels stay bounded: accounts, carriers, commands, statuses,
-// checks, never numbers or message ids.
+// the registry (admin_http.cpp). Labels stay bounded: accounts, brands, carriers, campaigns of the
+// configured lists, commands, statuses, checks, never numbers or message ids (docs/metrics.md).
+//
+// Series whose label values the config determines (every account's outcomes, every carrier's
+// submit outcomes, every enabled check's verdict, ...) exist at zero from startup and from each
+// reload on (declare()), so a query or an alert sees 0 rather than nothing before the first event.
 //
 // Hot-path lookups (a counter per PDU) go through small thread-local caches so a PDU costs one
 // hash lookup and one atomic add, not the family's mutex.
@@ -33,6 +37,10 @@ class store;
 }
 
 namespace smppgw::gateway {
+struct config;
+}
+
+namespace smppgw::gateway {
 
 enum class face : std::uint8_t { upstream, carrier };
 enum class direction : std::uint8_t { in, out };
@@ -45,7 +53,10 @@ class metrics {
     prometheus::Family<prometheus::Counter>& bind_failures_;
     prometheus::Family<prometheus::Counter>& messages_;
     prometheus::Family<prometheus::Counter>& policy_;
-    prometheus::Family<prometheus::Counter>& keywords_;
+    prometheus::Family<prometheus::Counter>& keyword_matches_;
+    prometheus::Family<prometheus::Counter>& keyword_actions_;
+    prometheus::Family<prometheus::Counter>& decisions_;
+    prometheus::Family<prometheus::Counter>& final_states_;
     prometheus::Family<prometheus::Counter>& receipt_failures_;
     prometheus::Family<prometheus::Counter>& receipts_;
     prometheus::Family<prometheus::Counter>& mo_;
@@ -61,7 +72,8 @@ class metrics {
     prometheus::Family<prometheus::Counter>& lockouts_;
     prometheus::Family<prometheus::Histogram>& latency_;
     prometheus::Family<prometheus::Gauge>& queues_;
-    prometheus::Family<prometheus::Gauge>& state_;
+    prometheus::Family<prometheus::Gauge>& ready_;
+    prometheus::Family<prometheus::Gauge>& generation_;
     prometheus::Family<prometheus::Counter>& reloads_;
 
 public:
@@ -72,13 +84,29 @@ public:
         return registry_;
     }
 
+    // Creates, at zero, every series whose labels `c` determines (see the header comment). Called
+    // at startup and after each reload; series of accounts or carriers a reload removed stay.
+    void declare(const config& c);
+
     void pdu(face f, direction d, smpp::command_id id, smpp::command_status status);
     prometheus::Gauge& binds(std::string_view account, std::string_view bind_type);
     prometheus::Counter& bind_failures(std::string_view reason);
     prometheus::Counter& messages(std::string_view account, std::string_view outcome);
     prometheus::Counter& policy_decision(std::string_view check, std::string_view verdict,
                                          bool shadow);
-    prometheus::Counter& keyword_event(std::string_view kind);
+    // An MO to a number of `brand` classified as `kind` (policy::keyword_kind), and each action
+    // its plan took (policy::mo_action_kind): two families, so neither sum double-counts.
+    prometheus::Counter& keyword_match(std::string_view brand, std::string_view kind);
+    prometheus::Counter& keyword_action(std::string_view brand, std::string_view action);
+    // The sender's view of acceptance: the answer an upstream message got (accepted, deferred,
+    // rejected), by account, brand, class and campaign label (campaign_label()).
+    prometheus::Counter& decision(std::string_view account, std::string_view brand,
+                                  std::string_view klass, std::string_view campaign,
+                                  std::string_view outcome);
+    // How messages ended (delivered, undeliverable, rejected, expired, failed, cancelled), counted
+    // as the store writes their rows (store::store::on_traffic).
+    prometheus::Counter& final_state(std::string_view account, std::string_view brand,
+                                     std::string_view campaign, std::string_view state);
     prometheus::Counter& receipt_match_failure(std::string_view reason);
     prometheus::Counter& receipts(std::string_view carrier, std::string_view outcome);
     prometheus::Counter& mo_messages(std::string_view outcome);
@@ -102,8 +130,8 @@ public:
     // and released.
     prometheus::Gauge& deferred_messages;
     prometheus::Gauge& pending_messages;  // accepted, not yet acknowledged by a carrier
-    prometheus::Gauge& ready;             // 1 when /readyz would say ready
-    prometheus::Gauge& config_generation;
+    prometheus::Gauge& ready;              // smppgw_ready: 1 when /readyz would say ready
+    prometheus::Gauge& config_generation;  // smppgw_config_generation: 1, then +1 per reload
     prometheus::Counter& config_reloads_ok;
     prometheus::Counter& config_reloads_failed;
 
@@ -125,6 +153,11 @@ public:
     [[nodiscard]] static std::string status_label(smpp::command_status s);
     // Receipt outcomes from carrier text are bounded to the SMPP stat words.
     [[nodiscard]] static std::string receipt_outcome(std::string_view stat);
+    // The campaign label of a message's campaign (store::message_record::campaign, already
+    // bounded by the account's list): "none" when it carries none.
+    [[nodiscard]] static std::string_view campaign_label(std::string_view campaign) noexcept {
+        return campaign.empty() ? std::string_view("none") : campaign;
+    }
 };
 
 // Seconds since `start` as a double, for Observe().

@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "infra/account_counters.hpp"
 #include "infra/io_pool.hpp"
 #include "infra/log.hpp"
 #include "infra/metrics.hpp"
@@ -289,6 +290,7 @@ void upstream_connection::finish_bind(smpp::pdu request, account_entry acct, boo
     }
     bind_guard::instance().succeeded(ip_, system_id);
     account_ = acct;
+    counters_ = account_counters::make(services_.stats, *acct.cfg);
     const std::uint8_t version = bind_fields_of(request)->interface_version;
     session_->set_peer_interface_version(version);
     session_->set_state(smpp::bound_state_for(bind_type_));
@@ -370,7 +372,9 @@ void upstream_connection::handle_submit(smpp::pdu& request) {
     const auto slot = next_slot_++;
     auto outcome = services_.acceptor.accept(std::move(rec), text, back_here(slot));
     if (outcome.kind == accept_outcome::verdict::rejected) {
-        refuse(outcome.status, "rejected");
+        counters_->count(klass, campaign_of(request.tlvs, acct),
+                         account_counters::answer::rejected);
+        reply(smpp::make_response(request, outcome.status));
         services_.stats.submit_response.Observe(seconds_since(started));
         return;
     }
@@ -441,14 +445,17 @@ void upstream_connection::submit_durable(std::uint64_t slot, std::error_code ec)
         r.status = *refused;
         r.when = services_.db.now();
         (void)services_.db.live().end(p.message, std::move(r), {});
-        services_.stats.messages(account, "rejected").Increment();
+        counters_->count(p.message->rec.klass, p.message->rec.campaign,
+                         account_counters::answer::rejected);
         reply_status(p.sequence, p.command, *refused);
         return;
     }
     reply_status(p.sequence, p.command, smpp::status::ESME_ROK,
                  format_message_id(p.message->rec.id));
     services_.stats.submit_response.Observe(seconds_since(p.started));
-    services_.stats.messages(account, p.deferred ? "deferred" : "accepted").Increment();
+    counters_->count(p.message->rec.klass, p.message->rec.campaign,
+                     p.deferred ? account_counters::answer::deferred
+                                : account_counters::answer::accepted);
     if (!p.deferred) {
         services_.routes.route(std::move(p.message));
     }
@@ -473,6 +480,7 @@ void upstream_connection::handle_submit_multi(smpp::pdu& request) {
         return;
     }
     const auto klass = message_class_of(*view, request.tlvs, acct.default_class);
+    const auto campaign = campaign_of(request.tlvs, acct);
     const auto multi_id = next_multi_++;
     auto& multi = multis_[multi_id];
     multi.request = request;
@@ -489,16 +497,16 @@ void upstream_connection::handle_submit_multi(smpp::pdu& request) {
         const auto slot = next_slot_++;
         auto outcome = services_.acceptor.accept(std::move(rec), {}, back_here(slot));
         if (outcome.kind == accept_outcome::verdict::rejected) {
-            services_.stats.messages(acct.system_id, "rejected").Increment();
+            counters_->count(klass, campaign, account_counters::answer::rejected);
             multi.response.unsuccess_smes.push_back(
                 {d.dest_addr_ton, d.dest_addr_npi, d.destination_addr, outcome.status});
             continue;
         }
         ++multi.waiting;
-        services_.stats.messages(acct.system_id, outcome.kind == accept_outcome::verdict::deferred
-                                                     ? "deferred"
-                                                     : "accepted")
-            .Increment();
+        counters_->count(klass, campaign,
+                         outcome.kind == accept_outcome::verdict::deferred
+                             ? account_counters::answer::deferred
+                             : account_counters::answer::accepted);
         pending_.emplace(slot, pending_submit{request.sequence_number, request.command_id(),
                                               std::move(outcome.message),
                                               outcome.kind == accept_outcome::verdict::deferred,

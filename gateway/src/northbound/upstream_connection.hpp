@@ -27,6 +27,7 @@
 
 namespace smppgw::gateway {
 
+class account_counters;
 class listener;
 class mailbox;
 
@@ -115,6 +116,8 @@ private:
     mailbox& mailbox_;
     std::shared_ptr<smpp::session> session_;
     std::optional<account_entry> account_;
+    // The bound account's answer counters, resolved at bind (infra/account_counters.hpp).
+    std::shared_ptr<const account_counters> counters_;
     smpp::bind_type bind_type_ = smpp::bind_type::transceiver;
     bool binding_ = false;
     std::size_t outstanding_submits_ = 0;  // submits awaiting our response

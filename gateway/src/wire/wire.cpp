@@ -24,7 +24,8 @@ bool is_class_marker(std::string_view service_type) {
 
 // TLVs that describe the upstream hop or that smppgw rebuilds itself.
 bool strip_on_forward(std::uint16_t tag) {
-    return tag == smpp::tlv::message_payload::tag || tag == tlv_message_class;
+    return tag == smpp::tlv::message_payload::tag || tag == tlv_message_class ||
+           tag == tlv_campaign;
 }
 
 void fill_addresses(smpp::sm_fields& f, const store::message_record& rec) {
@@ -140,6 +141,26 @@ policy::message_class message_class_of(const smpp::message_view& v, const smpp::
     return account_default;
 }
 
+std::string campaign_of(const smpp::tlv_list& tlvs, const account_config& account) {
+    const auto raw = tlvs.find(tlv_campaign);
+    if (!raw) {
+        return {};
+    }
+    auto name = as_chars(*raw);
+    if (!name.empty() && name.back() == '\0') {
+        name.remove_suffix(1);
+    }
+    if (name.empty()) {
+        return {};  // an empty name is no campaign
+    }
+    for (const auto& listed : account.campaigns) {
+        if (name == listed) {
+            return listed;
+        }
+    }
+    return "other";
+}
+
 submit_fields check_submit_fields(const smpp::pdu& p, const smpp::message_view& v, time_point now) {
     submit_fields out;
     auto read_time = [&](std::string_view text,
@@ -216,6 +237,7 @@ store::message_record make_record(const smpp::pdu& p, const smpp::message_view& 
         rec.tlvs.push_back(static_cast<char>(e.value.size() & 0xFF));
         rec.tlvs.append(as_chars(e.value));
     }
+    rec.campaign = campaign_of(p.tlvs, account);
     rec.received = now;
     rec.schedule_delivery = fields.schedule;
     rec.validity = fields.validity;

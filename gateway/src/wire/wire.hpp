@@ -32,6 +32,13 @@ inline constexpr std::uint16_t tlv_message_class = 0x1401;
                                                      const smpp::tlv_list& tlvs,
                                                      policy::message_class account_default);
 
+// The campaign of one upstream message, as counted in metrics and /v1/stats: smppgw's vendor TLV
+// 0x1402 (C-Octet String, the terminating NUL optional, up to 65 octets) names it; a name on the
+// account's `campaigns` list counts as itself, any other (or a malformed value) as "other", and
+// a message without the TLV (or with an empty one) has none (""). Like 0x1401 it is not forwarded to carriers.
+inline constexpr std::uint16_t tlv_campaign = 0x1402;
+[[nodiscard]] std::string campaign_of(const smpp::tlv_list& tlvs, const account_config& account);
+
 // Field checks a server makes before policy: times, registered_delivery, sizes.
 struct submit_fields {
     smpp::command_status status = smpp::status::ESME_ROK;
@@ -41,7 +48,8 @@ struct submit_fields {
 [[nodiscard]] submit_fields check_submit_fields(const smpp::pdu& p, const smpp::message_view& v,
                                                 time_point now);
 
-// The journal record of one upstream message to one destination.
+// The journal record of one upstream message to one destination, its campaign resolved by
+// campaign_of().
 [[nodiscard]] store::message_record make_record(const smpp::pdu& p, const smpp::message_view& v,
                                                 std::uint8_t dest_ton, std::uint8_t dest_npi,
                                                 std::string_view destination,

@@ -102,7 +102,14 @@ struct account_config {
     std::size_t deliver_window = 64;  // outstanding deliver_sm per receiver bind
     bool require_client_certificate = false;
     std::string client_certificate_cn;  // when set, the TLS client certificate CN must match
+    // Campaign names a message may carry (vendor TLV 0x1402, wire.hpp) and be counted under in
+    // metrics and /v1/stats; any other campaign counts as "other". Bounded: max_campaigns.
+    std::vector<std::string> campaigns;
 };
+
+// Per account, so a sender cannot grow the label space of the campaign metrics without bound.
+inline constexpr std::size_t max_campaigns = 32;
+inline constexpr std::size_t max_campaign_length = 32;
 
 enum class bind_mode : std::uint8_t { transceiver, transmitter_receiver };
 enum class segmentation_mode : std::uint8_t { udh, sar, payload };

@@ -25,6 +25,7 @@
 #include "smppgw/policy/records.hpp"
 #include "smppgw/store/message_record.hpp"
 #include "smppgw/store/records.hpp"
+#include "smppgw/store/traffic.hpp"
 
 namespace smppgw::store {
 
@@ -83,6 +84,11 @@ public:
     // --- audit ----------------------------------------------------------------------------
     // Stored under its time with a secondary (msisdn, time) index entry.
     void put_audit(const audit_record& rec);
+
+    // --- traffic statistics (traffic.hpp) ---------------------------------------------------
+    // Adds `n` to the counter of `measure` for `key` in the UTC hour holding `when`.
+    void count_traffic(const traffic_key& key, traffic_measure measure, time_point when,
+                       std::uint64_t n = 1);
 
     // --- introspection --------------------------------------------------------------------
     [[nodiscard]] bool empty() const noexcept { return count_ == 0 && !error_; }

@@ -24,13 +24,14 @@ enum class column_family : std::uint8_t {
     journal = 10,     // be64(first LSN of a group) -> the group's records (appends only)
     checkpoint = 11,  // be64(generation) be32(chunk) -> live state chunk
     holds = 12,       // brand \0 msisdn -> review hold (ambiguous STOP)
+    stats = 13,       // t64(hour) account \0 brand \0 campaign \0 measure -> count (merge)
 };
 
-inline constexpr std::size_t column_family_count = 13;
+inline constexpr std::size_t column_family_count = 14;
 
 inline constexpr std::array<std::string_view, column_family_count> column_family_names{
     "default",  "messages", "pending", "carrier_ids", "optouts", "consents",   "deferred",
-    "outbox",   "freq",     "audit",   "journal",     "checkpoint", "holds",
+    "outbox",   "freq",     "audit",   "journal",     "checkpoint", "holds",      "stats",
 };
 
 [[nodiscard]] constexpr std::string_view name_of(column_family cf) noexcept {

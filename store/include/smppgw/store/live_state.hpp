@@ -44,6 +44,7 @@
 #include "smppgw/store/journal_records.hpp"
 #include "smppgw/store/message_record.hpp"
 #include "smppgw/store/records.hpp"
+#include "smppgw/store/traffic.hpp"
 
 namespace smppgw::store {
 
@@ -119,6 +120,8 @@ struct materialize_item {
     std::vector<std::pair<std::string, std::uint16_t>> carrier_ids;
     // A decision for the audit trail (refusal, deferral), or how `message` ended.
     std::optional<audit_record> audit;
+    // How `message` counts in the traffic statistics; none for the replies smppgw sends itself.
+    std::optional<traffic_sample> traffic;
 };
 
 class live_state {

@@ -94,6 +94,9 @@ struct message_record {
     std::uint8_t data_coding = 0;
     std::string payload;  // raw short_message / message_payload bytes (binary-safe)
     std::string tlvs;     // raw optional TLVs to forward to the carrier, as received
+    // The campaign it counts under in the traffic statistics (traffic.hpp): a name from the
+    // account's list, "other", or empty for none. Set at acceptance, never changed.
+    std::string campaign;
     time_point received{};
     std::optional<time_point> schedule_delivery;
     std::optional<time_point> validity;

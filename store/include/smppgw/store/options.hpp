@@ -49,6 +49,8 @@ struct retention_options {
     // Receipts and MOs an account has not taken: dropped (and counted) after this long; zero
     // keeps them until the account binds and acknowledges them.
     std::chrono::milliseconds outbox{0};
+    // Hourly traffic counters (traffic.hpp, GET /v1/stats): 400 days keeps a year to compare.
+    std::chrono::milliseconds stats = std::chrono::days{400};
     // Longest frequency window any policy asks about; older send times are dropped by merges.
     std::chrono::milliseconds freq_window = std::chrono::hours{24};
     // RocksDB periodic_compaction_seconds for families with a TTL.

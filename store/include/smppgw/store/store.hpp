@@ -37,6 +37,7 @@
 #include "smppgw/store/records.hpp"
 #include "smppgw/store/recovery.hpp"
 #include "smppgw/store/stats.hpp"
+#include "smppgw/store/traffic.hpp"
 
 namespace smppgw::store {
 
@@ -151,6 +152,14 @@ public:
     [[nodiscard]] result<std::vector<audit_record>> audit_by_msisdn(std::string_view msisdn,
                                                                     time_point from, time_point to,
                                                                     std::size_t limit) const;
+
+    // --- traffic statistics (traffic.hpp) -------------------------------------------------
+    // Counters per (account, brand, campaign) summed over the hours of the query, sorted by key;
+    // keys without any count in those hours are absent.
+    [[nodiscard]] result<std::vector<traffic_row>> traffic(const traffic_query& q) const;
+    // Called on the materializer's thread after each batch it wrote, with the final states it
+    // counted in it (for the metrics). May be set (or replaced) at any time; must not block.
+    void on_traffic(std::function<void(const std::vector<traffic_event>&)> fn);
 
     // --- checkpoints ----------------------------------------------------------------------
     // Writes a checkpoint of the live state now and trims the journal before it (blocking; the
