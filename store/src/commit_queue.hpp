@@ -26,14 +26,19 @@
 //   tries before the next group once the file system has at least resume_min_free_bytes free;
 //   until then groups fail fast with no_space. A group that failed may still reach the disk
 //   with a later write: "maybe written", never "acknowledged and lost".
+// - Writes count as failing from a failed write to the next successful write or DB::Resume()
+//   (an empty group is enough to try one: an idle store recovers when something probes it);
+//   store_options::on_writes_changed hears each change once.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -159,6 +164,8 @@ private:
     bool translate(group& g, const item& it);
     std::error_code write(group& g, bool sync);
     void complete(group& g);
+    // Writer thread: records whether writes work now and tells on_writes_changed on a change.
+    void note_writes(std::error_code ec);
     void finish(item& it, std::error_code ec, steady::time_point now);
     std::error_code enqueue(item&& it, std::span<const record_ref> records, lsn_t& first);
 
@@ -171,6 +178,7 @@ private:
     const std::size_t max_queued_;
     const std::uint64_t resume_min_free_;
     const std::size_t max_in_flight_;
+    const std::function<void(std::error_code, std::optional<std::uint64_t>)> on_writes_changed_;
 
     // Guards the queue, the LSN counter, the hand-off between the two threads and the spares.
     mutable std::mutex mu_;
@@ -195,6 +203,7 @@ private:
 
     rocksdb::WriteBatch wb_;  // writer thread
     std::atomic<bool> needs_resume_{false};
+    bool resumed_ = false;  // writer thread: write() just resumed the DB
     std::atomic<bool> failing_{false};
 
     std::atomic<std::uint64_t> commits_{0}, committed_{0}, failed_{0}, rejected_{0}, groups_{0},
