@@ -1,6 +1,7 @@
 // The admin API endpoints (etc/openapi.yaml). Health and metrics are open (load balancers and
 // Prometheus scrape them); everything else needs the bearer token. The route groups live in
-// admin_optouts.cpp, admin_consents.cpp, admin_records.cpp and admin_ops.cpp.
+// admin_optouts.cpp, admin_consents.cpp, admin_records.cpp, admin_ops.cpp, admin_holds.cpp and
+// admin_receipts.cpp.
 
 #include <prometheus/text_serializer.h>
 #include <boost/json.hpp>
@@ -69,6 +70,8 @@ void register_admin_routes(admin_router& router, core& c) {
     register_consent_routes(router, c);
     register_record_routes(router, c);
     register_ops_routes(router, c);
+    register_hold_routes(router, c);
+    register_receipt_routes(router, c);
 }
 
 }  // namespace smppgw::gateway

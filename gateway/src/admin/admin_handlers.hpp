@@ -10,5 +10,7 @@ void register_optout_routes(admin_router& router, core& c);   // admin_optouts.c
 void register_consent_routes(admin_router& router, core& c);  // admin_consents.cpp
 void register_record_routes(admin_router& router, core& c);   // admin_records.cpp
 void register_ops_routes(admin_router& router, core& c);      // admin_ops.cpp
+void register_hold_routes(admin_router& router, core& c);     // admin_holds.cpp
+void register_receipt_routes(admin_router& router, core& c);  // admin_receipts.cpp
 
 }  // namespace smppgw::gateway
