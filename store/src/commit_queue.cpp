@@ -46,6 +46,7 @@ committer::committer(database& db, const store_options& opts, commit_hooks& hook
       max_bytes_(std::max<std::size_t>(1, opts.group_max_bytes)),
       max_queued_(std::max<std::size_t>(1, opts.max_queued_commits)),
       resume_min_free_(opts.resume_min_free_bytes),
+      stop_below_free_(opts.resume_min_free_bytes / 2),
       max_in_flight_(std::max<std::size_t>(2, opts.commit_pipeline_depth)),
       on_writes_changed_(opts.on_writes_changed),
       queue_first_lsn_(next_lsn),
@@ -341,6 +342,13 @@ std::error_code committer::write(group& g, bool sync) {
     }
     if (g.ops.empty() && g.record_count == 0) {
         return {};
+    }
+    // The low-space guard (commit_queue.hpp): refuse while RocksDB can still write, rather
+    // than let a WAL append meet ENOSPC. A statfs per group; groups grow under load.
+    if (const auto free = db_.free_space(); free && *free < stop_below_free_) {
+        write_errors_.fetch_add(1, std::memory_order_relaxed);
+        needs_resume_.store(true, std::memory_order_release);
+        return make_error_code(store_errc::no_space);
     }
     // The group is applied atomically whatever the order of its operations, so they are
     // written sorted by (family, key): each memtable then sees ascending keys and its skiplist

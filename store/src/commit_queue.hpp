@@ -26,6 +26,12 @@
 //   tries before the next group once the file system has at least resume_min_free_bytes free;
 //   until then groups fail fast with no_space. A group that failed may still reach the disk
 //   with a later write: "maybe written", never "acknowledged and lost".
+// - Writes stop short of a full disk: with less than half of resume_min_free_bytes free a group
+//   fails with no_space before RocksDB sees it (and counts as a failed write, so Resume() runs
+//   once there is room). A real ENOSPC on a WAL append leaves that WAL's writer in an error
+//   state, and Debian's assertion-enabled RocksDB aborts the process when it is synced later
+//   (a flush syncs the closed WALs): seen on a tmpfs filled under load, never with the
+//   injected fault, which fails every write alike.
 // - Writes count as failing from a failed write to the next successful write or DB::Resume()
 //   (an empty group is enough to try one: an idle store recovers when something probes it);
 //   store_options::on_writes_changed hears each change once.
@@ -177,6 +183,7 @@ private:
     const std::size_t max_bytes_;
     const std::size_t max_queued_;
     const std::uint64_t resume_min_free_;
+    const std::uint64_t stop_below_free_;  // resume_min_free_ / 2: the low-space guard
     const std::size_t max_in_flight_;
     const std::function<void(std::error_code, std::optional<std::uint64_t>)> on_writes_changed_;
 

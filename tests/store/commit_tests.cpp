@@ -356,6 +356,9 @@ TEST_CASE("a failed write fails its whole group, the live state rolls back, the 
     gate g;
     g.park(*st);
     fault->arm();  // the disk is full from now on
+    // ... but the file system does not say so yet: the low-space guard lets the group through
+    // and RocksDB's own write fails.
+    fault->report_full(false);
     std::vector<message_id> refused;
     for (int i = 0; i < 3; ++i) {
         refused.push_back(st->next_id());
@@ -377,6 +380,7 @@ TEST_CASE("a failed write fails its whole group, the live state rolls back, the 
     CHECK(done.last_error() == store_errc::no_space);
     CHECK(batch_result == make_error_code(store_errc::no_space));
     CHECK(fault->injected() > 0);
+    fault->report_full(true);  // and now it says so: no Resume() while nothing has room
     for (const auto id : refused) {
         CHECK_FALSE(live.get(id));  // the account was refused: as if it never came
     }
@@ -450,6 +454,9 @@ TEST_CASE("writes failing: told once per episode with the free space; an empty c
     }
     CHECK(done.failed() == 3);
     CHECK_FALSE(st->writable());
+    // The file system said it was full: the low-space guard refused, RocksDB wrote nothing
+    // (a WAL append that met ENOSPC could abort the process later, commit_queue.hpp).
+    CHECK(fault->injected() == 0);
     // Three failures, one episode: told once, with why and the (injected) free space.
     REQUIRE(recorded().size() == 1);
     CHECK(recorded()[0].ec == store_errc::no_space);
