@@ -43,7 +43,8 @@ void register_admin_routes(admin_router& router, core& c) {
         }
         const bool ready = c.ready();
         o["ready"] = ready;
-        o["store"] = "open";
+        // Not ready while the store refuses writes: say so, the carriers may all be up.
+        o["store"] = c.db().writable() ? "open" : "refusing_writes";
         o["config_generation"] = c.generation();
         o["carriers"] = std::move(carriers);
         return json_response(ready ? 200 : 503, o);
