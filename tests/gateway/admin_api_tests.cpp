@@ -162,7 +162,7 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
     }
 }
 
-TEST_CASE("admin API: oversized headers and ambiguous framing get answers; Bearer in any case",
+TEST_CASE("admin API: oversized headers and ambiguous framing get answers, Bearer in any case",
           "[daemon][admin][http]") {
     gateway_env env;
     const auto admin = env.admin();

@@ -420,7 +420,7 @@ TEST_CASE("a failed write fails its whole group, the live state rolls back, the 
     CHECK(st->live().get(after));
 }
 
-TEST_CASE("writes failing: told once per episode with the free space; an empty commit resumes",
+TEST_CASE("writes failing: told once per episode with the free space, and an empty commit resumes",
           "[commit][fault]") {
     temp_dir dir;
     auto fault = std::make_shared<write_fault>();
