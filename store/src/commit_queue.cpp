@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <future>
+#include <utility>
 
 #include "keys.hpp"
 #include "record_codec.hpp"
@@ -45,7 +46,9 @@ committer::committer(database& db, const store_options& opts, commit_hooks& hook
       max_bytes_(std::max<std::size_t>(1, opts.group_max_bytes)),
       max_queued_(std::max<std::size_t>(1, opts.max_queued_commits)),
       resume_min_free_(opts.resume_min_free_bytes),
+      stop_below_free_(opts.resume_min_free_bytes / 2),
       max_in_flight_(std::max<std::size_t>(2, opts.commit_pipeline_depth)),
+      on_writes_changed_(opts.on_writes_changed),
       queue_first_lsn_(next_lsn),
       next_lsn_(next_lsn) {
     completer_ = std::thread([this] { complete_loop(); });
@@ -335,9 +338,17 @@ std::error_code committer::write(group& g, bool sync) {
         }
         needs_resume_.store(false, std::memory_order_release);
         resumes_.fetch_add(1, std::memory_order_relaxed);
+        resumed_ = true;
     }
     if (g.ops.empty() && g.record_count == 0) {
         return {};
+    }
+    // The low-space guard (commit_queue.hpp): refuse while RocksDB can still write, rather
+    // than let a WAL append meet ENOSPC. A statfs per group; groups grow under load.
+    if (const auto free = db_.free_space(); free && *free < stop_below_free_) {
+        write_errors_.fetch_add(1, std::memory_order_relaxed);
+        needs_resume_.store(true, std::memory_order_release);
+        return make_error_code(store_errc::no_space);
     }
     // The group is applied atomically whatever the order of its operations, so they are
     // written sorted by (family, key): each memtable then sees ascending keys and its skiplist
@@ -407,11 +418,24 @@ void committer::write_group(group& g) {
         }
     }
     g.ec = write(g, mode_ != sync_mode::none);
-    if (g.wrote || g.ec) {
-        // Only a real write tells whether writes work (an empty group touches nothing).
-        failing_.store(static_cast<bool>(g.ec), std::memory_order_relaxed);
+    // Only a real write or a resume tells whether writes work (an empty group touches nothing
+    // unless it resumed the DB, which flushes).
+    if (g.wrote || g.ec || std::exchange(resumed_, false)) {
+        note_writes(g.ec);
     }
     hooks_.written(g.records.size(), g.ec);
+}
+
+void committer::note_writes(std::error_code ec) {
+    const bool failing = static_cast<bool>(ec);
+    if (failing_.exchange(failing, std::memory_order_relaxed) == failing || !on_writes_changed_) {
+        return;
+    }
+    try {
+        on_writes_changed_(ec, db_.free_space());
+    } catch (...) {
+        // A report must not take the writer down; the state itself is already recorded.
+    }
 }
 
 void committer::complete(group& g) {

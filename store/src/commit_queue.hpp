@@ -26,14 +26,25 @@
 //   tries before the next group once the file system has at least resume_min_free_bytes free;
 //   until then groups fail fast with no_space. A group that failed may still reach the disk
 //   with a later write: "maybe written", never "acknowledged and lost".
+// - Writes stop short of a full disk: with less than half of resume_min_free_bytes free a group
+//   fails with no_space before RocksDB sees it (and counts as a failed write, so Resume() runs
+//   once there is room). A real ENOSPC on a WAL append leaves that WAL's writer in an error
+//   state, and Debian's assertion-enabled RocksDB aborts the process when it is synced later
+//   (a flush syncs the closed WALs): seen on a tmpfs filled under load, never with the
+//   injected fault, which fails every write alike.
+// - Writes count as failing from a failed write to the next successful write or DB::Resume()
+//   (an empty group is enough to try one: an idle store recovers when something probes it);
+//   store_options::on_writes_changed hears each change once.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -159,6 +170,8 @@ private:
     bool translate(group& g, const item& it);
     std::error_code write(group& g, bool sync);
     void complete(group& g);
+    // Writer thread: records whether writes work now and tells on_writes_changed on a change.
+    void note_writes(std::error_code ec);
     void finish(item& it, std::error_code ec, steady::time_point now);
     std::error_code enqueue(item&& it, std::span<const record_ref> records, lsn_t& first);
 
@@ -170,7 +183,9 @@ private:
     const std::size_t max_bytes_;
     const std::size_t max_queued_;
     const std::uint64_t resume_min_free_;
+    const std::uint64_t stop_below_free_;  // resume_min_free_ / 2: the low-space guard
     const std::size_t max_in_flight_;
+    const std::function<void(std::error_code, std::optional<std::uint64_t>)> on_writes_changed_;
 
     // Guards the queue, the LSN counter, the hand-off between the two threads and the spares.
     mutable std::mutex mu_;
@@ -195,6 +210,7 @@ private:
 
     rocksdb::WriteBatch wb_;  // writer thread
     std::atomic<bool> needs_resume_{false};
+    bool resumed_ = false;  // writer thread: write() just resumed the DB
     std::atomic<bool> failing_{false};
 
     std::atomic<std::uint64_t> commits_{0}, committed_{0}, failed_{0}, rejected_{0}, groups_{0},

@@ -96,7 +96,7 @@ public:
     // A full disk reports no free space: the committer checks this before DB::Resume().
     rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions& o,
                                    uint64_t* diskfree, rocksdb::IODebugContext* dbg) override {
-        if (fault_->armed()) {
+        if (fault_->reports_full()) {
             *diskfree = 0;
             return rocksdb::IOStatus::OK();
         }

@@ -308,6 +308,9 @@ const store_options& store::options() const noexcept {
 live_state& store::live() noexcept {
     return *impl_->live;
 }
+const live_state& store::live() const noexcept {
+    return *impl_->live;
+}
 time_point store::now() const noexcept {
     return impl_->clk->now();
 }

@@ -51,7 +51,12 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
             {"GET", "/v1/carriers"},
             {"POST", "/v1/carriers/sim/pause"},
             {"POST", "/v1/reload"},
-            {"POST", "/v1/checkpoint"}};
+            {"POST", "/v1/checkpoint"},
+            {"GET", "/v1/holds"},
+            {"GET", "/v1/holds/acme/12125550001"},
+            {"DELETE", "/v1/holds/acme/12125550001"},
+            {"GET", "/v1/receipts/unmatched"},
+            {"DELETE", "/v1/receipts/unmatched/1"}};
         for (const auto& [method, path] : routes) {
             INFO(method << " " << path);
             const auto none = open.request(method, path);
@@ -121,9 +126,43 @@ TEST_CASE("admin API: auth, unknown paths, wrong methods, bad bodies", "[daemon]
         CHECK(admin.request("PUT", "/v1/consents/acme/12125550002/marketing", R"({"proof": "x"})")
                   .status == 400);
     }
+    SECTION("review holds and unmatched receipts: bad parameters are 400, unknown ones 404") {
+        const auto list = admin.get("/v1/holds");
+        REQUIRE(list.status == 200);
+        CHECK(list.json().at("count").as_int64() == 0);
+        CHECK(list.json().at("truncated").as_bool() == false);
+        CHECK(admin.get("/v1/holds?limit=0").status == 400);
+        CHECK(admin.get("/v1/holds?limit=10001").status == 400);
+        CHECK(admin.get("/v1/holds?brand=acme").status == 400);
+        const auto all_brands = admin.get("/v1/holds/%2A/12125550003");
+        CHECK(all_brands.status == 400);
+        CHECK_THAT(error_of(all_brands), Catch::Contains("brand"));
+        CHECK(admin.get("/v1/holds/acme/not-a-number").status == 400);
+        const auto none = admin.get("/v1/holds/acme/12125550003");
+        CHECK(none.status == 404);
+        CHECK_THAT(error_of(none), Catch::Contains("12125550003"));
+        CHECK(admin.request("DELETE", "/v1/holds/acme/12125550003").status == 404);
+        const auto bad_by = admin.request("DELETE", "/v1/holds/acme/12125550003",
+                                          R"({"released_by": 7})");
+        CHECK(bad_by.status == 400);
+        CHECK_THAT(error_of(bad_by), Catch::Contains("released_by"));
+        CHECK(admin.request("DELETE", "/v1/holds/acme/12125550003", R"({"by": "me"})").status ==
+              400);
+        CHECK(admin.request("PUT", "/v1/holds/acme/12125550003").status == 405);
+
+        const auto unmatched = admin.get("/v1/receipts/unmatched");
+        REQUIRE(unmatched.status == 200);
+        CHECK(unmatched.json().at("count").as_int64() == 0);
+        CHECK(unmatched.json().at("total").as_int64() == 0);
+        CHECK(admin.get("/v1/receipts/unmatched?limit=x").status == 400);
+        const auto bad_entry = admin.request("DELETE", "/v1/receipts/unmatched/-3");
+        CHECK(bad_entry.status == 400);
+        CHECK_THAT(error_of(bad_entry), Catch::Contains("entry"));
+        CHECK(admin.request("DELETE", "/v1/receipts/unmatched/99999999").status == 404);
+    }
 }
 
-TEST_CASE("admin API: oversized headers and ambiguous framing get answers; Bearer in any case",
+TEST_CASE("admin API: oversized headers and ambiguous framing get answers, Bearer in any case",
           "[daemon][admin][http]") {
     gateway_env env;
     const auto admin = env.admin();

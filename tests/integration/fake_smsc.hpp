@@ -44,6 +44,9 @@ namespace smppgw::integration {
 // One submit_sm as the carrier saw it.
 struct carrier_submit {
     steady::time_point at;       // when it arrived
+    // Its place among everything the carrier received (submits and deliver_sm_resp, one
+    // counter): on one connection this is the order of the daemon's own writes.
+    std::uint64_t arrival = 0;
     std::size_t connection = 0;  // which TCP connection (1-based, in accept order)
     std::uint32_t sequence = 0;
     std::string source;
@@ -84,6 +87,11 @@ struct carrier_delivery {
     std::optional<std::uint32_t> answered;  // deliver_sm_resp status (the last one)
     std::size_t attempts = 0;
     bool acked = false;  // ESME_ROK seen at least once
+    // The first ESME_ROK deliver_sm_resp: when it arrived, its place among everything the
+    // carrier received (as carrier_submit::arrival) and on which connection.
+    steady::time_point acked_at{};
+    std::uint64_t acked_arrival = 0;
+    std::size_t acked_connection = 0;
 };
 
 class fake_smsc {
@@ -507,6 +515,7 @@ private:
         {
             std::lock_guard lock(mutex_);
             policy = policy_;
+            rec.arrival = ++arrivals_;
             submits_.push_back(rec);
             index = submits_.size() - 1;
         }
@@ -686,9 +695,14 @@ private:
         if (response != nullptr) {
             {
                 std::lock_guard lock(mutex_);
-                deliveries_[index].answered = response->command_status;
-                if (response->command_status == smpp::status::ESME_ROK) {
-                    deliveries_[index].acked = true;
+                auto& d = deliveries_[index];
+                d.answered = response->command_status;
+                const auto arrival = ++arrivals_;
+                if (response->command_status == smpp::status::ESME_ROK && !d.acked) {
+                    d.acked = true;
+                    d.acked_at = steady::now();
+                    d.acked_arrival = arrival;
+                    d.acked_connection = c->index;
                 }
             }
             cv_.notify_all();
@@ -756,6 +770,7 @@ private:
     std::size_t bound_now_ = 0;
     std::size_t binds_total_ = 0;
     std::size_t answered_ok_ = 0;
+    std::uint64_t arrivals_ = 0;  // submits and deliver_sm_resp received, in processing order
     std::size_t tls_failures_ = 0;
     std::string last_client_cn_;
     std::function<submit_action(const carrier_submit&)> policy_;

@@ -188,6 +188,10 @@ public:
     // Rewrites the config (same ports) without telling the daemon.
     void rewrite_config() { write_file(config_path(), render_(ports_, dir())); }
 
+    // Runs the daemon through `wrapper` (a command that ends by exec'ing its arguments, e.g.
+    // unshare(1)), from the next start on; the daemon keeps the child's pid.
+    void wrap_with(std::vector<std::string> wrapper) { wrapper_ = std::move(wrapper); }
+
     // Rewrites the config and sends SIGHUP; true once the daemon counts a successful reload,
     // false when it refuses the new config (or never gets to it).
     bool reload() {
@@ -274,7 +278,7 @@ public:
 private:
     bool launch() {
         rewrite_config();
-        std::vector<std::string> argv;
+        std::vector<std::string> argv = wrapper_;
         if (!env_.empty()) {
             // env(1) sets the variables for the daemon only and execs it: same pid, and the
             // parent-death signal set before exec still applies.
@@ -300,6 +304,7 @@ private:
 
     render_fn render_;
     std::map<std::string, std::string> env_;
+    std::vector<std::string> wrapper_;
     temp_dir dir_;
     daemon_ports ports_;
     std::unique_ptr<child_process> proc_;
@@ -308,13 +313,14 @@ private:
 // The daemon running render_config(spec): what the flow, fault and load tests need.
 class gateway_process {
 public:
-    explicit gateway_process(gateway_spec spec)
+    // `env`: variables for the daemon only (e.g. SMPPGW_FAULT_INJECTION_FILE).
+    explicit gateway_process(gateway_spec spec, std::map<std::string, std::string> env = {})
         : spec_(std::move(spec)),
           daemon_(
               [this](const daemon_ports& p, const std::filesystem::path& dir) {
                   return render_config(spec_, p.smpp, p.admin, dir / "store");
               },
-              {}, "smppgw-integ") {}
+              std::move(env), "smppgw-integ") {}
     gateway_process(const gateway_process&) = delete;
     gateway_process& operator=(const gateway_process&) = delete;
 

@@ -35,6 +35,10 @@ namespace smppgw::integration {
 struct esme_reply {
     std::optional<smpp::pdu> pdu;
     std::error_code ec;
+    // With a response: when it arrived, and its place among everything this session received
+    // (responses and deliveries, one counter): the order of the daemon's writes on it.
+    steady::time_point at{};
+    std::uint64_t arrival = 0;
 
     [[nodiscard]] std::uint32_t status() const noexcept {
         return pdu ? pdu->command_status : 0xFFFFFFFFU;
@@ -252,6 +256,12 @@ public:
         std::lock_guard lock(mutex_);
         return deliveries_;
     }
+    // For each of deliveries(), its place among everything the session received (see
+    // esme_reply::arrival).
+    [[nodiscard]] std::vector<std::uint64_t> delivery_arrivals() const {
+        std::lock_guard lock(mutex_);
+        return delivery_arrivals_;
+    }
     bool wait_deliveries(std::size_t n, std::chrono::milliseconds timeout = default_wait) {
         std::unique_lock lock(mutex_);
         return cv_.wait_for(lock, timeout, [&] { return deliveries_.size() >= n; });
@@ -284,6 +294,7 @@ private:
                 {
                     std::lock_guard lock(owner_.mutex_);
                     owner_.deliveries_.push_back(request);
+                    owner_.delivery_arrivals_.push_back(++owner_.arrivals_);
                 }
                 owner_.cv_.notify_all();
                 const auto status = owner_.delivery_status_.load();
@@ -299,6 +310,7 @@ private:
             esme_reply r;
             if (response != nullptr) {
                 r.pdu = *response;
+                r.at = steady::now();
             }
             r.ec = ec;
             owner_.record_reply(cookie, std::move(r));
@@ -319,6 +331,9 @@ private:
     void record_reply(std::uint64_t cookie, esme_reply r) {
         {
             std::lock_guard lock(mutex_);
+            if (r.pdu) {
+                r.arrival = ++arrivals_;
+            }
             replies_[cookie] = std::move(r);
         }
         cv_.notify_all();
@@ -329,6 +344,8 @@ private:
     std::condition_variable cv_;
     std::map<std::uint64_t, esme_reply> replies_;
     std::vector<smpp::pdu> deliveries_;
+    std::vector<std::uint64_t> delivery_arrivals_;
+    std::uint64_t arrivals_ = 0;  // responses and deliveries received, in processing order
     bool closed_ = false;
     std::error_code close_reason_;
     std::atomic<std::uint64_t> next_cookie_{0};

@@ -132,7 +132,7 @@ function httpGet(port, urlPath) {
 const DEMO_HASH = '$y$j9T$0.Ro2GXJ9s/wwRT4ddtfd1$jUyoPQO8FTFA7jOJr/fbH.z3zQS12RdFDnNhKWY1EO7';
 const ACCOUNT_NUMBER = '15550001000';
 
-function gatewayConfig({smppPort, adminPort, carrierPort, dir, dataDir}) {
+function gatewayConfig({smppPort, adminPort, carrierPort, dir, dataDir, extraToml = ''}) {
   return `[server]
 threads = 2
 node_id = 3
@@ -181,19 +181,20 @@ transactional_requires_consent = false
 [admin]
 address = "127.0.0.1:${adminPort}"
 token = "interop-admin-token-0123456789"
-`;
+${extraToml}`;
 }
 
-// Writes a config for a carrier on `carrierPort` and starts the daemon; resolves once /readyz
-// says a carrier is bound.
-async function startGateway(args, carrierPort) {
+// Writes a config for a carrier on `carrierPort` (plus `extraToml`, appended) and starts the
+// daemon; resolves once /readyz says a carrier is bound.
+async function startGateway(args, carrierPort, extraToml = '') {
   const dir = tempDir();
   for (let attempt = 0; ; attempt++) {
     const smppPort = await freePort();
     const adminPort = await freePort();
     const config = path.join(dir, 'smppgw.toml');
     const dataDir = args['data-dir'];
-    fs.writeFileSync(config, gatewayConfig({smppPort, adminPort, carrierPort, dir, dataDir}));
+    fs.writeFileSync(config,
+      gatewayConfig({smppPort, adminPort, carrierPort, dir, dataDir, extraToml}));
     const log = path.join(dir, 'smppgw.log');
     const proc = spawn(args.smppgw, ['run', '--config', config], log);
     try {

@@ -149,11 +149,51 @@ async function startSim() {
   return Number(fs.readFileSync(portFile, 'utf8').trim());
 }
 
+// A second carrier (the npm smpp package as an SMSC) that only delivers: an ambiguous STOP
+// places a review hold, a receipt for an id nobody knows is kept as unmatched. `deliver`
+// resolves with the daemon's deliver_sm_resp.
+function startInboundCarrier() {
+  const state = {session: null};
+  const server = smpp.createServer((session) => {
+    session.on('error', () => {});
+    const onBind = (pdu) => {
+      session.send(pdu.response({system_id: 'INBOUND'}));
+      state.session = session;
+    };
+    session.on('bind_transceiver', onBind);
+    session.on('bind_transmitter', onBind);
+    session.on('bind_receiver', onBind);
+    session.on('enquire_link', (pdu) => session.send(pdu.response()));
+    session.on('unbind', (pdu) => {
+      session.send(pdu.response());
+      session.close();
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({
+      port: server.address().port,
+      bound: () => state.session !== null,
+      deliver: (params) => h.request(state.session, 'deliver_sm', params),
+    }));
+  });
+}
+
 h.run(async () => {
   assert.ok(args['smsc-sim'], '--smsc-sim is required');
   const c = new contract(await loadSpec());
   const simPort = await startSim();
-  const gw = await h.startGateway(args, simPort);
+  const inbound = await startInboundCarrier();
+  // Routed nowhere: it only sends MOs and receipts.
+  const gw = await h.startGateway(args, simPort, `
+[[carriers]]
+name = "inbound"
+address = "127.0.0.1:${inbound.port}"
+system_id = "smppgw"
+password = "secret"
+bind_mode = "trx"
+reconnect_min = "100ms"
+reconnect_max = "400ms"
+`);
   const port = gw.adminPort;
   const api = async (method, urlPath, opts) =>
     c.check(method.toLowerCase(), urlPath, await call(port, method, urlPath, opts));
@@ -166,6 +206,7 @@ h.run(async () => {
   // An upstream bind, one accepted message and one refused by an opt-out.
   const s = await h.connect(smpp, gw.smppPort);
   s.on('error', () => {});
+  s.on('deliver_sm', (pdu) => s.send(pdu.response()));  // MOs forwarded to the account
   const bound = await h.request(s, 'bind_transceiver', {system_id: 'demo', password: 'demo1234'});
   assert.equal(bound.command_status, 0, 'bind');
   const sent = await h.request(s, 'submit_sm',
@@ -235,6 +276,43 @@ h.run(async () => {
   await api('GET', '/v1/stats?group_by=&campaign=none&account=demo');
   await api('GET', '/v1/stats?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z');
   await api('GET', '/v1/stats?group_by=number');
+
+  // Review holds: an ambiguous STOP places one; list, read, release (audited), and the errors.
+  await h.waitFor('the inbound carrier bound', () => inbound.bound());
+  const mo = await inbound.deliver({
+    source_addr_ton: 1, source_addr_npi: 1, source_addr: '12125550120',
+    dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '15550001000',
+    short_message: "Don't stop the deals!"});
+  assert.equal(mo.command_status, 0, 'the ambiguous STOP is acknowledged');
+  const holds = await api('GET', '/v1/holds');
+  assert.equal(holds.count, 1, 'one hold');
+  const hold = '/v1/holds/acme/12125550120';
+  assert.equal((await api('GET', hold)).hold.msisdn, '12125550120');
+  await api('GET', '/v1/holds/acme/12125550121');
+  await api('GET', '/v1/holds?limit=0');
+  await api('DELETE', hold, {body: JSON.stringify({released_by: 'contract test'})});
+  await api('DELETE', hold);
+  await api('DELETE', '/v1/holds/*/12125550120');
+
+  // Unmatched receipts: one for an id nobody knows is answered once kept (after the park
+  // timeout), listed with its stat and err, and dropped.
+  const kept = await inbound.deliver({
+    source_addr_ton: 1, source_addr_npi: 1, source_addr: '12125550122',
+    dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '15550001000', esm_class: 0x04,
+    short_message: 'id:CONTRACT-404 sub:001 dlvrd:000 submit date:2601020304 ' +
+      'done date:2601020305 stat:UNDELIV err:012 text:',
+    receipted_message_id: 'CONTRACT-404', message_state: 5});
+  assert.equal(kept.command_status, 0, 'the unknown receipt is acknowledged once kept');
+  const unmatched = await api('GET', '/v1/receipts/unmatched');
+  assert.equal(unmatched.count, 1, 'one unmatched receipt');
+  assert.equal(unmatched.receipts[0].carrier_message_id, 'CONTRACT-404');
+  assert.equal(unmatched.receipts[0].stat, 'UNDELIV');
+  assert.equal(unmatched.receipts[0].err, '012');
+  const entry = `/v1/receipts/unmatched/${unmatched.receipts[0].entry}`;
+  await api('DELETE', entry);
+  await api('DELETE', entry);
+  await api('DELETE', '/v1/receipts/unmatched/abc');
+  await api('GET', '/v1/receipts/unmatched?limit=20000');
 
   // Carriers, reload, checkpoint.
   await api('GET', '/v1/carriers');

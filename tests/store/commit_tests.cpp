@@ -356,6 +356,9 @@ TEST_CASE("a failed write fails its whole group, the live state rolls back, the 
     gate g;
     g.park(*st);
     fault->arm();  // the disk is full from now on
+    // ... but the file system does not say so yet: the low-space guard lets the group through
+    // and RocksDB's own write fails.
+    fault->report_full(false);
     std::vector<message_id> refused;
     for (int i = 0; i < 3; ++i) {
         refused.push_back(st->next_id());
@@ -377,6 +380,7 @@ TEST_CASE("a failed write fails its whole group, the live state rolls back, the 
     CHECK(done.last_error() == store_errc::no_space);
     CHECK(batch_result == make_error_code(store_errc::no_space));
     CHECK(fault->injected() > 0);
+    fault->report_full(true);  // and now it says so: no Resume() while nothing has room
     for (const auto id : refused) {
         CHECK_FALSE(live.get(id));  // the account was refused: as if it never came
     }
@@ -427,6 +431,69 @@ TEST_CASE("a failed write fails its whole group, the live state rolls back, the 
     st = store::open(test_options(dir.path()));
     CHECK(st->live().get(kept_id));
     CHECK(st->live().get(after));
+}
+
+TEST_CASE("writes failing: told once per episode with the free space, and an empty commit resumes",
+          "[commit][fault]") {
+    temp_dir dir;
+    auto fault = std::make_shared<write_fault>();
+    auto o = test_options(dir.path());
+    o.fault = fault;
+    struct change {
+        std::error_code ec;
+        std::optional<std::uint64_t> free;
+    };
+    std::mutex mu;
+    std::vector<change> changes;
+    o.on_writes_changed = [&](std::error_code ec, std::optional<std::uint64_t> free) {
+        std::lock_guard lk(mu);
+        changes.push_back({ec, free});
+    };
+    auto recorded = [&] {
+        std::lock_guard lk(mu);
+        return changes;
+    };
+    auto st = store::open(o);
+    auto& live = st->live();
+    completions done;
+    (void)live.accept(make_accepted(st->next_id()), nullptr, done.make());
+    REQUIRE(done.wait_for(1));
+    CHECK(recorded().empty());  // writes worked all along: nothing to tell
+
+    fault->arm();
+    for (int i = 0; i < 3; ++i) {
+        (void)live.accept(make_accepted(st->next_id()), nullptr, done.make());
+        REQUIRE(done.wait_for(2 + static_cast<std::size_t>(i)));
+    }
+    CHECK(done.failed() == 3);
+    CHECK_FALSE(st->writable());
+    // The file system said it was full: the low-space guard refused, RocksDB wrote nothing
+    // (a WAL append that met ENOSPC could abort the process later, commit_queue.hpp).
+    CHECK(fault->injected() == 0);
+    // Three failures, one episode: told once, with why and the (injected) free space.
+    REQUIRE(recorded().size() == 1);
+    CHECK(recorded()[0].ec == store_errc::no_space);
+    CHECK(recorded()[0].free == std::optional<std::uint64_t>(0));
+
+    // Room again, and nothing to write: an empty commit is enough to resume (the daemon sends
+    // one while it is not ready and gets no traffic).
+    fault->disarm();
+    std::promise<std::error_code> probed;
+    st->commit(batch{}, [&](std::error_code ec) { probed.set_value(ec); });
+    auto f = probed.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    CHECK_FALSE(f.get());
+    CHECK(st->writable());
+    CHECK(st->stats().resumes >= 1);
+    REQUIRE(recorded().size() == 2);
+    CHECK_FALSE(recorded()[1].ec);
+    CHECK(recorded()[1].free.value_or(0) > 0);
+
+    // Writes that work after that tell nothing new.
+    (void)live.accept(make_accepted(st->next_id()), nullptr, done.make());
+    REQUIRE(done.wait_for(5));
+    CHECK(done.failed() == 3);
+    CHECK(recorded().size() == 2);
 }
 
 TEST_CASE("batches commit concurrently with exactly one callback each, in per-writer order",

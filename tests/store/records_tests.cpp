@@ -376,7 +376,7 @@ TEST_CASE("frequency: rolling window over merged send times", "[store][freq]") {
     }
 }
 
-TEST_CASE("frequency: a reserved send counts at once and once; a given-back one stops counting",
+TEST_CASE("frequency: a reserved send counts at once and once, a given-back one stops counting",
           "[store][freq]") {
     temp_dir dir;
     auto fault = std::make_shared<write_fault>();

@@ -1,6 +1,7 @@
 // The admin API endpoints (etc/openapi.yaml). Health and metrics are open (load balancers and
 // Prometheus scrape them); everything else needs the bearer token. The route groups live in
-// admin_optouts.cpp, admin_consents.cpp, admin_records.cpp, admin_ops.cpp and admin_stats.cpp.
+// admin_optouts.cpp, admin_consents.cpp, admin_records.cpp, admin_ops.cpp, admin_stats.cpp,
+// admin_holds.cpp and admin_receipts.cpp.
 
 #include <prometheus/text_serializer.h>
 #include <boost/json.hpp>
@@ -42,7 +43,8 @@ void register_admin_routes(admin_router& router, core& c) {
         }
         const bool ready = c.ready();
         o["ready"] = ready;
-        o["store"] = "open";
+        // Not ready while the store refuses writes: say so, the carriers may all be up.
+        o["store"] = c.db().writable() ? "open" : "refusing_writes";
         o["config_generation"] = c.generation();
         o["carriers"] = std::move(carriers);
         return json_response(ready ? 200 : 503, o);
@@ -70,6 +72,8 @@ void register_admin_routes(admin_router& router, core& c) {
     register_record_routes(router, c);
     register_ops_routes(router, c);
     register_stats_routes(router, c);
+    register_hold_routes(router, c);
+    register_receipt_routes(router, c);
 }
 
 }  // namespace smppgw::gateway

@@ -1,8 +1,11 @@
 // Opt-outs through the admin API: look up, put, lift one (brand, number), and bulk import.
 //
 // A PUT or DELETE commits synchronously (store::commit_sync) before answering: when the API says
-// 200 the change is durable and the next submit's policy check sees it. The admin server runs
-// handlers on its own worker threads, so the blocking commit holds up no SMPP session.
+// 200 the change is durable and the next submit's policy check sees it. A new opt-out (PUT,
+// import) also tells the core that the policy changed, so messages accepted before it are looked
+// at again before their ESME_ROK and before a carrier gets them (acceptance.hpp). The admin
+// server runs handlers on its own worker threads, so the blocking commit holds up no SMPP
+// session.
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -101,6 +104,9 @@ http_response put_optout(core& c, const admin_request& r, const route_match& m) 
         throw api_error(ec == store::store_errc::invalid_argument ? 400 : 503,
                         "store write failed: " + ec.message());
     }
+    // The lookups see the opt-out now (the commit updated the index); the epoch moves after
+    // that, so a recheck that sees the new epoch also sees the opt-out.
+    c.policy_changed();
     return json_response(existed ? 200 : 201,
                          json::object{{"opted_out", true}, {"optout", to_json(rec)}});
 }
@@ -136,6 +142,9 @@ http_response import_optouts(core& c, const admin_request& r, const route_match&
     body_streambuf buf(r);
     std::istream in(&buf);
     const auto rep = store::import_optouts(c.db(), in, o);
+    if (!o.dry_run && rep.imported > 0) {
+        c.policy_changed();  // as for a PUT, once the rows are in the lookups
+    }
     return import_response(rep, o, buf);
 }
 

@@ -199,7 +199,8 @@ constexpr auto keys = std::to_array<config_key>({
     {"store.resume_min_free_bytes", integer, "16777216",
      "After a write failed for lack of space, writes resume only once the file system has this "
      "much free (RocksDB needs room for a flush); until then submits get ESME_RSYSERR and "
-     "/readyz says not ready. Logged, and exported as smppgw_store_resume_min_free_bytes."},
+     "/readyz says not ready. Writes already stop when less than half of it is free, before "
+     "RocksDB meets a full disk. Logged, and exported as smppgw_store_resume_min_free_bytes."},
     {"store.checkpoint_interval", duration, "\"1m\"",
      "A checkpoint of the messages in flight at least this often; the journal before it is "
      "trimmed. \"0s\": only by size."},

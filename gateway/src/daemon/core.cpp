@@ -47,6 +47,22 @@ void core::start() {
         so.fault = fault_;
         log::warn("fault injection enabled: store writes fail while {} exists", fault_file_);
     }
+    // Once per episode, from the committer's writer thread: why writes fail, how much room
+    // there is and how much the store waits for before it resumes.
+    so.on_writes_changed = [threshold = so.resume_min_free_bytes](
+                               std::error_code ec, std::optional<std::uint64_t> free) {
+        const auto free_text = free ? fmt::format("{} bytes", *free) : std::string("unknown");
+        if (ec) {
+            log::error("store writes fail ({}); {} free on its file system, writes resume once "
+                       "{} bytes are free (store.resume_min_free_bytes); until then submits get "
+                       "ESME_RSYSERR and /readyz says not ready",
+                       ec.message(), free_text, threshold);
+        } else {
+            log::info("store writes work again; {} free on its file system "
+                      "(store.resume_min_free_bytes = {})",
+                      free_text, threshold);
+        }
+    };
     store_ = store::store::open(so);
     evidence_ = std::make_unique<store_evidence>(*store_);
     const auto& rep = store_->recovery();
@@ -318,6 +334,11 @@ void core::housekeeping() {
             armed ? fault_->arm() : fault_->disarm();
             log::warn("fault injection {}", armed ? "armed: store writes fail" : "disarmed");
         }
+    }
+    if (!store_->writable()) {
+        // Nothing may be writing while writes fail (not ready: no traffic comes): an empty
+        // commit lets the committer try to resume once there is room again (commit_queue.hpp).
+        store_->commit(store::batch{}, {});
     }
     receipts_->sweep(clock::now());
     mos_->expire(clock::now());

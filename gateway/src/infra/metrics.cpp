@@ -686,6 +686,38 @@ std::vector<prometheus::MetricFamily> metrics::store_families(const store::commi
     return out;
 }
 
+std::vector<prometheus::MetricFamily> metrics::store_state_families(const store::store& db) {
+    using prometheus::MetricType;
+    std::vector<prometheus::MetricFamily> out;
+    auto writable = family("smppgw_store_writable",
+                           "1 while the store accepts writes; 0 after a failed write until writes "
+                           "work again (submits get ESME_RSYSERR, /readyz says not ready)",
+                           MetricType::Gauge);
+    writable.metric.push_back(gauge_value(db.writable() ? 1 : 0));
+    out.push_back(std::move(writable));
+    if (const auto free = db.free_space()) {
+        auto bytes = family("smppgw_store_free_bytes", "Free bytes on the store's file system",
+                            MetricType::Gauge);
+        bytes.metric.push_back(gauge_value(static_cast<double>(*free)));
+        out.push_back(std::move(bytes));
+    }
+    auto threshold = family("smppgw_store_resume_min_free_bytes",
+                            "Free bytes the store waits for before it resumes writes after a "
+                            "failed one (store.resume_min_free_bytes)",
+                            MetricType::Gauge);
+    threshold.metric.push_back(
+        gauge_value(static_cast<double>(db.options().resume_min_free_bytes)));
+    out.push_back(std::move(threshold));
+    auto unmatched = family("smppgw_receipts_unmatched",
+                            "Carrier receipts kept because no message of ours has their carrier "
+                            "id yet (GET /v1/receipts/unmatched)",
+                            MetricType::Gauge);
+    unmatched.metric.push_back(
+        gauge_value(static_cast<double>(db.live().counts().unmatched_receipts)));
+    out.push_back(std::move(unmatched));
+    return out;
+}
+
 std::vector<prometheus::MetricFamily> metrics::process_families() {
     using prometheus::MetricType;
     std::vector<prometheus::MetricFamily> out;
@@ -742,6 +774,9 @@ std::vector<prometheus::MetricFamily> metrics::collect(const store::store* db) {
                            prometheus::MetricType::Gauge);
         disk.metric.push_back(gauge_value(static_cast<double>(db->disk_usage())));
         extra.push_back(std::move(disk));
+        auto state = store_state_families(*db);
+        extra.insert(extra.end(), std::make_move_iterator(state.begin()),
+                     std::make_move_iterator(state.end()));
     }
     auto proc = process_families();
     auto out = registry_->Collect();

@@ -147,6 +147,10 @@ public:
         const store::histogram_snapshot& h, double scale);
     [[nodiscard]] static std::vector<prometheus::MetricFamily> store_families(
         const store::commit_stats& s);
+    // The store's health (writable, free space, the resume threshold) and the unmatched
+    // receipts it keeps, read at scrape time.
+    [[nodiscard]] static std::vector<prometheus::MetricFamily> store_state_families(
+        const store::store& db);
     [[nodiscard]] static std::vector<prometheus::MetricFamily> process_families();
     // The command_status label: the status name, its hex value for the first few unnamed
     // statuses seen, "other" after that (carriers may answer any 32-bit value).

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <system_error>
 
 #include "smppgw/store/clock.hpp"
 #include "smppgw/store/records.hpp"
@@ -84,7 +85,16 @@ struct store_options {
     // the file system reports at least this much free space: resuming while the disk is still
     // full makes RocksDB escalate the error to fatal (a restart would be needed). RocksDB needs
     // room for a memtable flush to resume; the default leaves that and a margin.
+    // Below half of it the committer refuses groups itself (no_space) without writing them:
+    // RocksDB must never meet ENOSPC on a WAL append, since Debian's build keeps its assertions
+    // and aborts when a WAL writer that saw a failed append is synced later.
     std::uint64_t resume_min_free_bytes = 16U << 20U;
+    // Told once per episode, on the committer's writer thread, when writes start failing (the
+    // first failed write after a success: `error` says why) and when they work again (error
+    // empty), with the free bytes of the store's file system if known. For the operator's log;
+    // must not block or call into the store.
+    std::function<void(std::error_code error, std::optional<std::uint64_t> free_bytes)>
+        on_writes_changed;
 
     // Checkpoints of the live state: after this long, or after this many journal bytes since
     // the last one, whichever comes first (0 turns that trigger off). Recovery replays what the

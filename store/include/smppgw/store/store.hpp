@@ -70,6 +70,7 @@ public:
     // --- the message path -----------------------------------------------------------------
     // Messages in flight and outboxes (see live_state.hpp); transitions go to the journal.
     [[nodiscard]] live_state& live() noexcept;
+    [[nodiscard]] const live_state& live() const noexcept;
 
     // --- writes ---------------------------------------------------------------------------
     void commit(batch&& b, commit_callback done);

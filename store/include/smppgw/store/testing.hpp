@@ -9,12 +9,19 @@ namespace smppgw::store {
 
 // While armed, every append, flush or sync of a file the store's RocksDB instance writes fails
 // with IOStatus::NoSpace and the file system reports no free space: a full disk, as RocksDB
-// sees it (creating files still works, as it usually does on a full ext4/xfs).
+// sees it (creating files still works, as it usually does on a full ext4/xfs). With
+// report_full(false) the free space stays the real one: the store's own low-space guard does
+// not see the fault coming and the writes really reach RocksDB and fail there (an I/O error
+// that is not about space, or a disk that filled faster than the guard looked).
 class write_fault {
 public:
     void arm() noexcept { armed_.store(true, std::memory_order_release); }
     void disarm() noexcept { armed_.store(false, std::memory_order_release); }
     [[nodiscard]] bool armed() const noexcept { return armed_.load(std::memory_order_acquire); }
+    void report_full(bool on) noexcept { report_full_.store(on, std::memory_order_release); }
+    [[nodiscard]] bool reports_full() const noexcept {
+        return armed() && report_full_.load(std::memory_order_acquire);
+    }
 
     void count_injected() noexcept { injected_.fetch_add(1, std::memory_order_relaxed); }
     [[nodiscard]] std::uint64_t injected() const noexcept {
@@ -23,6 +30,7 @@ public:
 
 private:
     std::atomic<bool> armed_{false};
+    std::atomic<bool> report_full_{true};
     std::atomic<std::uint64_t> injected_{0};
 };
 
