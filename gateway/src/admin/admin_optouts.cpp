@@ -2,7 +2,9 @@
 //
 // A PUT or DELETE commits synchronously (store::commit_sync) before answering: when the API says
 // 200 the change is durable and the next submit's policy check sees it. The admin server runs
-// handlers on its own worker threads, so the blocking commit holds up no SMPP session.
+// handlers on its own worker threads, so the blocking commit holds up no SMPP session. On a
+// cluster the write is also published and the answer waits for the quorum (at most
+// cluster.write_timeout; core::commit_shared), so a 200 means every node will refuse.
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -97,7 +99,7 @@ http_response put_optout(core& c, const admin_request& r, const route_match& m) 
     const bool existed = read_optout(c, t, t.brand).has_value();
     store::batch b;
     b.put_optout(rec);
-    if (const auto ec = c.db().commit_sync(std::move(b))) {
+    if (const auto ec = c.commit_shared(std::move(b), {cluster::change::optout_put(rec)})) {
         throw api_error(ec == store::store_errc::invalid_argument ? 400 : 503,
                         "store write failed: " + ec.message());
     }
@@ -123,8 +125,11 @@ http_response delete_optout(core& c, const admin_request& r, const route_match& 
         throw api_error(404, message);
     }
     store::batch b;
-    b.lift_optout(t.brand, t.msisdn, c.db().now(), policy::record_source::api, reference);
-    if (const auto ec = c.db().commit_sync(std::move(b))) {
+    const auto now = c.db().now();
+    b.lift_optout(t.brand, t.msisdn, now, policy::record_source::api, reference);
+    if (const auto ec = c.commit_shared(
+            std::move(b), {cluster::change::optout_lift(t.brand, t.msisdn, now,
+                                                        policy::record_source::api, reference)})) {
         throw api_error(ec == store::store_errc::invalid_argument ? 400 : 503,
                         "store write failed: " + ec.message());
     }
@@ -132,7 +137,8 @@ http_response delete_optout(core& c, const admin_request& r, const route_match& 
 }
 
 http_response import_optouts(core& c, const admin_request& r, const route_match& m) {
-    const auto o = import_options_for(r, m);
+    auto o = import_options_for(r, m);
+    c.share_imports(o);
     body_streambuf buf(r);
     std::istream in(&buf);
     const auto rep = store::import_optouts(c.db(), in, o);
