@@ -220,6 +220,36 @@ TEST_CASE("NATS down: a node serves degraded, keeps its STOPs and publishes them
     }, 15s, 50ms));
 }
 
+TEST_CASE("a node started while NATS is unreachable serves degraded after startup_timeout",
+          "[cluster]") {
+    nats_cluster nats;
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.kill_hard(i);
+    }
+    cluster_node a(nats, "gw-a", 51, "startup_timeout = \"1s\"");
+    a.start();
+    CHECK(a.daemon().metric("smppgw_cluster_degraded") == 1);
+    CHECK(a.log_text().find("serving DEGRADED") != std::string::npos);
+    const auto stopper = handset(95);
+    REQUIRE(a.stop_from(stopper, 10s));
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    CHECK(submit_status(esme_a, stopper, "Deals today!") == status_opted_out);
+
+    // NATS appears: the node creates the buckets, publishes its STOP and becomes ready; a
+    // second node started now learns of the STOP before it serves.
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.start(i);
+    }
+    REQUIRE(eventually([&] {
+        return a.daemon().metric("smppgw_cluster_pending_changes") == 0 &&
+               a.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1;
+    }, 30s, 50ms));
+    cluster_node b(nats, "gw-b", 52);
+    b.start();
+    CHECK(b.has_optout(stopper));
+}
+
 // Not part of the suite ([.]): `cluster_tests "[.propagation]"` prints the figure that
 // BENCHMARKS.md quotes: STOP acknowledged to the carrier on A -> visible through B's admin API.
 TEST_CASE("opt-out propagation A -> B, p50/p99", "[.propagation]") {
