@@ -14,6 +14,10 @@ constexpr std::string_view pending_prefix = "pending/";
 constexpr std::string_view cursor_prefix = "cursor/";
 constexpr std::size_t apply_batch = 512;
 constexpr std::size_t retries_per_tick = 2048;
+// A mirror behind its bucket with nothing applied for this long has lost its consumer (the
+// server holding the ordered consumer died; nats.c only notices after two missed 5 s
+// heartbeats): subscribe again from what was applied.
+constexpr std::int64_t stall_ns = 2'000'000'000;
 
 std::string cursor_key(const std::string& bucket) {
     return std::string(cursor_prefix) + bucket;
@@ -362,6 +366,27 @@ void compliance::tick(link& l) {
     }
     if (!opened_.load() || !l.up()) {
         return;
+    }
+    bool resubscribe = false;
+    for (auto& m : mirrors_) {
+        const auto applied = m.applied.load();
+        if (applied != m.seen_applied || applied >= m.last.load() || m.progress_ns == 0) {
+            m.seen_applied = applied;
+            m.progress_ns = now_ns;
+        } else if (m.sub != nullptr && now_ns - m.progress_ns > stall_ns) {
+            log(log_level::warn,
+                "mirror of bucket {} stalled at sequence {} (bucket at {}): subscribing again",
+                m.name, applied, m.last.load());
+            close_subscription(m.sub);
+            m.progress_ns = now_ns;
+            resubscribe = true;
+        }
+        resubscribe = resubscribe || m.sub == nullptr;  // an earlier attempt failed
+    }
+    if (resubscribe) {
+        if (auto err = subscribe(l); !err.empty()) {
+            log(log_level::warn, "re-subscribing the mirror: {} (retried)", err);
+        }
     }
     std::vector<std::pair<std::string, pending_change>> due;
     {

@@ -71,7 +71,8 @@ public:
     [[nodiscard]] std::string subscribe(link& l);
     // The link went down: stop publishing (subscriptions resume by themselves when it returns).
     void link_down();
-    // Publishes pending changes again (when connected), refreshes the lag figures.
+    // Publishes pending changes again (when connected), refreshes the lag figures, and
+    // re-creates a mirror's consumer that stopped delivering while its bucket is ahead.
     void tick(link& l);
     // Every bucket applied up to the targets set by the last subscribe() or refresh.
     [[nodiscard]] bool caught_up() const;
@@ -92,6 +93,9 @@ private:
         std::atomic<std::uint64_t> target{0};
         std::atomic<std::uint64_t> last{0};
         std::atomic<std::int64_t> oldest_unapplied_ns{0};
+        // Control thread only: when `applied` last moved, to tell a stalled consumer.
+        std::uint64_t seen_applied = 0;
+        std::int64_t progress_ns = 0;
     };
     struct entry {
         std::size_t bucket = 0;

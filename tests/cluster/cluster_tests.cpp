@@ -165,6 +165,8 @@ TEST_CASE("kill -9 of one nats-server: STOPs are still acknowledged and shared",
     // keep a quorum of two), none is lost.
     for (unsigned i = 81; i < 91; ++i) {
         INFO("number " << handset(i));
+        INFO("A: " << a.cluster_json());
+        INFO("B: " << b.cluster_json());
         REQUIRE(eventually([&] { return b.has_optout(handset(i)); }, 15s, 10ms));
         CHECK(submit_status(esme_b, handset(i), "Deals today!") == status_opted_out);
     }
