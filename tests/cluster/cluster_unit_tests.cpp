@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -193,4 +194,20 @@ TEST_CASE("[cluster] problems carry their key", "[cluster][config]") {
                       "certificate = \"c.pem\"\n") == "cluster.tls.certificate");
     CHECK(problem_key("node = \"a\"\nservers = [\"nats://a:1\"]\nshards = 2\n") ==
           "cluster.shards");
+}
+
+TEST_CASE("config check reports unreadable NATS credentials and TLS files", "[cluster][config]") {
+    const auto cfg = smppgw::gateway::parse_config(
+        base_config + "\n[cluster]\nnode = \"gw-a\"\nservers = [\"nats://127.0.0.1:4222\"]\n"
+                      "credentials_file = \"/nonexistent/nats.creds\"\n[cluster.tls]\n"
+                      "ca_file = \"/nonexistent/ca.pem\"\n",
+        "/etc/smppgw/test.toml");
+    const auto problems = smppgw::gateway::check_config_files(*cfg);
+    auto reported = [&](const std::string& key) {
+        return std::any_of(problems.begin(), problems.end(),
+                           [&](const auto& p) { return p.key == key; });
+    };
+    CHECK(reported("cluster.credentials_file"));
+    CHECK(reported("cluster.tls.ca_file"));
+    CHECK_FALSE(reported("cluster.servers"));
 }
