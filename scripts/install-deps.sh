@@ -9,6 +9,7 @@ packages=(
   libboost1.81-all-dev libboost-json1.81-dev librocksdb-dev libfmt-dev prometheus-cpp-dev catch2
   libtomlplusplus-dev libhowardhinnant-date-dev libicu-dev libssl-dev libsystemd-dev libcrypt-dev
   libjemalloc-dev
+  libnats-dev nats-server haproxy
   tzdata openssl curl python3 procps
   lintian
 )

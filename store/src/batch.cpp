@@ -183,4 +183,22 @@ void batch::count_traffic(const traffic_key& key, traffic_measure measure, time_
     add(cf_byte(column_family::stats), kind_byte(op_kind::merge), key_scratch_, scratch_);
 }
 
+// --- side records -----------------------------------------------------------------------------
+
+void batch::put_side_record(std::string_view owner, std::string_view key, std::string_view value) {
+    if (!check_key_part(owner) || !check_key_part(key)) {
+        return;
+    }
+    detail::side_record_key(key_scratch_, owner, key);
+    add(cf_byte(column_family::meta), kind_byte(op_kind::put), key_scratch_, value);
+}
+
+void batch::erase_side_record(std::string_view owner, std::string_view key) {
+    if (!check_key_part(owner) || !check_key_part(key)) {
+        return;
+    }
+    detail::side_record_key(key_scratch_, owner, key);
+    add(cf_byte(column_family::meta), kind_byte(op_kind::del), key_scratch_, {});
+}
+
 }  // namespace smppgw::store

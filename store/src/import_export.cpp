@@ -375,7 +375,8 @@ std::string validate_consent(const row& r, policy::consent_record& rec) {
 
 template <typename Record, typename Validate, typename Add>
 import_report run_import(store& st, std::istream& in, const schema& s, const import_options& o,
-                         Validate validate, Add add) {
+                         Validate validate, Add add,
+                         const std::function<void(batch&, std::span<const Record>)>& stage) {
     import_report rep;
     std::unique_ptr<row_source> src;
     if (o.format == file_format::csv) {
@@ -391,12 +392,23 @@ import_report run_import(store& st, std::istream& in, const schema& s, const imp
 
     batch b;
     std::size_t in_chunk = 0;
+    // The chunk's records, kept only for a caller that stages its own writes with them.
+    const bool staging = stage && !o.dry_run;
+    std::vector<Record> staged;
     auto flush = [&]() -> bool {
         if (in_chunk == 0) {
             return true;
         }
         if (!o.dry_run) {
-            if (auto ec = st.commit_sync(std::move(b))) {
+            if (staging) {
+                stage(b, staged);
+                staged.clear();
+            }
+            const auto ec = st.commit_sync(std::move(b));
+            if (o.chunk_committed && staging) {
+                o.chunk_committed(ec);
+            }
+            if (ec) {
                 rep.error = ec;
                 rep.aborted = true;
                 return false;
@@ -443,6 +455,9 @@ import_report run_import(store& st, std::istream& in, const schema& s, const imp
             continue;
         }
         add(b, rec);
+        if (staging) {
+            staged.push_back(rec);
+        }
         if (++in_chunk >= chunk && !flush()) {
             rep.lines = src->lines();
             return rep;
@@ -577,14 +592,16 @@ import_report import_optouts(store& st, std::istream& in, const import_options& 
     return run_import<policy::optout_record>(
         st, in, optout_schema, opts,
         [&](const row& r, policy::optout_record& rec) { return validate_optout(r, opts, rec); },
-        [](batch& b, const policy::optout_record& rec) { b.put_optout(rec); });
+        [](batch& b, const policy::optout_record& rec) { b.put_optout(rec); },
+        opts.stage_optouts);
 }
 
 import_report import_consents(store& st, std::istream& in, const import_options& opts) {
     return run_import<policy::consent_record>(
         st, in, consent_schema, opts,
         [](const row& r, policy::consent_record& rec) { return validate_consent(r, rec); },
-        [](batch& b, const policy::consent_record& rec) { b.put_consent(rec); });
+        [](batch& b, const policy::consent_record& rec) { b.put_consent(rec); },
+        opts.stage_consents);
 }
 
 }  // namespace smppgw::store

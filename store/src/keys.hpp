@@ -24,6 +24,7 @@
 //   stats        t64(hour start) account \0 brand \0 campaign \0 measure:u8
 //                -> count: u64 little-endian; written as merge operands that add (traffic.hpp)
 //   default      "smppgw.store.marker"                   format marker and version
+//                "side\0" owner \0 key                   side records (batch::put_side_record)
 //
 // `uniq` is a process-wide counter seeded from the clock at start-up: it keeps two events at
 // the same millisecond apart and orders them by creation within a process.
@@ -51,6 +52,16 @@ inline constexpr std::string_view checkpoint_pointer_key = "smppgw.checkpoint";
 // The materializer's watermark, kept in each family it writes under a key no row can have
 // (message keys are 8 bytes, audit keys start with 't' or 'm', stats keys are longer).
 inline constexpr std::string_view materialized_watermark_key = "~";
+
+// Side records live in the meta family under this prefix; no store key starts with it.
+inline constexpr std::string_view side_record_prefix{"side\0", 5};
+
+inline void side_record_key(std::string& k, std::string_view owner, std::string_view key) {
+    k.assign(side_record_prefix);
+    k.append(owner);
+    k.push_back('\0');
+    k.append(key);
+}
 
 inline constexpr char optout_active_tag = 'a';
 inline constexpr char optout_history_tag = 'h';

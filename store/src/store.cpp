@@ -268,6 +268,26 @@ std::error_code store::impl::scan(column_family cf, std::string_view lower, std:
     return detail::to_error(it->status());
 }
 
+// --- side records -----------------------------------------------------------------------------
+
+result<std::optional<std::string>> store::get_side_record(std::string_view owner,
+                                                          std::string_view key) const {
+    std::string k;
+    detail::side_record_key(k, owner, key);
+    return impl_->get(column_family::meta, k);
+}
+
+std::error_code store::for_each_side_record(
+    std::string_view owner,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+    std::string prefix;
+    detail::side_record_key(prefix, owner, {});
+    return impl_->scan(column_family::meta, prefix, detail::prefix_successor(prefix),
+                       [&](std::string_view k, std::string_view v) {
+                           return fn(k.substr(prefix.size()), v);
+                       });
+}
+
 // --- lifecycle --------------------------------------------------------------------------------
 
 std::unique_ptr<store> store::open(store_options options) {

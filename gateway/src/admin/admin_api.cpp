@@ -5,6 +5,7 @@
 
 #include <prometheus/text_serializer.h>
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "admin/admin_handlers.hpp"
 #include "admin/admin_routes.hpp"
@@ -17,6 +18,82 @@ namespace {
 namespace http = boost::beast::http;
 namespace json = boost::json;
 
+// One Prometheus histogram in text form from the cluster's fixed-bound histogram.
+void histogram_text(std::string& out, std::string_view name, std::string_view help,
+                    const cluster::latency_histogram::snapshot& h) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < cluster::latency_histogram::bounds.size(); ++i) {
+        cumulative += h.counts[i];
+        out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name,
+                           cluster::latency_histogram::bounds[i], cumulative);
+    }
+    cumulative += h.counts.back();
+    out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n{}_sum {}\n{}_count {}\n", name,
+                       cumulative, name, h.sum, name, h.count);
+}
+
+// smppgw_cluster_* (cluster nodes only): the node's state, NATS connection, the mirror's lag
+// and the propagation figures. Written from the node's snapshot at scrape time, next to the
+// registry's families (the node's counters live in the cluster library, which has no
+// Prometheus dependency).
+std::string cluster_metrics(const cluster::node& n) {
+    const auto s = n.snapshot();
+    const auto& st = n.statistics();
+    std::string out;
+    auto gauge = [&](std::string_view name, std::string_view help, double v) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, v);
+    };
+    auto counter = [&](std::string_view name, std::string_view help, std::uint64_t v) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, v);
+    };
+    out += "# HELP smppgw_cluster_state 1 for the state this node is in.\n"
+           "# TYPE smppgw_cluster_state gauge\n";
+    for (auto st_ : {cluster::node_state::starting, cluster::node_state::ready,
+                     cluster::node_state::degraded, cluster::node_state::stopped}) {
+        out += fmt::format("smppgw_cluster_state{{state=\"{}\"}} {}\n", cluster::to_string(st_),
+                           s.state == st_ ? 1 : 0);
+    }
+    gauge("smppgw_cluster_degraded",
+          "1 while the node serves from its local copy (NATS away, mirror or own changes behind).",
+          s.state == cluster::node_state::degraded ? 1 : 0);
+    gauge("smppgw_cluster_nats_connected", "1 while connected to a NATS server.",
+          s.connected ? 1 : 0);
+    counter("smppgw_cluster_nats_reconnects_total", "Reconnections to NATS.", s.reconnects);
+    gauge("smppgw_cluster_nodes_seen", "Nodes with a live heartbeat, this one included.",
+          static_cast<double>(s.nodes.size()));
+    gauge("smppgw_cluster_pending_changes",
+          "Compliance changes made here and durable locally, not yet acknowledged by the cluster.",
+          static_cast<double>(s.pending_changes));
+    out += "# HELP smppgw_cluster_mirror_lag_seconds Age of the oldest change in a bucket not yet "
+           "applied here (0: caught up).\n# TYPE smppgw_cluster_mirror_lag_seconds gauge\n";
+    for (const auto& m : s.mirrors) {
+        out += fmt::format("smppgw_cluster_mirror_lag_seconds{{bucket=\"{}\"}} {}\n", m.bucket,
+                           m.lag_seconds);
+    }
+    counter("smppgw_cluster_changes_published_total",
+            "Compliance changes made here and acknowledged by a quorum.",
+            st.count.changes_published.load());
+    counter("smppgw_cluster_publish_failures_total",
+            "Publishes not acknowledged within cluster.write_timeout (kept, retried).",
+            st.count.publish_failures.load());
+    counter("smppgw_cluster_changes_superseded_total",
+            "Pending changes dropped because a newer change to the same key reached the bucket.",
+            st.count.changes_superseded.load());
+    counter("smppgw_cluster_changes_applied_total",
+            "Changes from the buckets written into the local store.",
+            st.count.changes_applied.load());
+    counter("smppgw_cluster_changes_unreadable_total",
+            "Bucket values this node could not read (skipped).",
+            st.count.changes_unreadable.load());
+    histogram_text(out, "smppgw_cluster_propagation_seconds",
+                   "A change published on another node until applied here (wall clocks).",
+                   st.propagation.read());
+    histogram_text(out, "smppgw_cluster_publish_seconds",
+                   "A change published here until a quorum acknowledged it.", st.publish.read());
+    return out;
+}
+
 http_response metrics_response(core& c) {
     // The core's sweep refreshes this every tick; a scrape must not report a stale state.
     c.stats().ready.Set(c.ready() ? 1 : 0);
@@ -24,7 +101,50 @@ http_response metrics_response(core& c) {
     http_response res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.body() = serializer.Serialize(c.stats().collect(&c.db()));
+    if (const auto* n = c.cluster_node()) {
+        res.body() += cluster_metrics(*n);
+    }
     return res;
+}
+
+json::object cluster_json(const core& c) {
+    const auto* n = c.cluster_node();
+    if (n == nullptr) {
+        return json::object{{"enabled", false}, {"state", "disabled"}};
+    }
+    const auto s = n->snapshot();
+    json::array mirrors;
+    for (const auto& m : s.mirrors) {
+        mirrors.push_back(json::object{{"bucket", m.bucket},
+                                       {"applied_sequence", m.applied},
+                                       {"last_sequence", m.last},
+                                       {"lag_seconds", m.lag_seconds}});
+    }
+    json::array nodes;
+    for (const auto& p : s.nodes) {
+        nodes.push_back(json::object{{"name", p.name},
+                                     {"node_id", p.node_id},
+                                     {"state", p.state},
+                                     {"version", p.version},
+                                     {"heartbeat_ms", p.heartbeat_ms},
+                                     {"started_ms", p.started_ms}});
+    }
+    json::array conflicts;
+    for (const auto& x : s.conflicts) {
+        conflicts.push_back(json::string(x));
+    }
+    return json::object{{"enabled", true},
+                        {"node", s.node},
+                        {"state", cluster::to_string(s.state)},
+                        {"nats",
+                         json::object{{"connected", s.connected},
+                                      {"server", s.server},
+                                      {"reconnects", s.reconnects},
+                                      {"last_error", s.last_error}}},
+                        {"pending_changes", s.pending_changes},
+                        {"mirrors", std::move(mirrors)},
+                        {"nodes", std::move(nodes)},
+                        {"conflicts", std::move(conflicts)}};
 }
 
 }  // namespace
@@ -47,7 +167,15 @@ void register_admin_routes(admin_router& router, core& c) {
         o["store"] = c.db().writable() ? "open" : "refusing_writes";
         o["config_generation"] = c.generation();
         o["carriers"] = std::move(carriers);
+        // A degraded cluster node still serves (from its local copy), so it stays ready for a
+        // load balancer; the state tells the operator.
+        if (const auto* n = c.cluster_node()) {
+            o["cluster"] = std::string(cluster::to_string(n->state()));
+        }
         return json_response(ready ? 200 : 503, o);
+    });
+    router.add("GET", "/v1/cluster", true, [&c](const admin_request&, const route_match&) {
+        return json_response(200, cluster_json(c));
     });
     router.add("GET", "/metrics", false,
                [&c](const admin_request&, const route_match&) { return metrics_response(c); });

@@ -145,6 +145,7 @@ http_response put_consent(core& c, const admin_request& r, const route_match& m)
     o.format = store::file_format::jsonl;
     o.mode = store::import_mode::strict;
     o.chunk_rows = 1;
+    c.share_imports(o);
     const auto rep = store::import_consents(c.db(), row, o);
     if (!rep.errors.empty()) {
         throw api_error(400, rep.errors.front().reason);
@@ -162,7 +163,8 @@ http_response put_consent(core& c, const admin_request& r, const route_match& m)
 }
 
 http_response import_consents(core& c, const admin_request& r, const route_match& m) {
-    const auto o = import_options_for(r, m);
+    auto o = import_options_for(r, m);
+    c.share_imports(o);
     body_streambuf buf(r);
     std::istream in(&buf);
     const auto rep = store::import_consents(c.db(), in, o);

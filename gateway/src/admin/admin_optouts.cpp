@@ -5,7 +5,8 @@
 // import) also tells the core that the policy changed, so messages accepted before it are looked
 // at again before their ESME_ROK and before a carrier gets them (acceptance.hpp). The admin
 // server runs handlers on its own worker threads, so the blocking commit holds up no SMPP
-// session.
+// session. On a cluster the write is also published and the answer waits for the quorum (at
+// most cluster.write_timeout; core::commit_shared), so a 200 means every node will refuse.
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -100,7 +101,7 @@ http_response put_optout(core& c, const admin_request& r, const route_match& m) 
     const bool existed = read_optout(c, t, t.brand).has_value();
     store::batch b;
     b.put_optout(rec);
-    if (const auto ec = c.db().commit_sync(std::move(b))) {
+    if (const auto ec = c.commit_shared(std::move(b), {cluster::change::optout_put(rec)})) {
         throw api_error(ec == store::store_errc::invalid_argument ? 400 : 503,
                         "store write failed: " + ec.message());
     }
@@ -129,8 +130,11 @@ http_response delete_optout(core& c, const admin_request& r, const route_match& 
         throw api_error(404, message);
     }
     store::batch b;
-    b.lift_optout(t.brand, t.msisdn, c.db().now(), policy::record_source::api, reference);
-    if (const auto ec = c.db().commit_sync(std::move(b))) {
+    const auto now = c.db().now();
+    b.lift_optout(t.brand, t.msisdn, now, policy::record_source::api, reference);
+    if (const auto ec = c.commit_shared(
+            std::move(b), {cluster::change::optout_lift(t.brand, t.msisdn, now,
+                                                        policy::record_source::api, reference)})) {
         throw api_error(ec == store::store_errc::invalid_argument ? 400 : 503,
                         "store write failed: " + ec.message());
     }
@@ -138,7 +142,8 @@ http_response delete_optout(core& c, const admin_request& r, const route_match& 
 }
 
 http_response import_optouts(core& c, const admin_request& r, const route_match& m) {
-    const auto o = import_options_for(r, m);
+    auto o = import_options_for(r, m);
+    c.share_imports(o);
     body_streambuf buf(r);
     std::istream in(&buf);
     const auto rep = store::import_optouts(c.db(), in, o);

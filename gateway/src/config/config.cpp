@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "config/toml_reader.hpp"
+#include "smppgw/cluster/names.hpp"
 
 namespace smppgw::gateway {
 namespace {
@@ -396,6 +397,69 @@ void read_admin(toml_reader& r, admin_config& a, const std::filesystem::path& ba
     }
 }
 
+void read_cluster(toml_reader& r, cluster::options& c, const std::filesystem::path& base) {
+    if (r.require("node")) {
+        r.get("node", c.node);
+        if (!cluster::valid_node_name(c.node)) {
+            r.fail("node", "1 to 32 of A-Z a-z 0-9 _ -, unique among the nodes");
+        }
+    }
+    if (r.require("servers")) {
+        r.get("servers", c.servers);
+        if (c.servers.empty()) {
+            r.fail("servers", "at least one NATS URL (nats://host:port)");
+        }
+        for (const auto& url : c.servers) {
+            if (!url.starts_with("nats://") && !url.starts_with("tls://")) {
+                r.fail("servers", fmt::format("\"{}\" is not a nats:// or tls:// URL", url));
+                break;
+            }
+            if (url.starts_with("tls://")) {
+                c.tls.enabled = true;
+            }
+        }
+    }
+    read_path(r, "credentials_file", c.credentials_file, base);
+    r.table("tls", [&](toml_reader& t) {
+        c.tls.enabled = true;
+        read_path(t, "ca_file", c.tls.ca_file, base);
+        read_path(t, "certificate", c.tls.certificate, base);
+        read_path(t, "private_key", c.tls.private_key, base);
+        t.get("server_name", c.tls.server_name);
+        if (c.tls.certificate.empty() != c.tls.private_key.empty()) {
+            t.fail("certificate", "set certificate and private_key together");
+        }
+    });
+    r.get("replicas", c.replicas);
+    if (c.replicas < 1 || c.replicas > 5) {
+        r.fail("replicas", "1 to 5 (JetStream's limit); 3 survives the loss of one server");
+    }
+    r.get("write_timeout", c.write_timeout);
+    if (c.write_timeout.count() < 10) {
+        r.fail("write_timeout", "at least 10ms");
+    }
+    r.get("startup_timeout", c.startup_timeout);
+    r.get("heartbeat_interval", c.heartbeat_interval);
+    if (c.heartbeat_interval.count() < 100) {
+        r.fail("heartbeat_interval", "at least 100ms");
+    }
+    r.table("buckets", [&](toml_reader& t) {
+        t.get("optouts", c.names.optouts);
+        t.get("consents", c.names.consents);
+        t.get("holds", c.names.holds);
+        t.get("nodes", c.names.nodes);
+        for (const auto& [key, name] :
+             {std::pair<const char*, const std::string*>{"optouts", &c.names.optouts},
+              {"consents", &c.names.consents},
+              {"holds", &c.names.holds},
+              {"nodes", &c.names.nodes}}) {
+            if (!cluster::valid_object_name(*name)) {
+                t.fail(key, "1 to 64 of A-Z a-z 0-9 _ -");
+            }
+        }
+    });
+}
+
 void read_log(toml_reader& r, log_config& l) {
     r.get_enum(
         "level", l.level,
@@ -536,6 +600,12 @@ std::shared_ptr<config> parse_table(const toml::table& root, const std::filesyst
     r.table("policy", [&](toml_reader& t) { detail::read_policy(t, c->policy, base); });
     r.table("admin", [&](toml_reader& t) { read_admin(t, c->admin, base); });
     r.table("log", [&](toml_reader& t) { read_log(t, c->log); });
+    r.table("cluster", [&](toml_reader& t) {
+        auto& cl = c->cluster.emplace();
+        read_cluster(t, cl, base);
+        cl.node_id = c->server.node_id;
+        cl.version = SMPPGW_VERSION;
+    });
     r.finish();
     cross_check(*c, lines, out);
     if (!out.empty()) {

@@ -216,6 +216,25 @@ public:
         }
     }
 
+    // The NATS credentials and TLS files: nats.c reads them when the node starts connecting,
+    // and a node that cannot would never join, so they are checked with the rest.
+    void cluster() {
+        if (!c_.cluster) {
+            return;
+        }
+        const auto& cl = *c_.cluster;
+        if (!cl.credentials_file.empty()) {
+            readable("cluster.credentials_file", cl.credentials_file);
+        }
+        if (!cl.tls.ca_file.empty()) {
+            certificate("cluster.tls.ca_file", cl.tls.ca_file);
+        }
+        if (!cl.tls.certificate.empty()) {
+            certificate("cluster.tls.certificate", cl.tls.certificate);
+            private_key("cluster.tls.private_key", cl.tls.private_key);
+        }
+    }
+
     problems take() { return std::move(out_); }
 
 private:
@@ -231,6 +250,7 @@ std::vector<config_error::problem> check_config_files(const config& c) {
     check.carriers();
     check.policy_data();
     check.store_path();
+    check.cluster();
     return check.take();
 }
 

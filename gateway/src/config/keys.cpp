@@ -454,6 +454,42 @@ constexpr auto keys = std::to_array<config_key>({
      "File whose first line is the token; the Debian package generates "
      "/etc/smppgw/admin-token on install."},
 
+    // ---- [cluster] ----------------------------------------------------------------------
+    {"cluster", table, "",
+     "Several nodes as one gateway over NATS JetStream (README \"Running several nodes\"). "
+     "Absent: a single node. Restart to change any of it."},
+    {"cluster.node", string, "required",
+     "This node's name, 1-32 of A-Z a-z 0-9 _ -; unique among the nodes (give each its own "
+     "server.node_id too)."},
+    {"cluster.servers", strings, "required",
+     "NATS URLs (nats://host:port or tls://host:port); the client connects to one and fails "
+     "over to the others."},
+    {"cluster.credentials_file", "path", "\"\"", "NATS .creds file (user JWT and NKey seed)."},
+    {"cluster.tls", table, "", "TLS to NATS; any key here turns it on."},
+    {"cluster.tls.ca_file", "path", "\"\"", "PEM bundle the servers' certificates verify against."},
+    {"cluster.tls.certificate", "path", "\"\"", "Client certificate chain (PEM), with private_key."},
+    {"cluster.tls.private_key", "path", "\"\"", "The client certificate's key (PEM)."},
+    {"cluster.tls.server_name", string, "\"\"", "Expected server host name; default: the URL's."},
+    {"cluster.replicas", integer, "3",
+     "JetStream replicas of each bucket, 1..5; applied when a bucket is created. 3 keeps every "
+     "acknowledged write through the loss of one server."},
+    {"cluster.write_timeout", duration, "\"2s\"",
+     "How long a STOP or admin write waits for the cluster's quorum acknowledgement; after it "
+     "the node answers from its durable local write and publishes the change when NATS can take "
+     "it."},
+    {"cluster.startup_timeout", duration, "\"0s\"",
+     "At startup, how long the node waits for NATS and the catch-up of its mirror before "
+     "serving degraded from the local copy; 0 waits as long as it takes (and logs why)."},
+    {"cluster.heartbeat_interval", duration, "\"2s\"",
+     "How often the node writes its heartbeat to the nodes bucket (GET /v1/cluster lists the "
+     "nodes whose heartbeat is younger than three intervals)."},
+    {"cluster.buckets", table, "",
+     "Names of the JetStream key-value buckets; every node of one gateway must use the same."},
+    {"cluster.buckets.optouts", string, "\"smppgw_optouts\"", "Opt-outs and lifts."},
+    {"cluster.buckets.consents", string, "\"smppgw_consents\"", "Consent events."},
+    {"cluster.buckets.holds", string, "\"smppgw_holds\"", "Review holds and releases."},
+    {"cluster.buckets.nodes", string, "\"smppgw_nodes\"", "Node heartbeats."},
+
     // ---- [log] --------------------------------------------------------------------------
     {"log", table, "", "Logging to stdout (journald under systemd); times in UTC."},
     {"log.level", string, "\"info\"", "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"."},

@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "infra/log.hpp"
 #include "infra/tls.hpp"
 #include "northbound/upstream_connection.hpp"
+#include "smppgw/cluster/log.hpp"
 #include "smppgw/smpp/receipt.hpp"
 #include "wire/wire.hpp"
 
@@ -95,8 +99,21 @@ void core::start() {
     router_->configure(c->routes);
     acceptance_ = std::make_unique<acceptance>(store_->live(), *this, engine_, metrics_);
     receipts_ = std::make_unique<receipt_relay>(store_->live(), metrics_, receipt_relay::settings{});
+    if (c->cluster) {
+        cluster::set_log_sink([](cluster::log_level level, const std::string& line) {
+            switch (level) {
+                case cluster::log_level::debug: log::debug("{}", line); break;
+                case cluster::log_level::info: log::info("{}", line); break;
+                case cluster::log_level::warn: log::warn("{}", line); break;
+                case cluster::log_level::error: log::error("{}", line); break;
+            }
+        });
+        // Another node's opt-out or hold, applied by the mirror: in force here from now on.
+        cluster_ = std::make_unique<cluster::node>(*c->cluster, *store_,
+                                                   [this] { acceptance_->policy_changed(); });
+    }
     mos_ = std::make_unique<mo_relay>(*store_, accounts_, *acceptance_, *router_, cfg_, engine_,
-                                      metrics_);
+                                      metrics_, cluster_.get());
     configure_relays(*c);
     store_->live().on_outbox_ready([this](std::string_view account) { outbox_.ready(account); });
     services_ = std::make_unique<northbound_services>(northbound_services{
@@ -105,6 +122,13 @@ void core::start() {
     scheduler_ = std::make_unique<scheduler>(
         store_->live(), *acceptance_, [this](store::message_ptr m) { router_->route(std::move(m)); });
 
+    if (cluster_) {
+        // No submit before this node has every opt-out the cluster had when it came up.
+        log::info("cluster: node {} connecting to {}", c->cluster->node,
+                  fmt::format("{}", fmt::join(c->cluster->servers, ", ")));
+        cluster_->start();
+        (void)cluster_->wait_until_serving();
+    }
     io_->start();
     carriers_->configure(c->carriers, [this](dispatch d) { router_->route(std::move(d.message)); });
     for (const auto& l : c->listeners) {
@@ -166,6 +190,11 @@ void core::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // unbind round trips
     io_->stop();
     auth_pool_.join();
+    if (cluster_) {
+        // Before the store closes: the mirror writes into it. Pending changes stay in the
+        // store and are published after the restart.
+        cluster_->stop();
+    }
     store_->close();
     log::info("smppgw stopped");
 }
@@ -310,6 +339,67 @@ void core::policy_changed() noexcept {
     if (acceptance_) {
         acceptance_->policy_changed();
     }
+}
+
+std::error_code core::commit_shared(store::batch b, std::vector<cluster::change> changes,
+                                   bool* replicated) {
+    if (!cluster_ || changes.empty()) {
+        if (replicated != nullptr) {
+            *replicated = false;
+        }
+        return store_->commit_sync(std::move(b));
+    }
+    auto staged = cluster_->stage(b, std::move(changes));
+    if (const auto ec = store_->commit_sync(std::move(b))) {
+        return ec;
+    }
+    auto done = std::make_shared<std::promise<bool>>();
+    auto result = done->get_future();
+    cluster_->publish(std::move(staged), [done](bool ok) { done->set_value(ok); });
+    const bool ok = result.get();  // at most cluster.write_timeout
+    if (replicated != nullptr) {
+        *replicated = ok;
+    }
+    return {};
+}
+
+void core::share_imports(store::import_options& o) {
+    if (!cluster_) {
+        return;
+    }
+    // One chunk at a time: stage_* runs right before the chunk's commit, chunk_committed right
+    // after it, on the import's thread.
+    auto staged = std::make_shared<cluster::staged_changes>();
+    auto* node = cluster_.get();
+    o.stage_optouts = [node, staged](store::batch& b,
+                                     std::span<const policy::optout_record> records) {
+        std::vector<cluster::change> changes;
+        changes.reserve(records.size());
+        for (const auto& r : records) {
+            changes.push_back(cluster::change::optout_put(r));
+        }
+        *staged = node->stage(b, std::move(changes));
+    };
+    o.stage_consents = [node, staged](store::batch& b,
+                                      std::span<const policy::consent_record> records) {
+        std::vector<cluster::change> changes;
+        changes.reserve(records.size());
+        for (const auto& r : records) {
+            changes.push_back(cluster::change::consent_put(r));
+        }
+        *staged = node->stage(b, std::move(changes));
+    };
+    o.chunk_committed = [node, staged](std::error_code ec) {
+        auto s = std::move(*staged);
+        *staged = {};
+        if (ec) {
+            return;  // nothing of the chunk is durable, its pending records neither
+        }
+        auto done = std::make_shared<std::promise<bool>>();
+        auto result = done->get_future();
+        node->publish(std::move(s), [done](bool ok) { done->set_value(ok); });
+        (void)result.get();  // the next chunk after this one's quorum (or write_timeout)
+    };
 }
 
 void core::probe_io(std::function<void()> alive) {

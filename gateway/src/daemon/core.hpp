@@ -14,6 +14,7 @@
 //   MO relay          inbound/mo_relay           keywords, opt-outs, MOs to the account
 //   outbox relay      inbound/outbox_relay       receipts and MOs to receiver binds
 //   live state        store::live_state          every message in flight, journaled
+//   cluster node      cluster::node              [cluster] only: shared compliance state
 //
 // Thread rule: start(), stop(), reload() from the main thread (reload also from the admin
 // API's thread; reloads serialize on a mutex). The carrier_events glue runs on carrier bind
@@ -43,8 +44,10 @@
 #include "northbound/accounts.hpp"
 #include "northbound/listener.hpp"
 #include "northbound/services.hpp"
+#include "smppgw/cluster/node.hpp"
 #include "smppgw/gateway/config.hpp"
 #include "smppgw/policy/engine.hpp"
+#include "smppgw/store/import_export.hpp"
 #include "smppgw/store/store.hpp"
 #include "smppgw/store/testing.hpp"
 
@@ -83,6 +86,17 @@ public:
     [[nodiscard]] std::uint16_t listener_port(std::string_view name) const;
     // An opt-out or review hold entered through the admin API is in force from now on.
     void policy_changed() noexcept;
+    // The cluster node, or null for a single node (no [cluster] in the config).
+    [[nodiscard]] const cluster::node* cluster_node() const noexcept { return cluster_.get(); }
+    // Admin writes (blocking; the admin API's worker threads): commits `b` locally and, on a
+    // cluster, with `changes` staged for it, then waits for the cluster's quorum (at most
+    // cluster.write_timeout; past it the change stays pending and goes out later). The
+    // commit's error; `replicated` says whether the cluster acknowledged.
+    std::error_code commit_shared(store::batch b, std::vector<cluster::change> changes,
+                                  bool* replicated = nullptr);
+    // Makes an import's chunks cluster-wide (nothing on a single node): each chunk's records
+    // are staged into its batch and published once it committed.
+    void share_imports(store::import_options& o);
     // Runs `alive` once every I/O thread has run a task posted now: a liveness probe for the
     // systemd watchdog (a stuck thread stops the pings).
     void probe_io(std::function<void()> alive);
@@ -133,6 +147,7 @@ private:
     std::unique_ptr<receipt_relay> receipts_;
     std::unique_ptr<mo_relay> mos_;
     std::unique_ptr<scheduler> scheduler_;
+    std::unique_ptr<cluster::node> cluster_;  // after acceptance_: it tells it of changes
     std::unique_ptr<northbound_services> services_;
     std::vector<std::shared_ptr<listener>> listeners_;
 

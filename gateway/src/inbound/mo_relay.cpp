@@ -56,7 +56,7 @@ void count_traffic(const policy::mo_plan& plan, const account_config& acct, stor
 
 mo_relay::mo_relay(store::store& db, account_registry& accts, acceptance& accept, router& route,
                    const snapshot<config>& cfg, const snapshot<policy::engine>& engine,
-                   metrics& stats)
+                   metrics& stats, cluster::node* shared)
     : db_(db),
       accounts_(accts),
       acceptance_(accept),
@@ -64,6 +64,7 @@ mo_relay::mo_relay(store::store& db, account_registry& accts, acceptance& accept
       cfg_(cfg),
       engine_(engine),
       stats_(stats),
+      cluster_(shared),
       evidence_(db) {}
 
 void mo_relay::expire(steady::time_point now) {
@@ -144,6 +145,7 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
 
     store::batch b;
     std::vector<store::accepted_record> replies;
+    std::vector<cluster::change> shared;  // the same effects, for the other nodes
     bool policy_changed = false;
     if (text.kind == smpp::content_kind::text && !msisdn.empty()) {
         const auto engine = engine_.load();
@@ -164,6 +166,7 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
                 case policy::mo_action_kind::record_optout:
                     if (a.optout) {
                         b.put_optout(*a.optout);
+                        shared.push_back(cluster::change::optout_put(*a.optout));
                         // In force now, before the commit: see acceptance.hpp.
                         db_.announce_optout(a.optout->brand, a.optout->msisdn, a.optout->when);
                         policy_changed = true;
@@ -195,17 +198,21 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
                             rev.source = policy::record_source::mo;
                             rev.proof = "MO " + mo_ref;
                             b.put_consent(rev);
+                            shared.push_back(cluster::change::consent_put(rev));
                         }
                     }
                     break;
                 }
                 case policy::mo_action_kind::lift_optout:
                     b.lift_optout(a.brand, a.msisdn, a.when, policy::record_source::mo, mo_ref);
+                    shared.push_back(cluster::change::optout_lift(
+                        a.brand, a.msisdn, a.when, policy::record_source::mo, mo_ref));
                     break;
                 case policy::mo_action_kind::record_consent:
                 case policy::mo_action_kind::restore_consent:
                     if (a.consent) {
                         b.put_consent(*a.consent);
+                        shared.push_back(cluster::change::consent_put(*a.consent));
                     }
                     break;
                 case policy::mo_action_kind::confirm_double_opt_in: {
@@ -215,12 +222,14 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
                         confirmed.status = policy::consent_status::granted;
                         confirmed.double_opt_in = a.when;
                         b.put_consent(confirmed);
+                        shared.push_back(cluster::change::consent_put(confirmed));
                     }
                     break;
                 }
                 case policy::mo_action_kind::place_hold:
                     if (a.hold) {
                         b.put_hold(*a.hold);
+                        shared.push_back(cluster::change::hold_put(*a.hold));
                         db_.announce_hold(*a.hold);
                         policy_changed = true;
                         store::audit_record audit;
@@ -237,6 +246,7 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
                     break;
                 case policy::mo_action_kind::clear_hold:
                     b.release_hold(a.brand, a.msisdn);
+                    shared.push_back(cluster::change::hold_release(a.brand, a.msisdn, a.when));
                     break;
                 case policy::mo_action_kind::flag_for_review:
                     log::warn("MO {} from {} to {} flagged for review (ambiguous opt-out)", mo_ref,
@@ -282,22 +292,40 @@ void mo_relay::process(const std::string& carrier_name, const smpp::pdu& mo,
         entry.bytes.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     }
     stats_.mo_messages("received").Increment();
-    auto routed = std::make_shared<std::vector<store::message_ptr>>();
-    db_.live().mo(std::move(entry), std::move(replies), b.empty() ? nullptr : &b, routed.get(),
-                  [this, respond, routed](std::error_code ec) {
-                                if (ec) {
-                                    // Nothing of it is durable: the carrier delivers it again.
-                                    stats_.store_errors("mo").Increment();
-                                    respond.send(smpp::status::ESME_RX_T_APPN);
-                                    return;
-                                }
-                                // The opt-out is durable: only now may the carrier hear that
-                                // we have the MO.
-                                respond.send(smpp::status::ESME_ROK);
-                                for (auto& m : *routed) {
-                                    router_.route(m);
-                                }
-                            });
+    // What the commit's completion needs, in one allocation (the completion's capture space is
+    // small): the replies to route, and the changes staged for the cluster in the MO's own
+    // batch (once it is durable, so is the duty to publish them).
+    struct after_commit {
+        std::vector<store::message_ptr> routed;
+        cluster::staged_changes staged;
+    };
+    auto after = std::make_shared<after_commit>();
+    if (cluster_ != nullptr && !shared.empty()) {
+        after->staged = cluster_->stage(b, std::move(shared));
+    }
+    db_.live().mo(std::move(entry), std::move(replies), b.empty() ? nullptr : &b, &after->routed,
+                  [this, respond, after](std::error_code ec) {
+                      if (ec) {
+                          // Nothing of it is durable: the carrier delivers it again.
+                          stats_.store_errors("mo").Increment();
+                          respond.send(smpp::status::ESME_RX_T_APPN);
+                          return;
+                      }
+                      // The opt-out is durable (and, on a cluster, replicated or pending for
+                      // it): only now may the carrier hear that we have the MO. send() and
+                      // route() post to their owners, so this may run on a nats.c thread.
+                      auto finish = [this, respond, after](bool) {
+                          respond.send(smpp::status::ESME_ROK);
+                          for (auto& m : after->routed) {
+                              router_.route(m);
+                          }
+                      };
+                      if (after->staged.empty()) {
+                          finish(true);
+                          return;
+                      }
+                      cluster_->publish(std::move(after->staged), std::move(finish));
+                  });
 }
 
 }  // namespace smppgw::gateway

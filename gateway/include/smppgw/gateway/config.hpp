@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "smppgw/cluster/options.hpp"
 #include "smppgw/policy/config.hpp"
 #include "smppgw/policy/records.hpp"
 #include "smppgw/smpp/bind_state.hpp"
@@ -181,6 +182,9 @@ struct config {
     policy::policy_config policy;
     admin_config admin;
     log_config log;
+    // [cluster]: several nodes as one gateway over NATS JetStream (cluster/). Absent: this
+    // daemon is a single node, exactly as without the cluster component.
+    std::optional<cluster::options> cluster;
     // The line of every key present in the file ("listeners[0].tls.certificate" → 31), for
     // problems found after parsing (files that cannot be read, keys that do not match).
     std::map<std::string, std::size_t, std::less<>> key_lines;

@@ -90,6 +90,14 @@ public:
     void count_traffic(const traffic_key& key, traffic_measure measure, time_point when,
                        std::uint64_t n = 1);
 
+    // --- side records -----------------------------------------------------------------------
+    // A small key-value space for components above the store whose own state must commit
+    // atomically with the store's (the cluster keeps its unpublished compliance changes and its
+    // mirror positions here, in the same batch as the records they describe). `owner` names
+    // the component; neither part may be empty or hold a NUL byte.
+    void put_side_record(std::string_view owner, std::string_view key, std::string_view value);
+    void erase_side_record(std::string_view owner, std::string_view key);
+
     // --- introspection --------------------------------------------------------------------
     [[nodiscard]] bool empty() const noexcept { return count_ == 0 && !error_; }
     [[nodiscard]] std::size_t operations() const noexcept { return count_; }

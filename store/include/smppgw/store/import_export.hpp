@@ -23,13 +23,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "smppgw/policy/records.hpp"
+
 namespace smppgw::store {
 
+class batch;
 class store;
 
 enum class file_format : std::uint8_t { jsonl = 0, csv = 1 };
@@ -43,6 +48,12 @@ struct import_options {
     std::size_t max_reported_errors = 1'000;
     // Opt-outs without a reference get this one (e.g. the file name), as audit evidence.
     std::string reference;
+    // A caller that must write something of its own atomically with each chunk (the cluster
+    // stages the chunk's publication to the other nodes in the same batch) sees the chunk's
+    // records before it is committed, then the outcome of that commit. Not called on dry runs.
+    std::function<void(batch&, std::span<const policy::optout_record>)> stage_optouts;
+    std::function<void(batch&, std::span<const policy::consent_record>)> stage_consents;
+    std::function<void(std::error_code)> chunk_committed;
 };
 
 struct import_error {

@@ -162,6 +162,14 @@ public:
     // counted in it (for the metrics). May be set (or replaced) at any time; must not block.
     void on_traffic(std::function<void(const std::vector<traffic_event>&)> fn);
 
+    // --- side records (batch::put_side_record) ---------------------------------------------
+    [[nodiscard]] result<std::optional<std::string>> get_side_record(std::string_view owner,
+                                                                     std::string_view key) const;
+    // Every side record of `owner` in key order; `fn` returns false to stop early.
+    [[nodiscard]] std::error_code for_each_side_record(
+        std::string_view owner,
+        const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
     // --- checkpoints ----------------------------------------------------------------------
     // Writes a checkpoint of the live state now and trims the journal before it (blocking; the
     // checkpointer thread also does this by time and by journal size). Never on an I/O thread.

@@ -1,0 +1,52 @@
+#pragma once
+// Everything a cluster node is configured with (`[cluster]` in the daemon's TOML file). The
+// gateway fills it from its config; defaults are the production ones. No [cluster] table means
+// no cluster: the daemon runs as a single node and never loads any of this.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smppgw::cluster {
+
+using std::chrono::milliseconds;
+
+struct tls_options {
+    bool enabled = false;     // set when any of the files is (or a URL is tls://)
+    std::string ca_file;      // PEM bundle the servers' certificates must verify against
+    std::string certificate;  // client certificate (PEM chain), with private_key
+    std::string private_key;
+    std::string server_name;  // expected host name; default: the one in the URL
+};
+
+// The JetStream key-value buckets a deployment uses. Every node of one gateway must name the
+// same ones; two gateways may share a NATS system by choosing different names.
+struct object_names {
+    std::string optouts = "smppgw_optouts";    // brand.msisdn -> opt-out or lift
+    std::string consents = "smppgw_consents";  // brand.msisdn.class -> consent event
+    std::string holds = "smppgw_holds";        // brand.msisdn -> review hold or release
+    std::string nodes = "smppgw_nodes";        // node -> heartbeat (expires)
+};
+
+struct options {
+    std::string node;                  // this node's name, unique in the deployment
+    std::uint32_t node_id = 0;         // server.node_id: must differ between nodes too
+    std::vector<std::string> servers;  // nats://host:port URLs
+    std::string credentials_file;      // NATS .creds (user JWT and NKey seed); empty: none
+    tls_options tls;
+    object_names names;
+    int replicas = 3;  // JetStream replicas of every bucket (1..5)
+
+    // How long a STOP (or an admin write) waits for the cluster's acknowledgement before the
+    // node counts it as not replicated, answers from its own durable write and publishes the
+    // change later.
+    milliseconds write_timeout{2'000};
+    // At startup, how long to wait for NATS (and the catch-up) before serving in degraded mode
+    // from the local mirror; zero waits as long as it takes.
+    milliseconds startup_timeout{0};
+    milliseconds heartbeat_interval{2'000};
+    std::string version;  // the daemon's, for the node list
+};
+
+}  // namespace smppgw::cluster

@@ -1,0 +1,92 @@
+#pragma once
+// What a cluster node tells its operator: counters and histograms (lock-free, updated where the
+// work happens) and a status snapshot (taken on demand for /v1/cluster and /metrics).
+//
+// Thread rule: counters and histograms from any thread; snapshots are values.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smppgw::cluster {
+
+// A latency histogram with fixed bounds in seconds (Prometheus-style, cumulative on output).
+class latency_histogram {
+public:
+    static constexpr std::array<double, 14> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                   0.05,   0.1,   0.25,   0.5,   1,    2.5,
+                                                   5,      10};
+    void observe(double seconds) noexcept;
+
+    struct snapshot {
+        std::array<std::uint64_t, bounds.size() + 1> counts{};  // per bucket, last = +Inf
+        std::uint64_t count = 0;
+        double sum = 0;
+        // The smallest bound below which `q` of the observations fall (+Inf: 1e9).
+        [[nodiscard]] double quantile_bound(double q) const noexcept;
+    };
+    [[nodiscard]] snapshot read() const noexcept;
+
+private:
+    std::array<std::atomic<std::uint64_t>, bounds.size() + 1> counts_{};
+    std::atomic<std::uint64_t> count_{0};
+    std::atomic<std::uint64_t> sum_us_{0};
+};
+
+struct counters {
+    std::atomic<std::uint64_t> changes_published{0};     // compliance changes acknowledged
+    std::atomic<std::uint64_t> changes_superseded{0};    // a pending one a newer change replaced
+    std::atomic<std::uint64_t> publish_failures{0};      // not acknowledged in time (retried)
+    std::atomic<std::uint64_t> changes_applied{0};       // mirrored into the local store
+    std::atomic<std::uint64_t> changes_unchanged{0};     // mirrored: the store had it already
+    std::atomic<std::uint64_t> changes_unreadable{0};    // a bucket value this node cannot read
+};
+
+struct stats {
+    counters count;
+    latency_histogram propagation;   // a change published elsewhere -> applied here
+    latency_histogram publish;       // a change published here -> acknowledged by a quorum
+};
+
+enum class node_state : std::uint8_t {
+    disabled,  // single node: no cluster configured
+    starting,  // connecting and catching up: not serving yet
+    ready,     // connected, mirror caught up
+    degraded,  // serving from the local mirror: NATS unreachable or the mirror behind
+    stopped,
+};
+[[nodiscard]] std::string_view to_string(node_state s) noexcept;
+
+struct mirror_status {
+    std::string bucket;
+    std::uint64_t applied = 0;  // stream sequence applied to the local store
+    std::uint64_t last = 0;     // the stream's last sequence when last asked
+    double lag_seconds = 0;     // age of the oldest change not yet applied (0 when caught up)
+};
+
+struct node_seen {
+    std::string name;
+    std::uint32_t node_id = 0;
+    std::string state;
+    std::string version;
+    std::int64_t heartbeat_ms = 0;  // its wall clock when it last wrote
+    std::int64_t started_ms = 0;
+};
+
+struct status {
+    node_state state = node_state::disabled;
+    std::string node;
+    bool connected = false;
+    std::string server;  // the NATS URL connected to
+    std::uint64_t reconnects = 0;
+    std::string last_error;
+    std::vector<mirror_status> mirrors;
+    std::size_t pending_changes = 0;  // made here, not yet acknowledged by the cluster
+    std::vector<node_seen> nodes;
+    std::vector<std::string> conflicts;  // another live node with our name or node_id
+};
+
+}  // namespace smppgw::cluster

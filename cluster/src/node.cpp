@@ -1,0 +1,246 @@
+#include "smppgw/cluster/node.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "compliance.hpp"
+#include "link.hpp"
+#include "log.hpp"
+#include "nodes.hpp"
+#include "smppgw/store/store.hpp"
+
+namespace smppgw::cluster {
+
+using detail::log;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+// How often the control thread looks at the link, retries pending changes and refreshes the
+// mirror figures: the bound on how late a change made while NATS was away goes out after it
+// returns (plus the publish itself).
+constexpr std::chrono::milliseconds control_period{200};
+
+}  // namespace
+
+// The control thread owns the JetStream setup (buckets, subscriptions) and the node's state;
+// nats.c's threads only flag link changes and wake it.
+struct node::impl {
+    options opts;
+    store::store& db;
+    stats st;
+    detail::link link;
+    detail::compliance comp;
+    detail::nodes peers;
+
+    std::atomic<node_state> state{node_state::starting};
+    std::atomic<bool> link_changed{false};
+    std::atomic<bool> served{false};  // wait_until_serving() returned: degraded, not starting
+    mutable std::mutex mu;            // last_error, the control thread's wake-up
+    std::condition_variable cv;
+    bool stopping = false;
+    std::string last_error;
+    std::thread control;
+
+    impl(options o, store::store& d, std::function<void()> policy_changed)
+        : opts(std::move(o)),
+          db(d),
+          link(opts, [this](bool) { wake(); }),
+          comp(opts, db, st, std::move(policy_changed)),
+          peers(opts) {}
+
+    void wake() {
+        link_changed = true;
+        cv.notify_all();
+    }
+
+    void set_error(std::string e) {
+        std::lock_guard lock(mu);
+        if (e != last_error) {
+            log(log_level::warn, "cluster: {}", e);
+        }
+        last_error = std::move(e);
+    }
+
+    void run() {
+        bool opened = false;
+        bool subscribed = false;
+        bool was_up = false;
+        auto next_beat = clock::now();
+        for (;;) {
+            {
+                std::unique_lock lock(mu);
+                cv.wait_for(lock, control_period, [&] { return stopping || link_changed.load(); });
+                if (stopping) {
+                    return;
+                }
+            }
+            link_changed = false;
+            const bool up = link.up();
+            if (up != was_up) {
+                log(up ? log_level::info : log_level::warn, "cluster: NATS {}",
+                    up ? "connected at " + link.connected_url() : "connection lost");
+                if (!up) {
+                    comp.link_down();
+                }
+            }
+            if (!up) {
+                was_up = false;
+                if (served.load()) {
+                    state = node_state::degraded;
+                }
+                continue;
+            }
+            if (!opened) {
+                auto err = comp.open(link);
+                if (err.empty()) {
+                    err = peers.open(link);
+                }
+                if (!err.empty()) {
+                    set_error(err);  // no JetStream quorum yet: try again next period
+                    continue;
+                }
+                opened = true;
+            }
+            if (!subscribed) {
+                if (auto err = comp.subscribe(link); !err.empty()) {
+                    set_error(err);
+                    continue;
+                }
+                subscribed = true;
+            } else if (!was_up) {
+                // Back after an outage: what others wrote meanwhile must be applied before
+                // this node counts as caught up again.
+                if (!comp.refresh_targets(link)) {
+                    set_error("JetStream did not answer after the reconnect");
+                    continue;
+                }
+            }
+            was_up = true;
+            comp.tick(link);
+            // Ready: every change the cluster had is applied here and the cluster takes ours.
+            // A change merely in flight does not make the node degraded; one the cluster
+            // failed to take does, until a retry gets through.
+            if (comp.caught_up() && !comp.publishing_fails()) {
+                state = node_state::ready;
+                std::lock_guard lock(mu);
+                last_error.clear();
+            } else if (served.load()) {
+                state = node_state::degraded;  // serving; the mirror or our changes behind
+            }
+            if (clock::now() >= next_beat) {
+                if (!peers.beat(state.load())) {
+                    set_error("heartbeat not written");
+                }
+                next_beat = clock::now() + opts.heartbeat_interval;
+            }
+        }
+    }
+};
+
+node::node(options o, store::store& db, std::function<void()> policy_changed)
+    : impl_(std::make_unique<impl>(std::move(o), db, std::move(policy_changed))) {}
+
+node::~node() {
+    stop();
+}
+
+void node::start() {
+    impl_->comp.load_pending();
+    impl_->link.start();
+    impl_->control = std::thread([this] { impl_->run(); });
+}
+
+node_state node::wait_until_serving() {
+    auto& i = *impl_;
+    const auto started = clock::now();
+    auto next_note = started + std::chrono::seconds(5);
+    while (i.state.load() != node_state::ready) {
+        const auto now = clock::now();
+        if (i.opts.startup_timeout.count() > 0 && now - started >= i.opts.startup_timeout) {
+            log(log_level::warn,
+                "cluster: not caught up after cluster.startup_timeout; serving DEGRADED from the "
+                "local copy ({})",
+                i.link.up() ? "mirror behind" : "NATS unreachable");
+            i.state = node_state::degraded;
+            break;
+        }
+        if (now >= next_note) {
+            std::string err;
+            {
+                std::lock_guard lock(i.mu);
+                err = i.last_error;
+            }
+            log(log_level::warn,
+                "cluster: waiting for NATS ({}) and the mirror's catch-up before accepting "
+                "submits{}{}",
+                i.link.up() ? "connected" : "not connected", err.empty() ? "" : ": ", err);
+            next_note = now + std::chrono::seconds(5);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    i.served = true;
+    if (i.state.load() == node_state::ready) {
+        log(log_level::info, "cluster: node {} caught up with the cluster in {} ms", i.opts.node,
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started).count());
+    }
+    return i.state.load();
+}
+
+void node::stop() {
+    auto& i = *impl_;
+    {
+        std::lock_guard lock(i.mu);
+        if (i.stopping) {
+            return;
+        }
+        i.stopping = true;
+    }
+    i.cv.notify_all();
+    if (i.control.joinable()) {
+        i.control.join();
+    }
+    i.peers.stop();
+    i.comp.stop();
+    i.link.close();
+    i.state = node_state::stopped;
+}
+
+staged_changes node::stage(store::batch& b, std::vector<change> changes) {
+    return impl_->comp.stage(b, std::move(changes));
+}
+
+void node::publish(staged_changes s, std::function<void(bool)> done) {
+    impl_->comp.publish(std::move(s), std::move(done));
+}
+
+node_state node::state() const noexcept {
+    return impl_->state.load();
+}
+
+const stats& node::statistics() const noexcept {
+    return impl_->st;
+}
+
+status node::snapshot() const {
+    auto& i = *impl_;
+    status s;
+    s.state = i.state.load();
+    s.node = i.opts.node;
+    s.connected = i.link.up();
+    s.server = i.link.connected_url();
+    s.reconnects = i.link.reconnects();
+    {
+        std::lock_guard lock(i.mu);
+        s.last_error = i.last_error;
+    }
+    s.mirrors = i.comp.mirrors();
+    s.pending_changes = i.comp.pending();
+    s.nodes = i.peers.seen();
+    s.conflicts = i.peers.conflicts();
+    return s;
+}
+
+}  // namespace smppgw::cluster

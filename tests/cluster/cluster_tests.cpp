@@ -1,0 +1,282 @@
+// Several smppgw daemons as one gateway over a real 3-server NATS JetStream cluster on loopback
+// (issue 13): an opt-out taken on one node is refused on another, a (re)starting node catches
+// up before it accepts submits, losing one nats-server changes nothing, and with NATS gone a
+// node serves degraded from its local copy and publishes what it took meanwhile once NATS is
+// back. Registered with the label `cluster`; skipped (exit 77) without nats-server.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "nats_cluster.hpp"
+#include "scenario.hpp"
+
+using namespace smppgw::integration;
+namespace smpp = smppgw::smpp;
+
+namespace {
+
+constexpr std::uint32_t status_opted_out = 0x410;  // vendor range, as the single-node tests
+
+// One smppgw node of the cluster: its own carrier (a fake SMSC), store, ports and node_id.
+class cluster_node {
+public:
+    cluster_node(const nats_cluster& nats, std::string name, unsigned node_id,
+                 std::string extra = {})
+        : name_(std::move(name)),
+          daemon_(
+              [this, &nats, node_id, extra](const daemon_ports& p,
+                                            const std::filesystem::path& dir) {
+                  auto spec = one_carrier_spec(carrier_);
+                  auto t = render_config(spec, p.smpp, p.admin, dir / "store");
+                  // Message ids are unique per node_id: every node gets its own.
+                  const auto at = t.find("node_id = 7");
+                  t.replace(at, 11, fmt::format("node_id = {}", node_id));
+                  t += fmt::format(
+                      "\n[cluster]\nnode = \"{}\"\nservers = {}\nreplicas = 3\n"
+                      "write_timeout = \"1s\"\nheartbeat_interval = \"500ms\"\n{}\n",
+                      name_, nats.urls_toml(), extra);
+                  return t;
+              },
+              {}, "smppgw-cluster") {}
+
+    void start() {
+        daemon_.start();
+        REQUIRE(daemon_.wait_ready());
+    }
+    void restart() {
+        daemon_.restart();
+        REQUIRE(daemon_.wait_ready());
+    }
+    void kill_hard() { daemon_.kill_hard(); }
+
+    [[nodiscard]] fake_smsc& carrier() noexcept { return carrier_; }
+    [[nodiscard]] daemon_process& daemon() noexcept { return daemon_; }
+    [[nodiscard]] std::uint16_t smpp_port() const noexcept { return daemon_.smpp_port(); }
+
+    // The carrier delivers STOP from `number`; true once the node answered it ESME_ROK.
+    bool stop_from(const std::string& number, std::chrono::milliseconds timeout = default_wait) {
+        const auto i = carrier_.send_mo(number, account_number, "STOP");
+        return carrier_.wait([i](auto v) { return v.deliveries().size() > i &&
+                                                  v.deliveries()[i].acked; },
+                             timeout);
+    }
+    // An opt-out for (acme, number) is in this node's store (the admin API reads it locally).
+    [[nodiscard]] bool has_optout(const std::string& number) const {
+        const auto r = http_get(daemon_.admin_port(), "/v1/optouts/acme/" + number, admin_token);
+        return r.status == 200 && r.body.find("\"opted_out\":true") != std::string::npos;
+    }
+    [[nodiscard]] std::string cluster_json() const {
+        return http_get(daemon_.admin_port(), "/v1/cluster", admin_token).body;
+    }
+    [[nodiscard]] std::string readyz() const {
+        return http_get(daemon_.admin_port(), "/readyz").body;
+    }
+    [[nodiscard]] std::string log_text() const { return daemon_.log_text(); }
+
+private:
+    std::string name_;
+    fake_smsc carrier_;  // before daemon_: its render function reads the port
+    daemon_process daemon_;
+};
+
+std::uint32_t submit_status(test_esme& esme, const std::string& to, const std::string& text) {
+    const auto r = esme.call(make_submit(account_number, to, text));
+    REQUIRE(r.pdu);
+    return r.pdu->command_status;
+}
+
+double quantile(std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+}  // namespace
+
+TEST_CASE("a STOP taken on node A is refused on node B, and a restarting node catches up",
+          "[cluster]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 11);
+    cluster_node b(nats, "gw-b", 12);
+    a.start();
+    b.start();
+
+    test_esme esme_b(b.smpp_port());
+    bind_ok(esme_b, smpp::bind_type::transceiver);
+    const auto stopper = handset(70);
+    CHECK(submit_status(esme_b, handset(71), "Your code 1234") == smpp::status::ESME_ROK);
+
+    // The carrier hears ESME_ROK from A once a quorum of NATS has the opt-out; B's mirror
+    // applies it within milliseconds, so a submit through B right after is refused.
+    REQUIRE(a.stop_from(stopper));
+    REQUIRE(eventually([&] { return b.has_optout(stopper); }, 5s, 2ms));
+    CHECK(submit_status(esme_b, stopper, "Deals today!") == status_opted_out);
+    CHECK(submit_status(esme_b, handset(71), "Your code 5678") == smpp::status::ESME_ROK);
+    CHECK(a.daemon().metric("smppgw_cluster_changes_published_total") >= 1);
+    CHECK(b.daemon().metric("smppgw_cluster_propagation_seconds_count") >= 1);
+    CHECK(b.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1);
+    CHECK(b.readyz().find("\"cluster\":\"ready\"") != std::string::npos);
+    // Both nodes see each other.
+    REQUIRE(eventually([&] { return b.daemon().metric("smppgw_cluster_nodes_seen") == 2; }, 5s));
+    const auto status = b.cluster_json();
+    CHECK(status.find("\"gw-a\"") != std::string::npos);
+    CHECK(status.find("\"connected\":true") != std::string::npos);
+
+    // An admin API opt-out on B is in force on A.
+    const auto by_api = handset(72);
+    const auto put = http_request(b.daemon().admin_port(), "PUT", "/v1/optouts/acme/" + by_api,
+                                  admin_token, "{}");
+    REQUIRE(put.status == 201);
+    REQUIRE(eventually([&] { return a.has_optout(by_api); }, 5s, 2ms));
+
+    // B is down while A takes another STOP; when B comes back it has it before it serves.
+    b.kill_hard();
+    const auto while_down = handset(73);
+    REQUIRE(a.stop_from(while_down));
+    b.restart();
+    CHECK(b.has_optout(while_down));
+    test_esme esme_b2(b.smpp_port());
+    bind_ok(esme_b2, smpp::bind_type::transceiver);
+    CHECK(submit_status(esme_b2, while_down, "Deals today!") == status_opted_out);
+    CHECK(submit_status(esme_b2, stopper, "Deals today!") == status_opted_out);
+}
+
+TEST_CASE("kill -9 of one nats-server: STOPs are still acknowledged and shared", "[cluster]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 21);
+    cluster_node b(nats, "gw-b", 22);
+    a.start();
+    b.start();
+    REQUIRE(a.stop_from(handset(80)));
+    REQUIRE(eventually([&] { return b.has_optout(handset(80)); }, 5s, 2ms));
+
+    nats.kill_hard(0);
+    test_esme esme_b(b.smpp_port());
+    bind_ok(esme_b, smpp::bind_type::transceiver);
+    for (unsigned i = 81; i < 91; ++i) {
+        REQUIRE(a.stop_from(handset(i)));
+    }
+    // Every STOP reaches B (a client of the dead server reconnects to another; the buckets
+    // keep a quorum of two), none is lost.
+    for (unsigned i = 81; i < 91; ++i) {
+        INFO("number " << handset(i));
+        INFO("A: " << a.cluster_json());
+        INFO("B: " << b.cluster_json());
+        REQUIRE(eventually([&] { return b.has_optout(handset(i)); }, 15s, 10ms));
+        CHECK(submit_status(esme_b, handset(i), "Deals today!") == status_opted_out);
+    }
+    // Both nodes end up connected and ready.
+    CHECK(eventually([&] {
+        return a.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1 &&
+               b.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1;
+    }, 15s, 50ms));
+    nats.start(0);
+    CHECK(nats.wait_healthy(0));
+}
+
+TEST_CASE("NATS down: a node serves degraded, keeps its STOPs and publishes them on return",
+          "[cluster]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 31);
+    cluster_node b(nats, "gw-b", 32);
+    a.start();
+    b.start();
+    REQUIRE(a.stop_from(handset(90)));
+    REQUIRE(eventually([&] { return b.has_optout(handset(90)); }, 5s, 2ms));
+
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.kill_hard(i);
+    }
+    REQUIRE(eventually([&] { return a.daemon().metric("smppgw_cluster_degraded") == 1; }, 10s,
+                       50ms));
+    CHECK(a.daemon().metric("smppgw_cluster_nats_connected") == 0);
+    CHECK(a.readyz().find("\"cluster\":\"degraded\"") != std::string::npos);
+    CHECK(a.cluster_json().find("\"state\":\"degraded\"") != std::string::npos);
+
+    // A still answers STOPs (from its durable local write) and refuses what its copy says.
+    const auto stopper = handset(91);
+    const auto asked = std::chrono::steady_clock::now();
+    REQUIRE(a.stop_from(stopper, 10s));
+    CHECK(std::chrono::steady_clock::now() - asked < 3s);
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    CHECK(submit_status(esme_a, stopper, "Deals today!") == status_opted_out);
+    CHECK(submit_status(esme_a, handset(90), "Deals today!") == status_opted_out);
+    CHECK(submit_status(esme_a, handset(92), "Your code 1") == smpp::status::ESME_ROK);
+    CHECK(a.daemon().metric("smppgw_cluster_pending_changes") >= 1);
+    CHECK_FALSE(b.has_optout(stopper));
+
+    // NATS comes back (same stores): A publishes the STOP it took meanwhile, B applies it.
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.start(i);
+    }
+    REQUIRE(eventually([&] { return b.has_optout(stopper); }, 30s, 20ms));
+    CHECK(eventually([&] {
+        return a.daemon().metric("smppgw_cluster_pending_changes") == 0 &&
+               a.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1;
+    }, 15s, 50ms));
+}
+
+TEST_CASE("a node started while NATS is unreachable serves degraded after startup_timeout",
+          "[cluster]") {
+    nats_cluster nats;
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.kill_hard(i);
+    }
+    cluster_node a(nats, "gw-a", 51, "startup_timeout = \"1s\"");
+    a.start();
+    CHECK(a.daemon().metric("smppgw_cluster_degraded") == 1);
+    CHECK(a.log_text().find("serving DEGRADED") != std::string::npos);
+    const auto stopper = handset(95);
+    REQUIRE(a.stop_from(stopper, 10s));
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    CHECK(submit_status(esme_a, stopper, "Deals today!") == status_opted_out);
+
+    // NATS appears: the node creates the buckets, publishes its STOP and becomes ready; a
+    // second node started now learns of the STOP before it serves.
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.start(i);
+    }
+    REQUIRE(eventually([&] {
+        return a.daemon().metric("smppgw_cluster_pending_changes") == 0 &&
+               a.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1;
+    }, 30s, 50ms));
+    cluster_node b(nats, "gw-b", 52);
+    b.start();
+    CHECK(b.has_optout(stopper));
+}
+
+// Not part of the suite ([.]): `cluster_tests "[.propagation]"` prints the figure that
+// BENCHMARKS.md quotes: STOP acknowledged to the carrier on A -> visible through B's admin API.
+TEST_CASE("opt-out propagation A -> B, p50/p99", "[.propagation]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 41);
+    cluster_node b(nats, "gw-b", 42);
+    a.start();
+    b.start();
+    constexpr unsigned n = 1000;
+    std::vector<double> ms;
+    ms.reserve(n);
+    for (unsigned i = 0; i < n; ++i) {
+        const auto number = fmt::format("1212556{:04}", i);
+        REQUIRE(a.stop_from(number));
+        const auto acked = std::chrono::steady_clock::now();
+        REQUIRE(eventually([&] { return b.has_optout(number); }, 5s, 0ms));
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                               acked)
+                         .count());
+    }
+    std::printf("opt-out propagation over %u STOPs: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", n,
+                quantile(ms, 0.5), quantile(ms, 0.99), *std::max_element(ms.begin(), ms.end()));
+    const auto m = b.daemon().metrics();
+    std::printf("B's smppgw_cluster_propagation_seconds: count %.0f sum %.3f s\n",
+                metric_value(m, "smppgw_cluster_propagation_seconds_count"),
+                metric_value(m, "smppgw_cluster_propagation_seconds_sum"));
+    CHECK(quantile(ms, 0.99) < 1000);
+}

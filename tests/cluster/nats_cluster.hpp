@@ -1,0 +1,117 @@
+#pragma once
+// Three real nats-servers clustered on loopback ports with JetStream in temporary directories:
+// what the cluster tests run smppgw nodes against. kill -9 and restart one (same ports and
+// store) for the fault tests.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "process.hpp"
+
+namespace smppgw::integration {
+
+// nats-server on PATH (child_process execs a path, it does not search).
+inline std::string nats_server_binary() {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/usr/sbin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        const auto end = std::min(dirs.find(':', start), dirs.size());
+        const auto candidate = std::filesystem::path(dirs.substr(start, end - start)) / "nats-server";
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate.string();
+        }
+        start = end + 1;
+    }
+    throw std::runtime_error("nats-server is not on PATH");
+}
+
+class nats_cluster {
+public:
+    static constexpr std::size_t size = 3;
+
+    nats_cluster() : dir_("smppgw-nats") {
+        for (auto& s : servers_) {
+            s.client = free_port();
+            s.route = free_port();
+            s.monitor = free_port();
+        }
+        for (std::size_t i = 0; i < size; ++i) {
+            write_file(conf(i), render(i));
+            start(i);
+        }
+        for (std::size_t i = 0; i < size; ++i) {
+            if (!wait_healthy(i)) {
+                throw std::runtime_error("nats-server n" + std::to_string(i + 1) +
+                                         " did not come up:\n" + log_text(i));
+            }
+        }
+    }
+
+    // nats://127.0.0.1:port of every server, as [cluster] servers = [...].
+    [[nodiscard]] std::string urls_toml() const {
+        std::string out = "[";
+        for (std::size_t i = 0; i < size; ++i) {
+            out += fmt::format("{}\"nats://127.0.0.1:{}\"", i == 0 ? "" : ", ", servers_[i].client);
+        }
+        return out + "]";
+    }
+
+    void kill_hard(std::size_t i) { servers_[i].proc.reset(); }
+    void start(std::size_t i) {
+        servers_[i].proc = std::make_unique<child_process>(
+            std::vector<std::string>{nats_server_binary(), "-c", conf(i).string()}, dir_ / log_name(i));
+    }
+    [[nodiscard]] bool wait_healthy(std::size_t i, std::chrono::milliseconds timeout = 20s) {
+        return eventually(
+            [&] { return http_get(servers_[i].monitor, "/healthz", {}, 1s).status == 200; },
+            timeout, 50ms);
+    }
+    [[nodiscard]] std::string log_text(std::size_t i) const {
+        return read_file(dir_ / log_name(i));
+    }
+
+private:
+    struct server {
+        std::uint16_t client = 0;
+        std::uint16_t route = 0;
+        std::uint16_t monitor = 0;
+        std::unique_ptr<child_process> proc;
+    };
+
+    [[nodiscard]] std::filesystem::path conf(std::size_t i) const {
+        return dir_ / fmt::format("n{}.conf", i + 1);
+    }
+    [[nodiscard]] static std::string log_name(std::size_t i) {
+        return fmt::format("n{}.log", i + 1);
+    }
+    [[nodiscard]] std::string render(std::size_t i) const {
+        std::string routes;
+        for (std::size_t j = 0; j < size; ++j) {
+            routes += fmt::format("{}\"nats-route://127.0.0.1:{}\"", j == 0 ? "" : ", ",
+                                  servers_[j].route);
+        }
+        return fmt::format(
+            "server_name: \"n{0}\"\nlisten: \"127.0.0.1:{1}\"\nhttp: \"127.0.0.1:{2}\"\n"
+            "jetstream {{\n  store_dir: \"{3}\"\n  max_memory_store: 64MB\n"
+            "  max_file_store: 256MB\n}}\n"
+            "cluster {{\n  name: \"smppgw_test\"\n  listen: \"127.0.0.1:{4}\"\n"
+            "  routes: [{5}]\n}}\n",
+            i + 1, servers_[i].client, servers_[i].monitor,
+            (dir_ / fmt::format("js{}", i + 1)).string(), servers_[i].route, routes);
+    }
+
+    temp_dir dir_;
+    std::array<server, size> servers_;
+};
+
+}  // namespace smppgw::integration
