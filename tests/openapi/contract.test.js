@@ -314,6 +314,10 @@ reconnect_max = "400ms"
   await api('DELETE', '/v1/receipts/unmatched/abc');
   await api('GET', '/v1/receipts/unmatched?limit=20000');
 
+  // Cluster status: a single node says so (the cluster tests cover a real cluster).
+  const cluster = await api('GET', '/v1/cluster');
+  assert.equal(cluster.enabled, false, 'a single node is no cluster');
+
   // Carriers, reload, checkpoint.
   await api('GET', '/v1/carriers');
   await api('POST', '/v1/carriers/carrier/pause');
