@@ -8,7 +8,7 @@
 #
 #   scripts/sanitize.sh            # both
 #   scripts/sanitize.sh asan       # only ASan+UBSan
-#   scripts/sanitize.sh tsan       # only TSan
+#   scripts/sanitize.sh tsan       # only TSan (CI runs the same suites, scripts/test-all.sh)
 #
 # About 40 minutes of builds and 10 of tests on 2 cores; CI runs test-all.sh, not this.
 set -euo pipefail
