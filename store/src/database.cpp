@@ -10,6 +10,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 
+#include "engine_log.hpp"
 #include "fault_fs.hpp"
 #include "keys.hpp"
 #include "merge_operators.hpp"
@@ -134,8 +135,7 @@ void database::build_options(const store_options& opts, const std::shared_ptr<co
     // Small families (opt-outs, consents) would otherwise pin old WAL files for a long time.
     db_options_.max_total_wal_size = 512U << 20U;
     db_options_.bytes_per_sync = 1U << 20U;
-    db_options_.keep_log_file_num = 5;
-    db_options_.max_log_file_size = 16U << 20U;
+    db_options_.info_log = make_engine_logger(opts);
     db_options_.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
     // The journal's group commit and the materializer write from different threads: with a
     // pipelined write the next group's WAL append need not wait for the memtable inserts of a

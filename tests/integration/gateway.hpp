@@ -229,6 +229,10 @@ public:
     bool terminate() { return proc_ ? proc_->terminate() : true; }
     [[nodiscard]] bool running() { return proc_ && proc_->running(); }
     [[nodiscard]] pid_t pid() const { return proc_ ? proc_->pid() : -1; }
+    // The wait status once the process ended (see running()).
+    [[nodiscard]] std::optional<int> exit_status() const {
+        return proc_ ? proc_->exit_status() : std::nullopt;
+    }
 
     [[nodiscard]] std::uint16_t smpp_port() const noexcept { return ports_.smpp; }
     [[nodiscard]] std::uint16_t admin_port() const noexcept { return ports_.admin; }

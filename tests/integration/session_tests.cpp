@@ -210,3 +210,25 @@ TEST_CASE("a connection that never binds is closed after session_init_timeout",
     const auto r = esme.call(make_submit(account_number, handset(1), "still here"));
     CHECK(r.status() == smpp::status::ESME_ROK);
 }
+
+TEST_CASE("a fatal signal leaves the stack of the thread that got it in the log",
+          "[integration][crash]") {
+    // What an operator has after a crash in a library (an assertion, a segfault): the stack in
+    // the journal, then the default action, so the exit status (and a core dump, if enabled)
+    // are what they would have been.
+    fake_smsc carrier;
+    gateway_process gw(one_carrier_spec(carrier));
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    REQUIRE(::kill(gw.daemon().pid(), SIGSEGV) == 0);
+    REQUIRE(eventually([&] { return !gw.running(); }, 10s));
+    const auto status = gw.daemon().exit_status();
+    REQUIRE(status);
+    CHECK(WIFSIGNALED(*status));
+    CHECK(WTERMSIG(*status) == SIGSEGV);
+    const auto log = gw.log_text();
+    INFO(log);
+    const auto at = log.find("smppgw: fatal signal SEGV, stack of the thread that received it:");
+    REQUIRE(at != std::string::npos);
+    CHECK(log.find("libc.so", at) != std::string::npos);  // frames follow
+}

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <mutex>
 
 #include <rocksdb/db.h>
 
@@ -70,6 +71,40 @@ TEST_CASE("a new store is created, create_if_missing=false refuses", "[recovery]
     o.create_if_missing = true;
     auto st = store::open(o);
     CHECK(st->recovery().created);
+}
+
+TEST_CASE("RocksDB's own log goes to on_engine_log, not to a LOG file in the store's folder",
+          "[recovery][open]") {
+    // A LOG file shares the store's file system, and a full disk made its writer abort the
+    // daemon (engine_log.hpp); the lines go to the owner's log instead, filtered by level.
+    temp_dir dir;
+    auto o = test_options(dir / "db");
+    std::mutex m;
+    std::vector<std::pair<engine_log_level, std::string>> lines;
+    o.on_engine_log = [&](engine_log_level level, std::string_view line) {
+        const std::lock_guard lock(m);
+        lines.emplace_back(level, line);
+    };
+    SECTION("at info, RocksDB's informational lines arrive, without trailing newlines") {
+        o.engine_log_min = engine_log_level::info;
+        { auto st = store::open(o); }
+        const std::lock_guard lock(m);
+        REQUIRE(!lines.empty());
+        for (const auto& [level, line] : lines) {
+            CHECK(level >= engine_log_level::info);
+            CHECK((line.empty() || line.back() != '\n'));
+        }
+    }
+    SECTION("at warn, a clean open and close logs nothing") {
+        o.engine_log_min = engine_log_level::warn;
+        { auto st = store::open(o); }
+        const std::lock_guard lock(m);
+        CHECK(lines.empty());
+    }
+    for (const auto& entry : fs::directory_iterator(dir / "db")) {
+        const auto name = entry.path().filename().string();
+        CHECK(name.rfind("LOG", 0) != 0);
+    }
 }
 
 TEST_CASE("foreign and damaged directories give clear startup errors", "[recovery][open]") {

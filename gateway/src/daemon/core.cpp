@@ -67,6 +67,24 @@ void core::start() {
                       free_text, threshold);
         }
     };
+    // RocksDB's own lines, one level quieter than its own: its "info" is a line per flush and
+    // compaction, which is debugging detail here; its warnings and errors stay what they are.
+    so.engine_log_min = log::enabled(log::level::debug) ? store::engine_log_level::info
+                                                        : store::engine_log_level::warn;
+    so.on_engine_log = [](store::engine_log_level level, std::string_view line) {
+        switch (level) {
+            case store::engine_log_level::debug:
+            case store::engine_log_level::info:
+                log::debug("rocksdb: {}", line);
+                break;
+            case store::engine_log_level::warn:
+                log::warn("rocksdb: {}", line);
+                break;
+            case store::engine_log_level::error:
+                log::error("rocksdb: {}", line);
+                break;
+        }
+    };
     store_ = store::store::open(so);
     evidence_ = std::make_unique<store_evidence>(*store_);
     const auto& rep = store_->recovery();

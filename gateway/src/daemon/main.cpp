@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "daemon/core.hpp"
+#include "infra/crash_report.hpp"
 #include "infra/log.hpp"
 #include "smppgw/gateway/admin.hpp"
 #include "smppgw/gateway/commands.hpp"
@@ -52,6 +53,7 @@ void arm_watchdog(asio::steady_timer& timer, std::chrono::microseconds interval,
 }
 
 int run(const std::string& config_path) {
+    install_crash_report();
     std::shared_ptr<const config> cfg;
     try {
         cfg = load_config(config_path);

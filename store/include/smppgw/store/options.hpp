@@ -37,6 +37,9 @@ enum class sync_mode : std::uint8_t { always = 0, batch = 1, none = 2 };
 //   rocksdb: a RocksDB Get of the current-state key (block cache, Bloom filter) per lookup.
 enum class consent_index_mode : std::uint8_t { memory = 0, rocksdb = 1 };
 
+// The levels of RocksDB's own log lines (store_options::on_engine_log).
+enum class engine_log_level : std::uint8_t { debug = 0, info = 1, warn = 2, error = 3 };
+
 // Time-to-live per record kind; zero means "keep forever". Enforced by compaction filters (ids
 // and keys carry their time), never by scans on the write path; expired data disappears when
 // its file is next compacted (periodic_compaction makes sure that happens).
@@ -95,6 +98,12 @@ struct store_options {
     // must not block or call into the store.
     std::function<void(std::error_code error, std::optional<std::uint64_t> free_bytes)>
         on_writes_changed;
+    // RocksDB's own log (flushes, compactions, its warnings and errors), one line per call on
+    // RocksDB's threads; lines below engine_log_min are not even formatted. Null drops them.
+    // There is no LOG file in the store's folder: a full disk made its writer abort the
+    // process (engine_log.hpp).
+    std::function<void(engine_log_level, std::string_view line)> on_engine_log;
+    engine_log_level engine_log_min = engine_log_level::warn;
 
     // Checkpoints of the live state: after this long, or after this many journal bytes since
     // the last one, whichever comes first (0 turns that trigger off). Recovery replays what the
