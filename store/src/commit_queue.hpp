@@ -13,8 +13,8 @@
 //   completion ("smppgw-sync"):   index updates, listener, callbacks, in commit order.
 // While the writer waits for one fsync the next group fills, so under load groups grow instead
 // of queueing; the fsync is never called concurrently with a write (one thread does both), which
-// keeps RocksDB's WAL writer out of the SyncWAL-versus-failed-append path that aborts Debian's
-// assertion-enabled build when the disk fills.
+// keeps RocksDB's WAL writer out of the SyncWAL-versus-failed-append path that Debian's
+// assertion-enabled build aborts on.
 //
 // Invariants:
 // - append() never refuses: every record gets its LSN and its group reports to the listener,
@@ -28,10 +28,10 @@
 //   with a later write: "maybe written", never "acknowledged and lost".
 // - Writes stop short of a full disk: with less than half of resume_min_free_bytes free a group
 //   fails with no_space before RocksDB sees it (and counts as a failed write, so Resume() runs
-//   once there is room). A real ENOSPC on a WAL append leaves that WAL's writer in an error
-//   state, and Debian's assertion-enabled RocksDB aborts the process when it is synced later
-//   (a flush syncs the closed WALs): seen on a tmpfs filled under load, never with the
-//   injected fault, which fails every write alike.
+//   once there is room). RocksDB's file writers assume that one that failed is never used
+//   again, and Debian's build asserts it: keeping the WAL's appends away from ENOSPC keeps us
+//   off that path. (The abort seen on a tmpfs filled under load came from RocksDB's info LOG
+//   file, which no longer exists: engine_log.hpp.)
 // - Writes count as failing from a failed write to the next successful write or DB::Resume()
 //   (an empty group is enough to try one: an idle store recovers when something probes it);
 //   store_options::on_writes_changed hears each change once.

@@ -89,8 +89,8 @@ struct store_options {
     // full makes RocksDB escalate the error to fatal (a restart would be needed). RocksDB needs
     // room for a memtable flush to resume; the default leaves that and a margin.
     // Below half of it the committer refuses groups itself (no_space) without writing them:
-    // RocksDB must never meet ENOSPC on a WAL append, since Debian's build keeps its assertions
-    // and aborts when a WAL writer that saw a failed append is synced later.
+    // RocksDB should never meet ENOSPC on a WAL append: its file writers assume one that failed
+    // is not used again, and Debian's build keeps the assertion that checks it.
     std::uint64_t resume_min_free_bytes = 16U << 20U;
     // Told once per episode, on the committer's writer thread, when writes start failing (the
     // first failed write after a success: `error` says why) and when they work again (error
