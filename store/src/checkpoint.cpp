@@ -347,6 +347,7 @@ void store::impl::checkpoint_loop() {
     pthread_setname_np(pthread_self(), "smppgw-ckpt");
     std::unique_lock lk(wake_mu);
     auto last = std::chrono::steady_clock::now();
+    auto last_written = last;
     for (;;) {
         auto due = [&] {
             if (stopping) {
@@ -365,12 +366,32 @@ void store::impl::checkpoint_loop() {
         if (stopping) {
             break;
         }
+        // An idle store would write the same snapshot again every interval, as large as the
+        // live state. With nothing journaled since the last one it waits up to
+        // idle_checkpoint_every instead, and only walks the messages for those overdue for a
+        // receipt (which the snapshot walk would have noted).
+        const auto now = std::chrono::steady_clock::now();
+        if (journal_bytes_since.load(std::memory_order_relaxed) == 0 &&
+            !resync_wanted.load(std::memory_order_relaxed) &&
+            now - last_written < idle_checkpoint_every) {
+            lk.unlock();
+            (void)live->find_overdue(live_state::overdue_per_walk);
+            {
+                std::lock_guard lock(checkpoint_mu);
+                ++checkpoint.skipped_idle;
+            }
+            lk.lock();
+            last = now;
+            continue;
+        }
         lk.unlock();
         if (write_checkpoint()) {
             // Failed (disk full...): try again after a pause rather than in a loop.
             lk.lock();
             wake_cv.wait_for(lk, std::chrono::seconds(1), [&] { return stopping; });
             lk.unlock();
+        } else {
+            last_written = std::chrono::steady_clock::now();
         }
         lk.lock();
         last = std::chrono::steady_clock::now();

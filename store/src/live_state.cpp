@@ -658,6 +658,11 @@ time_point last_news(const message_record& rec) {
     return t;
 }
 
+// A message that has waited for its receipts with no news since `before`.
+bool overdue_since(const live_message& m, time_point before) {
+    return m.phase == message_phase::awaiting_receipt && last_news(m.rec) < before;
+}
+
 }  // namespace
 
 void live_state::set_receipt_timeout(std::chrono::milliseconds timeout) {
@@ -1172,7 +1177,6 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
     flush();
     std::string encoded;
     // Overdue receipts are noted on the way (set_receipt_timeout), bounded per checkpoint.
-    constexpr std::size_t overdue_per_snapshot = 100'000;
     std::vector<message_ptr> overdue;
     std::optional<time_point> overdue_before;
     {
@@ -1189,8 +1193,8 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
                 if (!m.in_book && m.phase != message_phase::finished) {
                     continue;  // rolled back: it never was
                 }
-                if (overdue_before && m.phase == message_phase::awaiting_receipt &&
-                    overdue.size() < overdue_per_snapshot && last_news(m.rec) < *overdue_before) {
+                if (overdue_before && overdue.size() < overdue_per_walk &&
+                    overdue_since(m, *overdue_before)) {
                     overdue.push_back(messages[i]);
                 }
                 put_u8(chunk, static_cast<std::uint8_t>(entry_type::message));
@@ -1216,6 +1220,38 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
         overdue_ = std::move(overdue);
     }
     return at;
+}
+
+std::size_t live_state::find_overdue(std::size_t max, std::size_t per_lock) {
+    std::vector<message_ptr> messages;
+    time_point before{};
+    {
+        std::lock_guard lock(mu_);
+        if (receipt_timeout_.count() == 0) {
+            return 0;
+        }
+        before = clock_->now() - receipt_timeout_;
+        messages.reserve(messages_.size());
+        for (const auto& [id, m] : messages_) {
+            messages.push_back(m);
+        }
+    }
+    std::vector<message_ptr> overdue;
+    for (std::size_t i = 0; i < messages.size() && overdue.size() < max;) {
+        std::lock_guard lock(mu_);
+        for (std::size_t n = 0; n < per_lock && i < messages.size() && overdue.size() < max;
+             ++n, ++i) {
+            if (overdue_since(*messages[i], before)) {
+                overdue.push_back(messages[i]);
+            }
+        }
+    }
+    const auto found = overdue.size();
+    if (found > 0) {
+        std::lock_guard lock(mu_);
+        overdue_ = std::move(overdue);
+    }
+    return found;
 }
 
 bool live_state::load_chunk(std::string_view chunk) {

@@ -275,6 +275,7 @@ void store::impl::rebuild_live_state() {
     }
     const lsn_t from = pointer ? pointer->lsn : 1;
     std::uint64_t replayed = 0;
+    std::uint64_t replayed_bytes = 0;
     check(opts,
           detail::read_journal(*db, from,
                                [&](lsn_t lsn, record_kind kind, std::string_view payload) {
@@ -284,9 +285,12 @@ void store::impl::rebuild_live_state() {
                                                                  lsn, to_string(kind)));
                                    }
                                    ++replayed;
+                                   replayed_bytes += 1 + payload.size();
                                }),
           "the journal");
     report.replayed_records = replayed;
+    // What was replayed is not in a checkpoint yet: it counts toward the next one's triggers.
+    journal_bytes_since.store(replayed_bytes, std::memory_order_relaxed);
     report.next_lsn = next;
 
     // Everything up to the lowest watermark of the materialized families is on disk.

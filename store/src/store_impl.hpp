@@ -110,6 +110,9 @@ struct store::impl final : detail::commit_hooks {
     // disk rewriting checkpoints instead of journaling.
     std::atomic<std::uint64_t> last_checkpoint_bytes{0};
     [[nodiscard]] bool checkpoint_due_by_size() const noexcept;
+    // With nothing journaled since the last checkpoint, the interval trigger waits this long
+    // instead (checkpoint_loop).
+    static constexpr std::chrono::hours idle_checkpoint_every{1};
     std::atomic<bool> resync_wanted{false};  // a write failed: memory must become durable again
     std::mutex wake_mu;
     std::condition_variable wake_cv;  // the checkpointer and the materializer sleep here

@@ -731,6 +731,18 @@ TEST_CASE("messages whose receipt never comes are found overdue by the checkpoin
         CHECK(talking->phase == message_phase::awaiting_receipt);
         CHECK(queued->phase == message_phase::queued);
     }
+    SECTION("the walk without a snapshot (an idle interval) finds the same, at most max") {
+        f.live.set_receipt_timeout(1h);
+        CHECK(f.live.find_overdue(10, 1) == 1);
+        const auto overdue = f.live.take_overdue(10);
+        REQUIRE(overdue.size() == 1);
+        CHECK(overdue[0] == silent);
+        f.clk->set(test_start + 3h);  // now the talking one too
+        CHECK(f.live.find_overdue(1) == 1);
+        CHECK(f.live.find_overdue(10) == 2);
+        f.live.set_receipt_timeout(0ms);
+        CHECK(f.live.find_overdue(10) == 0);
+    }
     SECTION("a receipt between the walk and the take wins") {
         f.live.set_receipt_timeout(1h);
         walk();

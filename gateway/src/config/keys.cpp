@@ -42,8 +42,8 @@ constexpr auto keys = std::to_array<config_key>({
     {"server.receipt_timeout", duration, "\"72h\"",
      "A message awaiting its receipt with no news for this long ends as expired (an EXPIRED "
      "receipt goes to the account if it asked for failures); carriers that drop receipts "
-     "cannot fill memory. Found at checkpoints (store.checkpoint_interval). \"0s\": wait "
-     "forever."},
+     "cannot fill memory. Found at checkpoints (store.checkpoint_interval; at most an hour "
+     "late when idle). \"0s\": wait forever."},
     {"server.receipt_park_timeout", duration, "\"30s\"",
      "A receipt that arrives before its carrier message id is journaled waits this long for "
      "it, then is acknowledged and dropped."},
@@ -203,7 +203,8 @@ constexpr auto keys = std::to_array<config_key>({
      "RocksDB meets a full disk. Logged, and exported as smppgw_store_resume_min_free_bytes."},
     {"store.checkpoint_interval", duration, "\"1m\"",
      "A checkpoint of the messages in flight at least this often; the journal before it is "
-     "trimmed. \"0s\": only by size."},
+     "trimmed. With nothing journaled since the last one, at most hourly. \"0s\": only by "
+     "size."},
     {"store.checkpoint_journal_bytes", integer, "33554432",
      "A checkpoint once the journal grew this much since the last one (never less than the "
      "last checkpoint's own size); bounds restart time and the journal's flush I/O. 0: only by "

@@ -175,6 +175,12 @@ public:
     // take_overdue() hands them out, for the gateway to end() them as `unknown`.
     void set_receipt_timeout(std::chrono::milliseconds timeout);
     [[nodiscard]] std::vector<message_ptr> take_overdue(std::size_t max);
+    // The same walk without a snapshot, for an interval with nothing to checkpoint: notes at
+    // most `max` overdue messages, taking the lock for `per_lock` messages at a time. Returns
+    // how many it noted.
+    std::size_t find_overdue(std::size_t max, std::size_t per_lock = 4096);
+    // At most this many overdue messages are noted per walk (the next walk finds the rest).
+    static constexpr std::size_t overdue_per_walk = 100'000;
     // cancel_sm: ends a queued or deferred message of `account`.
     enum class change_result : std::uint8_t { done, not_found, not_allowed };
     change_result cancel(message_id id, std::string_view account, ended_record r,

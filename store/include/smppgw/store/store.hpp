@@ -183,6 +183,8 @@ public:
         std::uint64_t journal_bytes_since = 0;  // appended after it
         std::uint64_t completed = 0;      // checkpoints written by this process
         std::uint64_t failed = 0;
+        // Interval triggers passed over because nothing was journaled since the last one.
+        std::uint64_t skipped_idle = 0;
     };
     [[nodiscard]] checkpoint_status last_checkpoint() const;
     [[nodiscard]] lsn_t materialized_through() const;
