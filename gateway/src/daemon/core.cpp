@@ -467,22 +467,30 @@ void core::end_overdue_receipts() {
     constexpr std::size_t per_tick = 2000;  // a backlog drains over seconds, not in one tick
     const auto overdue = store_->live().take_overdue(per_tick);
     for (const auto& m : overdue) {
-        const auto rec = store_->live().find(m->rec.id);
-        if (!rec) {
-            continue;
-        }
-        store::ended_record r;
-        r.state = store::message_state::expired;
-        r.when = store_->now();
-        r.dlr = final_receipt_bytes(*rec, r.state, 0, r.when);
-        if (store_->live().end(m, std::move(r), {})) {
-            metrics_.messages(rec->account, "expired").Increment();
-        }
+        (void)end_with_final_receipt(m, store::message_state::expired, 0);
     }
     if (!overdue.empty()) {
         log::info("{} messages had no receipt within server.receipt_timeout: ended as expired",
                   overdue.size());
     }
+}
+
+bool core::end_with_final_receipt(const store::message_ptr& m, store::message_state state,
+                                  std::uint32_t status) {
+    const auto rec = store_->live().find(m->rec.id);
+    if (!rec) {
+        return false;  // ended meanwhile
+    }
+    store::ended_record r;
+    r.state = state;
+    r.status = status;
+    r.when = store_->now();
+    r.dlr = final_receipt_bytes(*rec, r.state, status, r.when);
+    if (!store_->live().end(m, std::move(r), {})) {
+        return false;
+    }
+    metrics_.messages(rec->account, store::to_string(state)).Increment();
+    return true;
 }
 
 // ---- carrier_events ----------------------------------------------------------------------------
@@ -524,18 +532,10 @@ void core::message_failed(carrier& c, dispatch& d, smpp::command_status status,
     const auto& m = d.message;
     log::info("message {} failed at carrier {}: {}", log::message_id(m->rec.id),
               log::carrier(c.name()), reason);
-    const auto rec = store_->live().find(m->rec.id);
-    if (!rec) {
-        return;  // ended meanwhile
-    }
-    const bool expired = rec->validity && *rec->validity <= store_->now();
-    store::ended_record r;
-    r.state = expired ? store::message_state::expired : store::message_state::failed;
-    r.status = status;
-    r.when = store_->now();
-    r.dlr = final_receipt_bytes(*rec, r.state, status, r.when);
-    (void)store_->live().end(m, std::move(r), {});
-    metrics_.messages(rec->account, expired ? "expired" : "failed").Increment();
+    // Validity is fixed at acceptance (may_send reads it the same way).
+    const bool expired = m->rec.validity && *m->rec.validity <= store_->now();
+    (void)end_with_final_receipt(
+        m, expired ? store::message_state::expired : store::message_state::failed, status);
 }
 
 void core::carrier_delivery(carrier& c, smpp::pdu& request, deferred_response respond) {

@@ -124,6 +124,10 @@ private:
     void housekeeping();
     // Messages whose receipt never came (server.receipt_timeout) end as expired.
     void end_overdue_receipts();
+    // Ends a message that gets no (more) carrier receipts: its final receipt goes to the
+    // account if it asked, and it is counted once. False if it had ended already.
+    bool end_with_final_receipt(const store::message_ptr& m, store::message_state state,
+                                std::uint32_t status);
     void configure_relays(const config& c);
     void drop_removed_accounts(const std::vector<std::string>& removed);
 
