@@ -965,6 +965,38 @@ void live_state::returned(std::string_view account, lsn_t entry) {
     }
 }
 
+std::vector<std::pair<std::string, std::size_t>> live_state::expire_outbox(time_point before,
+                                                                          std::size_t max) {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    std::lock_guard lock(mu_);
+    std::vector<lsn_t> gone;
+    for (auto& [account, box] : outboxes_) {
+        if (max == 0) {
+            break;
+        }
+        // Entries are keyed by LSN, which grows with time: the old ones come first.
+        gone.clear();
+        for (const auto& [id, e] : box.ready) {
+            if (gone.size() == max || e.created >= before) {
+                break;
+            }
+            gone.push_back(id);
+        }
+        for (const auto id : gone) {
+            const outbox_done_record r{account, id, clock_->now()};
+            scratch_.clear();
+            encode(r, scratch_);
+            const auto lsn = append(record_kind::delivered_upstream, scratch_, nullptr, {});
+            apply_delivered(lsn, r);
+        }
+        if (!gone.empty()) {
+            out.emplace_back(account, gone.size());
+            max -= gone.size();
+        }
+    }
+    return out;
+}
+
 std::vector<outbox_depth> live_state::outboxes() const {
     std::vector<outbox_depth> out;
     std::lock_guard lock(mu_);

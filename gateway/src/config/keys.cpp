@@ -220,7 +220,9 @@ constexpr auto keys = std::to_array<config_key>({
      "Consent events and opt-out history. Active opt-outs and current consents never "
      "expire."},
     {"store.retention.outbox", duration, "\"0s\"",
-     "Undelivered receipts and MOs; 0 keeps them until an upstream bind acknowledges them."},
+     "Undelivered receipts and MOs (not in flight to a bind) older than this are dropped, "
+     "logged and counted in smppgw_outbox_expired_total; 0 keeps them until an upstream bind "
+     "acknowledges them."},
     {"store.retention.freq_window", duration, "\"24h\"",
      "Send times kept for frequency caps; at least the longest cap window."},
     {"store.retention.stats", duration, "\"400d\"",

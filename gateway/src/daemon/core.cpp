@@ -451,6 +451,7 @@ void core::housekeeping() {
     receipts_->sweep(clock::now());
     mos_->expire(clock::now());
     end_overdue_receipts();
+    expire_outboxes();
     for (auto& c : carriers()) {
         metrics_.carrier_queue(c->name()).Set(static_cast<double>(c->queued()));
     }
@@ -472,6 +473,21 @@ void core::end_overdue_receipts() {
     if (!overdue.empty()) {
         log::info("{} messages had no receipt within server.receipt_timeout: ended as expired",
                   overdue.size());
+    }
+}
+
+void core::expire_outboxes() {
+    const auto keep = cfg()->store.retention.outbox;
+    if (keep.count() <= 0 || !store_->writable()) {
+        return;
+    }
+    constexpr std::size_t per_tick = 2000;
+    for (const auto& [account, n] : store_->live().expire_outbox(store_->now() - keep, per_tick)) {
+        metrics_.outbox_expired(account).Increment(static_cast<double>(n));
+        log::warn("{} receipts and MOs for {} dropped undelivered after "
+                  "store.retention.outbox ({} s)",
+                  n, log::account(account),
+                  std::chrono::duration_cast<std::chrono::seconds>(keep).count());
     }
 }
 

@@ -124,6 +124,8 @@ private:
     void housekeeping();
     // Messages whose receipt never came (server.receipt_timeout) end as expired.
     void end_overdue_receipts();
+    // Receipts and MOs no bind took within store.retention.outbox are dropped (and counted).
+    void expire_outboxes();
     // Ends a message that gets no (more) carrier receipts: its final receipt goes to the
     // account if it asked, and it is counted once. False if it had ended already.
     bool end_with_final_receipt(const store::message_ptr& m, store::message_state state,

@@ -261,6 +261,11 @@ metrics::metrics()
                             .Name("smppgw_outbox_delivered_total")
                             .Help("deliver_sm acknowledged by upstream accounts")
                             .Register(*registry_)),
+      outbox_expired_(BuildCounter()
+                          .Name("smppgw_outbox_expired_total")
+                          .Help("Receipts and MOs dropped undelivered after "
+                                "store.retention.outbox")
+                          .Register(*registry_)),
       store_errors_(BuildCounter()
                         .Name("smppgw_store_errors_total")
                         .Help("Store operations that failed")
@@ -360,6 +365,7 @@ void metrics::declare(const config& c) {
         for (const auto kind : outbox_kinds) {
             (void)outbox_delivered(a.system_id, kind);
         }
+        (void)outbox_expired(a.system_id);
         std::vector<std::string_view> campaigns{"", "other"};
         campaigns.insert(campaigns.end(), a.campaigns.begin(), a.campaigns.end());
         for (const auto campaign : campaigns) {
@@ -534,6 +540,9 @@ prometheus::Gauge& metrics::outbox_depth(std::string_view account) {
 prometheus::Counter& metrics::outbox_delivered(std::string_view account, std::string_view kind) {
     return cached(outbox_delivered_, join({account, kind}),
                   {{"account", std::string(account)}, {"kind", std::string(kind)}});
+}
+prometheus::Counter& metrics::outbox_expired(std::string_view account) {
+    return cached(outbox_expired_, join({account}), {{"account", std::string(account)}});
 }
 prometheus::Counter& metrics::store_errors(std::string_view operation) {
     return labeled(store_errors_, "operation", operation);

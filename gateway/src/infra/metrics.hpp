@@ -68,6 +68,7 @@ class metrics {
     prometheus::Family<prometheus::Gauge>& carrier_queue_;
     prometheus::Family<prometheus::Gauge>& outbox_;
     prometheus::Family<prometheus::Counter>& outbox_delivered_;
+    prometheus::Family<prometheus::Counter>& outbox_expired_;
     prometheus::Family<prometheus::Counter>& store_errors_;
     prometheus::Family<prometheus::Counter>& lockouts_;
     prometheus::Family<prometheus::Histogram>& latency_;
@@ -118,6 +119,7 @@ public:
     prometheus::Gauge& carrier_queue(std::string_view carrier);
     prometheus::Gauge& outbox_depth(std::string_view account);
     prometheus::Counter& outbox_delivered(std::string_view account, std::string_view kind);
+    prometheus::Counter& outbox_expired(std::string_view account);
     prometheus::Counter& store_errors(std::string_view operation);
     prometheus::Counter& lockouts(std::string_view scope);
 

@@ -235,6 +235,11 @@ public:
     void returned(std::string_view account, lsn_t entry);
     [[nodiscard]] std::vector<outbox_depth> outboxes() const;
     [[nodiscard]] bool has_deliverable(std::string_view account) const;
+    // store.retention.outbox: entries waiting (deliverable, not in flight) since before
+    // `before` are dropped, at most `max` per call, each journaled like a delivery. Returns
+    // how many went per account.
+    [[nodiscard]] std::vector<std::pair<std::string, std::size_t>> expire_outbox(
+        time_point before, std::size_t max);
 
     // ---- audit -------------------------------------------------------------------------------
     // A policy decision for the audit trail: a refusal, a deferral (no completion: nothing
