@@ -2,7 +2,9 @@
 // (issue 13): an opt-out taken on one node is refused on another, a (re)starting node catches
 // up before it accepts submits, losing one nats-server changes nothing, and with NATS gone a
 // node serves degraded from its local copy and publishes what it took meanwhile once NATS is
-// back. Registered with the label `cluster`; skipped (exit 77) without nats-server.
+// back; frequency caps count the sends of every node, and a message that finally fails gives
+// its place back on every node. Registered with the label `cluster`; skipped (exit 77) without
+// nats-server.
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include "nats_cluster.hpp"
@@ -88,6 +91,36 @@ std::uint32_t submit_status(test_esme& esme, const std::string& to, const std::s
     const auto r = esme.call(make_submit(account_number, to, text));
     REQUIRE(r.pdu);
     return r.pdu->command_status;
+}
+
+// A promotional submit (service_type MKT).
+smpp::pdu promo(const std::string& to, const std::string& text) {
+    auto p = make_submit(account_number, to, text);
+    (void)std::get<smpp::submit_sm>(p.body).service_type.assign("MKT");
+    return p;
+}
+
+// Caps of 2 promotional messages per number and day on every region, deferred beyond; quiet
+// hours off so that a deferral can only come from the cap.
+const std::string two_per_day =
+    "\n[policy.quiet_hours]\nenabled = false\n\n[policy.frequency]\naction = \"defer\"\n"
+    "[[policy.frequency.caps]]\nregion = \"*\"\nmax_messages = 2\nwindow = \"24h\"\n";
+
+std::string message_state(cluster_node& n, const std::string& id) {
+    const auto r = http_get(n.daemon().admin_port(), "/v1/messages/" + id, admin_token);
+    INFO(r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    return std::string(boost::json::parse(r.body).at("state").as_string());
+}
+
+// Submits a promotional message and returns the state it was accepted in ("accepted" and the
+// later ones, or "deferred").
+std::string promo_state(cluster_node& n, test_esme& esme, const std::string& to,
+                        const std::string& text) {
+    const auto r = esme.call(promo(to, text));
+    REQUIRE(r.pdu);
+    REQUIRE(r.status() == smpp::status::ESME_ROK);  // a deferral is an acceptance too
+    return message_state(n, r.message_id());
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -250,6 +283,83 @@ TEST_CASE("a node started while NATS is unreachable serves degraded after startu
     cluster_node b(nats, "gw-b", 52);
     b.start();
     CHECK(b.has_optout(stopper));
+}
+
+TEST_CASE("frequency caps count the sends of every node, and a failed send's place comes back",
+          "[cluster][frequency]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 61, two_per_day);
+    cluster_node b(nats, "gw-b", 62, two_per_day);
+    // A's carrier refuses for good what is marked to fail (invalid destination).
+    a.carrier().set_policy([](const carrier_submit& s) {
+        return submit_action{.status = s.text.find("#fail") != std::string::npos
+                                           ? smpp::status::ESME_RINVDSTADR
+                                           : smpp::status::ESME_ROK};
+    });
+    a.start();
+    b.start();
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    test_esme esme_b(b.smpp_port());
+    bind_ok(esme_b, smpp::bind_type::transceiver);
+    const auto remote_on = [](cluster_node& n) {
+        return n.daemon().metric("smppgw_cluster_remote_sends");
+    };
+    const auto received_on = [](cluster_node& n) {
+        return n.daemon().metric("smppgw_cluster_sends_received_total");
+    };
+    const auto number = handset(600);
+    const auto other = handset(601);
+    for (const auto& n : {number, other}) {
+        // Consent given through A is in force on B too (the consents bucket).
+        const auto put = http_request(a.daemon().admin_port(), "PUT",
+                                      "/v1/consents/acme/" + n + "/promotional", admin_token,
+                                      R"({"type": "express_written", "proof": "web form v3",
+                                          "granted": "2024-05-01T12:00:00Z"})");
+        REQUIRE(put.status == 200);
+        REQUIRE(eventually([&] {
+            return http_get(b.daemon().admin_port(), "/v1/consents/acme/" + n + "/promotional",
+                            admin_token)
+                       .status == 200;
+        }, 5s, 2ms));
+    }
+
+    // Alternately through A and B, each waiting until the other node holds the previous send:
+    // the third is deferred wherever it arrives.
+    CHECK(promo_state(a, esme_a, number, "Acme deals #fq-0001") != "deferred");
+    REQUIRE(eventually([&] { return remote_on(b) == 1; }, 5s, 2ms));
+    CHECK(promo_state(b, esme_b, number, "Acme deals #fq-0002") != "deferred");
+    REQUIRE(eventually([&] { return remote_on(a) == 1; }, 5s, 2ms));
+    CHECK(promo_state(a, esme_a, number, "Acme deals #fq-0003") == "deferred");
+    CHECK(promo_state(b, esme_b, number, "Acme deals #fq-0004") == "deferred");
+    for (auto* n : {&a, &b}) {
+        CHECK(n->daemon().metric("smppgw_policy_decisions_total",
+                                 {{"check", "frequency"}, {"verdict", "defer"}}) == 1);
+        CHECK(n->daemon().metric("smppgw_cluster_sends_published_total") >= 1);
+        CHECK(n->daemon().metric("smppgw_cluster_sends_dropped_total", {{"where", "queue"}}) == 0);
+    }
+    CHECK(b.cluster_json().find("\"remote_sends\":1") != std::string::npos);
+
+    // A message A's carrier refuses for good gives its place back on B as well: B counted it
+    // (+1) and then the give-back (-1), after which two more go through B before the cap holds.
+    const auto before = received_on(b);
+    const auto failed = esme_a.call(promo(other, "Acme deals #fail #fq-0005"));
+    REQUIRE(failed.status() == smpp::status::ESME_ROK);
+    REQUIRE(eventually([&] { return message_state(a, failed.message_id()) == "failed"; }, 10s,
+                       10ms));
+    REQUIRE(eventually([&] { return received_on(b) >= before + 2; }, 5s, 2ms));
+    CHECK(remote_on(b) == 1);  // A's first send to `number` only
+    CHECK(promo_state(b, esme_b, other, "Acme deals #fq-0006") != "deferred");
+    CHECK(promo_state(b, esme_b, other, "Acme deals #fq-0007") != "deferred");
+    REQUIRE(eventually([&] { return remote_on(a) == 3; }, 5s, 2ms));
+    CHECK(promo_state(a, esme_a, other, "Acme deals #fq-0008") == "deferred");
+
+    // A restarted node reads the other's counts again from the stream before it serves.
+    b.restart();
+    CHECK(remote_on(b) == 1);
+    test_esme esme_b2(b.smpp_port());
+    bind_ok(esme_b2, smpp::bind_type::transceiver);
+    CHECK(promo_state(b, esme_b2, number, "Acme deals #fq-0009") == "deferred");
 }
 
 // Not part of the suite ([.]): `cluster_tests "[.propagation]"` prints the figure that
