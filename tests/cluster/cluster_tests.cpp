@@ -390,3 +390,40 @@ TEST_CASE("opt-out propagation A -> B, p50/p99", "[.propagation]") {
                 metric_value(m, "smppgw_cluster_propagation_seconds_sum"));
     CHECK(quantile(ms, 0.99) < 1000);
 }
+
+// Not part of the suite ([.]): `cluster_tests "[.propagation]"` also prints how long a send
+// counted on A takes to count on B (submit_sm_resp from A -> B's remote_sends shows it), and
+// B's smppgw_cluster_send_propagation_seconds. Transactional messages are capped here so that
+// no consent is needed per number.
+TEST_CASE("frequency count propagation A -> B, p50/p99", "[.propagation]") {
+    nats_cluster nats;
+    const std::string capped = "\n[policy.frequency]\ntransactional = true\n"
+                               "[[policy.frequency.caps]]\nregion = \"*\"\nmax_messages = 5\n"
+                               "window = \"24h\"\n";
+    cluster_node a(nats, "gw-a", 43, capped);
+    cluster_node b(nats, "gw-b", 44, capped);
+    a.start();
+    b.start();
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    constexpr unsigned n = 300;
+    std::vector<double> ms;
+    ms.reserve(n);
+    for (unsigned i = 0; i < n; ++i) {
+        REQUIRE(submit_status(esme_a, fmt::format("1212557{:04}", i), "Your code 1") ==
+                smpp::status::ESME_ROK);
+        const auto answered = std::chrono::steady_clock::now();
+        REQUIRE(eventually(
+            [&] { return b.daemon().metric("smppgw_cluster_remote_sends") >= i + 1; }, 5s, 0ms));
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                               answered)
+                         .count());
+    }
+    std::printf("send-count propagation over %u sends: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                n, quantile(ms, 0.5), quantile(ms, 0.99), *std::max_element(ms.begin(), ms.end()));
+    const auto m = b.daemon().metrics();
+    std::printf("B's smppgw_cluster_send_propagation_seconds: count %.0f sum %.3f s\n",
+                metric_value(m, "smppgw_cluster_send_propagation_seconds_count"),
+                metric_value(m, "smppgw_cluster_send_propagation_seconds_sum"));
+    CHECK(quantile(ms, 0.99) < 1000);
+}
