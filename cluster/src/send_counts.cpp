@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 namespace smppgw::cluster {
 namespace {
@@ -141,7 +142,7 @@ std::optional<decoded_batch> decode_sends(std::string_view batch) {
 
 remote_sends::remote_sends(std::string own_node, std::chrono::milliseconds window,
                            std::size_t max_entries)
-    : own_(std::move(own_node)), window_(window), max_entries_(max_entries) {}
+    : own_(std::move(own_node)), window_(window), max_entries_(max_entries), slots_(1024) {}
 
 std::uint16_t remote_sends::node_index(std::string_view node) {
     const auto it = std::find(nodes_.begin(), nodes_.end(), node);
@@ -150,6 +151,84 @@ std::uint16_t remote_sends::node_index(std::string_view node) {
     }
     nodes_.emplace_back(node);
     return static_cast<std::uint16_t>(nodes_.size() - 1);
+}
+
+std::uint32_t remote_sends::find(std::uint64_t hash, std::string_view key) const noexcept {
+    const auto mask = slots_.size() - 1;
+    for (auto i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
+        const auto& s = slots_[i];
+        if (s.index == 0) {
+            return none;
+        }
+        if (s.hash == hash && records_[s.index - 1].key == key) {
+            return s.index - 1;
+        }
+    }
+}
+
+std::uint32_t remote_sends::find_or_add(std::uint64_t hash, std::string_view key) {
+    if (const auto r = find(hash, key); r != none) {
+        return r;
+    }
+    if ((used_ + 1) * 2 > slots_.size()) {
+        std::vector<slot> bigger(slots_.size() * 2);
+        const auto mask = bigger.size() - 1;
+        for (const auto& s : slots_) {
+            if (s.index == 0) {
+                continue;
+            }
+            auto i = static_cast<std::size_t>(s.hash) & mask;
+            while (bigger[i].index != 0) {
+                i = (i + 1) & mask;
+            }
+            bigger[i] = s;
+        }
+        slots_.swap(bigger);
+    }
+    std::uint32_t record = 0;
+    if (!free_.empty()) {
+        record = free_.back();
+        free_.pop_back();
+    } else {
+        record = static_cast<std::uint32_t>(records_.size());
+        records_.emplace_back();
+    }
+    auto& r = records_[record];
+    r.key.assign(key);
+    r.hash = hash;
+    const auto mask = slots_.size() - 1;
+    auto i = static_cast<std::size_t>(hash) & mask;
+    while (slots_[i].index != 0) {
+        i = (i + 1) & mask;
+    }
+    slots_[i] = slot{hash, record + 1};
+    ++used_;
+    return record;
+}
+
+void remote_sends::erase(std::uint32_t record) {
+    const auto mask = slots_.size() - 1;
+    auto i = static_cast<std::size_t>(records_[record].hash) & mask;
+    while (slots_[i].index != record + 1) {
+        i = (i + 1) & mask;
+    }
+    // Backward-shift deletion: move later entries of the probe run into the hole unless their
+    // home lies cyclically after the hole, so that no search stops early at it.
+    for (auto j = (i + 1) & mask; slots_[j].index != 0; j = (j + 1) & mask) {
+        const auto home = static_cast<std::size_t>(slots_[j].hash) & mask;
+        const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            slots_[i] = slots_[j];
+            i = j;
+        }
+    }
+    slots_[i] = slot{};
+    --used_;
+    auto& r = records_[record];
+    r.key.clear();
+    r.sends.clear();
+    r.refs = 0;
+    free_.push_back(record);
 }
 
 remote_sends::applied remote_sends::apply(std::string_view node,
@@ -169,29 +248,29 @@ remote_sends::applied remote_sends::apply(std::string_view node,
             continue;
         }
         key_of(key, e.brand, e.msisdn);
+        const auto hash = std::hash<std::string_view>{}(key);
         if (e.delta > 0) {
             if (size_.load(std::memory_order_relaxed) >= max_entries_) {
                 ++out.dropped;
                 continue;
             }
-            auto [it, fresh] = by_number_.try_emplace(key);
-            (void)fresh;
-            auto& v = it->second.sends;
-            const auto at = std::upper_bound(v.begin(), v.end(), e.when,
+            const auto record = find_or_add(hash, key);
+            auto& r = records_[record];
+            const auto at = std::upper_bound(r.sends.begin(), r.sends.end(), e.when,
                                              [](time_point t, const sent& s) { return t < s.when; });
-            v.insert(at, sent{e.when, who});
-            ++it->second.refs;
-            arrivals_.push_back(arrival{e.when, who, it});
+            r.sends.insert(at, sent{e.when, who});
+            ++r.refs;
+            arrivals_.push_back(arrival{e.when, who, record});
             size_.fetch_add(1, std::memory_order_relaxed);
             ++out.counted;
             continue;
         }
-        const auto it = by_number_.find(key);
-        if (it == by_number_.end()) {
+        const auto record = find(hash, key);
+        if (record == none) {
             ++out.ignored;  // its count was dropped or has expired
             continue;
         }
-        auto& v = it->second.sends;
+        auto& v = records_[record].sends;
         const auto hit = std::find_if(v.begin(), v.end(), [&](const sent& s) {
             return s.when == e.when && s.node == who;
         });
@@ -207,19 +286,18 @@ remote_sends::applied remote_sends::apply(std::string_view node,
 }
 
 void remote_sends::drop_arrival(const arrival& a) {
-    auto& entry = a.key->second;
-    auto& v = entry.sends;
+    auto& r = records_[a.record];
     // Another send of the same time may stand for this one (one was given back): both leave
     // the window together, so taking either is right.
-    const auto hit = std::find_if(v.begin(), v.end(), [&](const sent& s) {
+    const auto hit = std::find_if(r.sends.begin(), r.sends.end(), [&](const sent& s) {
         return s.when == a.when && s.node == a.node;
     });
-    if (hit != v.end()) {
-        v.erase(hit);
+    if (hit != r.sends.end()) {
+        r.sends.erase(hit);
         size_.fetch_sub(1, std::memory_order_relaxed);
     }
-    if (--entry.refs == 0) {
-        by_number_.erase(a.key);
+    if (--r.refs == 0) {
+        erase(a.record);
     }
 }
 
@@ -244,14 +322,15 @@ void remote_sends::add_to(std::string_view brand, std::string_view msisdn, time_
     thread_local std::string key;
     thread_local std::vector<time_point> merged;
     key_of(key, brand, msisdn);
+    const auto hash = std::hash<std::string_view>{}(key);
     {
         std::lock_guard lock(mu_);
-        const auto it = by_number_.find(key);
-        if (it == by_number_.end() || it->second.sends.empty()) {
+        const auto record = find(hash, key);
+        if (record == none || records_[record].sends.empty()) {
             return;
         }
         merged.assign(h.sends.begin(), h.sends.begin() + static_cast<std::ptrdiff_t>(h.count));
-        for (const auto& s : it->second.sends) {
+        for (const auto& s : records_[record].sends) {
             if (s.when >= since) {
                 merged.push_back(s.when);
             }

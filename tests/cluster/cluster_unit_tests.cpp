@@ -8,7 +8,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
+#include <set>
 #include <string>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include "smppgw/cluster/change.hpp"
 #include "smppgw/cluster/names.hpp"
@@ -304,6 +309,69 @@ TEST_CASE("a full table drops new remote sends (counted) rather than grow",
     CHECK(r.counted == 2);
     CHECK(r.dropped == 1);
     CHECK(remote.size() == 2);
+}
+
+TEST_CASE("remote sends against a model: random counts, give-backs and expiry over many numbers",
+          "[cluster][frequency]") {
+    // The table's index grows, shifts entries back on removal and reuses records; whatever the
+    // order, every lookup must answer what a plain multiset of (number, time, node) answers.
+    std::mt19937 rng(20261206);
+    const auto window = 10min;
+    cl::remote_sends remote("gw-a", window, 1'000'000);
+    std::multiset<std::tuple<std::string, std::int64_t, std::string>> model;
+    auto now = at_ms(1'800'000'000'000);
+    const std::vector<std::string> nodes{"gw-a", "gw-b", "gw-c"};
+    std::vector<std::string> numbers;
+    for (int i = 0; i < 3000; ++i) {
+        numbers.push_back(fmt::format("1305555{:04}", i));
+    }
+    for (int round = 0; round < 300; ++round) {
+        now += std::chrono::milliseconds(rng() % 20'000);
+        (void)remote.expire(now);
+        const auto& node = nodes[rng() % nodes.size()];
+        std::vector<cl::send_entry> batch;
+        for (int k = 0; k < 40; ++k) {
+            const auto& number = numbers[rng() % (round % 2 == 0 ? 50 : numbers.size())];
+            const auto when = now - std::chrono::milliseconds(rng() % 120'000);
+            batch.push_back({"acme", number, when, 1});
+            if (node != "gw-a") {
+                model.emplace(number, when.time_since_epoch().count(), node);
+            }
+        }
+        // Give back some of what this node counted earlier (and one it never counted).
+        for (auto it = model.begin(); it != model.end() && batch.size() < 60; ++it) {
+            if (std::get<2>(*it) == node && rng() % 4 == 0) {
+                batch.push_back({"acme", std::get<0>(*it),
+                                 at_ms(std::get<1>(*it)), -1});
+            }
+        }
+        batch.push_back({"acme", "1", now, -1});
+        (void)remote.apply(node, batch, now);
+        for (const auto& e : batch) {
+            if (e.delta < 0 && e.when >= now - window) {
+                const auto it = model.find({std::string(e.msisdn), e.when.time_since_epoch().count(),
+                                            node});
+                if (it != model.end()) {
+                    model.erase(it);
+                }
+            }
+        }
+        const auto since = now - window;
+        for (int q = 0; q < 60; ++q) {
+            const auto& number = numbers[rng() % (q % 2 == 0 ? 50 : numbers.size())];
+            std::size_t expected = 0;
+            for (const auto& [n, t, who] : model) {
+                expected += n == number && t >= since.time_since_epoch().count() ? 1 : 0;
+            }
+            policy::send_history h;
+            remote.add_to("acme", number, since, h);
+            INFO("round " << round << " number " << number);
+            REQUIRE(h.count == std::min(expected, policy::send_history::capacity));
+        }
+    }
+    // Everything leaves with the window.
+    (void)remote.expire(now + window + 2min + 1ms);
+    CHECK(remote.size() == 0);
 }
 
 TEST_CASE("the cluster's frequency lookup adds other nodes' sends to this node's",
