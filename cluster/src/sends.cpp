@@ -1,5 +1,7 @@
 #include "sends.hpp"
 
+#include <algorithm>
+
 #include "clock.hpp"
 #include "jetstream.hpp"
 #include "log.hpp"
@@ -173,11 +175,25 @@ std::string sends::subscribe(link& l) {
     if (sub_ != nullptr) {
         return {};
     }
+    if (!subscribed_before_) {
+        replay_until_ = *last;
+    }
+    auto from = applied_.load() + 1;  // again after a stall: where it stopped
+    if (from > *last + 1) {
+        // The stream is younger than what was applied: NATS was rebuilt. Read it all again.
+        from = 1;
+        applied_ = 0;
+    }
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Stream = opts_.names.sends.c_str();
     so.Ordered = true;
-    so.Config.DeliverPolicy = js_DeliverAll;  // from the start: the others' counts in the window
+    if (from == 1) {
+        so.Config.DeliverPolicy = js_DeliverAll;  // from the start: the others' counts
+    } else {
+        so.Config.DeliverPolicy = js_DeliverByStartSequence;
+        so.Config.OptStartSeq = from;
+    }
     jsErrCode err{};
     const auto subjects = prefix_ + ">";
     const auto s = js_Subscribe(&sub_, l.jetstream(), subjects.c_str(), &sends::on_message, this,
@@ -186,8 +202,9 @@ std::string sends::subscribe(link& l) {
         sub_ = nullptr;
         return fmt::format("reading stream {}: {}", opts_.names.sends, describe(s));
     }
-    log(log_level::info, "reading the send counts of stream {} from its start (last {})",
-        opts_.names.sends, *last);
+    subscribed_before_ = true;
+    log(log_level::info, "reading the send counts of stream {} from sequence {} (last {})",
+        opts_.names.sends, from, *last);
     return {};
 }
 
@@ -209,7 +226,55 @@ void sends::tick(link& l) {
     if (const auto last = detail::last_sequence(l, opts_.names.sends)) {
         last_ = *last;
     }
+    if (sub_ != nullptr && stall_.stalled(applied_.load(), last_.load(), wall_clock_us() * 1000)) {
+        log(log_level::warn,
+            "send counts of stream {} stalled at sequence {} (stream at {}): subscribing again",
+            opts_.names.sends, applied_.load(), last_.load());
+        close_subscription(sub_);
+    }
+    if (sub_ == nullptr && subscribed_before_) {
+        if (auto err = subscribe(l); !err.empty()) {
+            log(log_level::warn, "re-reading the send counts: {} (retried)", err);
+        }
+    }
     (void)remote_.expire(db_.now());
+    if (!reconciled_ && sub_ != nullptr && applied_.load() >= replay_until_.load()) {
+        reconcile();
+        reconciled_ = true;
+    }
+}
+
+void sends::reconcile() {
+    std::map<std::pair<std::string, std::int64_t>, int> own;
+    {
+        std::lock_guard lock(own_mu_);
+        own.swap(own_);
+    }
+    const auto oldest = db_.now() - db_.options().retention.freq_window;
+    std::vector<store::store::send_count_change> again;
+    for (const auto& [at, net] : own) {
+        const auto when = time_point{std::chrono::milliseconds{at.second}};
+        if (net <= 0 || when < oldest) {
+            continue;
+        }
+        const auto nul = at.first.find('\0');
+        const auto brand = std::string_view(at.first).substr(0, nul);
+        const auto msisdn = std::string_view(at.first).substr(nul + 1);
+        const auto h = db_.recent_sends(brand, msisdn, when);
+        const auto kept = h.view();
+        // Not found among the newest sends since then: given back here (or more than a history
+        // holds came after it, and a spurious -1 only makes the others count less).
+        if (std::find(kept.begin(), kept.end(), when) == kept.end()) {
+            again.push_back({brand, msisdn, when, -1});
+        }
+    }
+    if (!again.empty()) {
+        log(log_level::info,
+            "{} sends this node gave back before it stopped were still counted in stream {}: "
+            "giving them back again",
+            again.size(), opts_.names.sends);
+        enqueue(again);
+    }
 }
 
 // ---- receiving -----------------------------------------------------------------------------------
@@ -228,14 +293,26 @@ void sends::receive(natsMsg* m) {
     const std::string_view subject = natsMsg_GetSubject(m);
     const auto node = subject.size() > prefix_.size() ? subject.substr(prefix_.size())
                                                       : std::string_view{};
-    if (node != opts_.node) {
+    const bool own = node == opts_.node;
+    if (!own || sequence <= replay_until_.load()) {
         const auto* data = natsMsg_GetData(m);
-        const auto batch = decode_sends(data == nullptr ? std::string_view{}
-                                                        : std::string_view(data, static_cast<std::size_t>(natsMsg_GetDataLength(m))));
+        const auto batch = decode_sends(
+            data == nullptr
+                ? std::string_view{}
+                : std::string_view(data, static_cast<std::size_t>(natsMsg_GetDataLength(m))));
         if (!batch) {
             stats_.count.sends_unreadable.fetch_add(1, std::memory_order_relaxed);
             log(log_level::error, "stream {} sequence {}: a batch this node cannot read; skipped",
                 opts_.names.sends, sequence);
+        } else if (own) {
+            std::lock_guard lock(own_mu_);
+            std::string key;
+            for (const auto& e : batch->entries) {
+                key.assign(e.brand);
+                key.push_back('\0');
+                key.append(e.msisdn);
+                own_[{key, e.when.time_since_epoch().count()}] += e.delta;
+            }
         } else {
             const auto r = remote_.apply(node, batch->entries, db_.now());
             stats_.count.sends_received.fetch_add(r.counted + r.released,

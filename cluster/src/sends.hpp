@@ -15,7 +15,10 @@
 //
 // Every node reads the whole stream (`<sends>.>`) from its start through an ordered consumer
 // (the stream keeps retention.freq_window, so a restarted node rebuilds the others' counts),
-// skipping its own subject.
+// skipping its own subject - except once, at start: what the stream holds of this node's own
+// counts up to then is compared with its store, and a send the stream still counts but the
+// store gave back (its -1 was queued when the process ended) is given back again, so that a
+// crash cannot leave the other nodes counting a send that failed.
 //
 // Thread rule: enqueue() on the store's completion thread (any thread is safe); open(),
 // subscribe(), tick(), refresh_target() on the cluster's control thread; the sender runs on its
@@ -28,11 +31,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <span>
 #include <string>
 #include <thread>
 
+#include "jetstream.hpp"
 #include "link.hpp"
 #include "smppgw/cluster/send_counts.hpp"
 #include "smppgw/cluster/stats.hpp"
@@ -55,7 +60,8 @@ public:
 
     [[nodiscard]] std::string open(link& l);       // the stream; empty on success
     [[nodiscard]] std::string subscribe(link& l);  // reading from the start; empty on success
-    void tick(link& l);                            // expiry, the stream's last sequence
+    // Expiry, the stream's last sequence, a stalled consumer replaced, the reconciliation.
+    void tick(link& l);
     [[nodiscard]] bool refresh_target(link& l);
     [[nodiscard]] bool caught_up() const;
     void stop();
@@ -77,6 +83,7 @@ private:
     void run();
     static void on_message(natsConnection*, natsSubscription*, natsMsg* m, void* self);
     void receive(natsMsg* m);
+    void reconcile();
 
     const options& opts_;
     store::store& db_;
@@ -99,6 +106,14 @@ private:
     std::thread sender_;
 
     natsSubscription* sub_ = nullptr;
+    // This node's own counts in the stream up to replay_until_ (the stream's end when first
+    // read), netted per (brand \0 msisdn, send time): reconcile() compares them with the store.
+    std::atomic<std::uint64_t> replay_until_{0};
+    std::mutex own_mu_;
+    std::map<std::pair<std::string, std::int64_t>, int> own_;
+    bool reconciled_ = false;  // control thread
+    bool subscribed_before_ = false;  // control thread
+    stall_watch stall_;               // control thread
     std::atomic<std::uint64_t> applied_{0};
     std::atomic<std::uint64_t> target_{0};
     std::atomic<std::uint64_t> last_{0};

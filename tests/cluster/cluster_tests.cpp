@@ -362,6 +362,54 @@ TEST_CASE("frequency caps count the sends of every node, and a failed send's pla
     CHECK(promo_state(b, esme_b2, number, "Acme deals #fq-0009") == "deferred");
 }
 
+TEST_CASE("a give-back queued while NATS was away outlives kill -9 of its node",
+          "[cluster][frequency]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 71, two_per_day);
+    cluster_node b(nats, "gw-b", 72, two_per_day);
+    // A's carrier keeps the submit unanswered until the test fails it.
+    a.carrier().set_policy(
+        [](const carrier_submit&) { return submit_action{.what = submit_action::kind::hold}; });
+    a.start();
+    b.start();
+    const auto number = handset(610);
+    const auto put = http_request(a.daemon().admin_port(), "PUT",
+                                  "/v1/consents/acme/" + number + "/promotional", admin_token,
+                                  R"({"type": "express_written", "proof": "web form v3",
+                                      "granted": "2024-05-01T12:00:00Z"})");
+    REQUIRE(put.status == 200);
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    const auto r = esme_a.call(promo(number, "Acme deals #fq-0101"));
+    REQUIRE(r.status() == smpp::status::ESME_ROK);
+    REQUIRE(eventually([&] { return b.daemon().metric("smppgw_cluster_remote_sends") == 1; }, 5s,
+                       2ms));
+
+    // NATS goes; the carrier refuses the message for good, so A gives its count back, but can
+    // only queue the -1; then A dies before NATS returns.
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.kill_hard(i);
+    }
+    REQUIRE(eventually([&] { return a.daemon().metric("smppgw_cluster_nats_connected") == 0; },
+                       10s, 20ms));
+    a.carrier().release_held(smpp::status::ESME_RINVDSTADR);
+    REQUIRE(eventually([&] { return message_state(a, r.message_id()) == "failed"; }, 10s, 10ms));
+    REQUIRE(eventually([&] { return a.daemon().metric("smppgw_cluster_sends_queued") >= 1; }, 5s,
+                       10ms));
+    a.kill_hard();
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.start(i);
+    }
+    // Restarted, A finds its count still in the stream though its store gave it back, and
+    // gives it back again: B stops counting it.
+    a.restart();
+    INFO("A: " << a.cluster_json());
+    INFO("B: " << b.cluster_json());
+    REQUIRE(eventually([&] { return b.daemon().metric("smppgw_cluster_remote_sends") == 0; }, 30s,
+                       20ms));
+    CHECK(a.log_text().find("giving them back again") != std::string::npos);
+}
+
 // Not part of the suite ([.]): `cluster_tests "[.propagation]"` prints the figure that
 // BENCHMARKS.md quotes: STOP acknowledged to the carrier on A -> visible through B's admin API.
 TEST_CASE("opt-out propagation A -> B, p50/p99", "[.propagation]") {
