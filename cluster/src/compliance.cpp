@@ -14,10 +14,6 @@ constexpr std::string_view pending_prefix = "pending/";
 constexpr std::string_view cursor_prefix = "cursor/";
 constexpr std::size_t apply_batch = 512;
 constexpr std::size_t retries_per_tick = 2048;
-// A mirror behind its bucket with nothing applied for this long has lost its consumer (the
-// server holding the ordered consumer died; nats.c only notices after two missed 5 s
-// heartbeats): subscribe again from what was applied.
-constexpr std::int64_t stall_ns = 2'000'000'000;
 
 std::string cursor_key(const std::string& bucket) {
     return std::string(cursor_prefix) + bucket;
@@ -370,15 +366,11 @@ void compliance::tick(link& l) {
     bool resubscribe = false;
     for (auto& m : mirrors_) {
         const auto applied = m.applied.load();
-        if (applied != m.seen_applied || applied >= m.last.load() || m.progress_ns == 0) {
-            m.seen_applied = applied;
-            m.progress_ns = now_ns;
-        } else if (m.sub != nullptr && now_ns - m.progress_ns > stall_ns) {
+        if (m.stall.stalled(applied, m.last.load(), now_ns) && m.sub != nullptr) {
             log(log_level::warn,
                 "mirror of bucket {} stalled at sequence {} (bucket at {}): subscribing again",
                 m.name, applied, m.last.load());
             close_subscription(m.sub);
-            m.progress_ns = now_ns;
             resubscribe = true;
         }
         resubscribe = resubscribe || m.sub == nullptr;  // an earlier attempt failed

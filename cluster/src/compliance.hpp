@@ -93,9 +93,7 @@ private:
         std::atomic<std::uint64_t> target{0};
         std::atomic<std::uint64_t> last{0};
         std::atomic<std::int64_t> oldest_unapplied_ns{0};
-        // Control thread only: when `applied` last moved, to tell a stalled consumer.
-        std::uint64_t seen_applied = 0;
-        std::int64_t progress_ns = 0;
+        stall_watch stall;  // control thread only
     };
     struct entry {
         std::size_t bucket = 0;

@@ -106,6 +106,33 @@ private:
     handler fn_;
 };
 
+// Tells a consumer that stopped delivering while its stream is ahead: the server holding an
+// ordered consumer died and nats.c only notices after two missed 5 s heartbeats, so the owner
+// subscribes again from what it applied. Control thread only.
+class stall_watch {
+public:
+    static constexpr std::int64_t stall_ns = 2'000'000'000;
+    // True when `applied` has not moved for stall_ns while behind `last` (then the clock starts
+    // again, so that a new subscription gets its own time).
+    [[nodiscard]] bool stalled(std::uint64_t applied, std::uint64_t last,
+                               std::int64_t now_ns) noexcept {
+        if (applied != seen_ || applied >= last || progress_ns_ == 0) {
+            seen_ = applied;
+            progress_ns_ = now_ns;
+            return false;
+        }
+        if (now_ns - progress_ns_ > stall_ns) {
+            progress_ns_ = now_ns;
+            return true;
+        }
+        return false;
+    }
+
+private:
+    std::uint64_t seen_ = 0;
+    std::int64_t progress_ns_ = 0;
+};
+
 // The stream sequence and publish time (ns since the epoch) of a message a JetStream
 // subscription delivered; false for a message without JetStream metadata.
 [[nodiscard]] bool message_position(natsMsg* m, std::uint64_t& sequence, std::int64_t& time_ns);

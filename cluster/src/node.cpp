@@ -9,6 +9,7 @@
 #include "link.hpp"
 #include "log.hpp"
 #include "nodes.hpp"
+#include "sends.hpp"
 #include "smppgw/store/store.hpp"
 
 namespace smppgw::cluster {
@@ -34,6 +35,11 @@ struct node::impl {
     detail::link link;
     detail::compliance comp;
     detail::nodes peers;
+    // Frequency caps across nodes: the others' sends, the lookup that adds them to this node's,
+    // and the publisher and reader of the send-count stream.
+    remote_sends remote;
+    shared_frequency frequency;
+    detail::sends sent;
 
     std::atomic<node_state> state{node_state::starting};
     std::atomic<bool> link_changed{false};
@@ -49,7 +55,13 @@ struct node::impl {
           db(d),
           link(opts, [this](bool) { wake(); }),
           comp(opts, db, st, std::move(policy_changed)),
-          peers(opts) {}
+          peers(opts),
+          remote(opts.node,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     db.options().retention.freq_window),
+                 opts.max_remote_sends),
+          frequency(db, remote),
+          sent(opts, db, st, remote) {}
 
     void wake() {
         link_changed = true;
@@ -98,6 +110,9 @@ struct node::impl {
                 if (err.empty()) {
                     err = peers.open(link);
                 }
+                if (err.empty()) {
+                    err = sent.open(link);
+                }
                 if (!err.empty()) {
                     set_error(err);  // no JetStream quorum yet: try again next period
                     continue;
@@ -105,7 +120,11 @@ struct node::impl {
                 opened = true;
             }
             if (!subscribed) {
-                if (auto err = comp.subscribe(link); !err.empty()) {
+                auto err = comp.subscribe(link);
+                if (err.empty()) {
+                    err = sent.subscribe(link);
+                }
+                if (!err.empty()) {
                     set_error(err);
                     continue;
                 }
@@ -113,17 +132,19 @@ struct node::impl {
             } else if (!was_up) {
                 // Back after an outage: what others wrote meanwhile must be applied before
                 // this node counts as caught up again.
-                if (!comp.refresh_targets(link)) {
+                if (!comp.refresh_targets(link) || !sent.refresh_target(link)) {
                     set_error("JetStream did not answer after the reconnect");
                     continue;
                 }
             }
             was_up = true;
             comp.tick(link);
+            sent.tick(link);
             // Ready: every change the cluster had is applied here and the cluster takes ours.
             // A change merely in flight does not make the node degraded; one the cluster
-            // failed to take does, until a retry gets through.
-            if (comp.caught_up() && !comp.publishing_fails()) {
+            // failed to take does, until a retry gets through. The others' send counts as the
+            // stream held them when this node (re)connected are in memory too.
+            if (comp.caught_up() && sent.caught_up() && !comp.publishing_fails()) {
                 state = node_state::ready;
                 std::lock_guard lock(mu);
                 last_error.clear();
@@ -149,6 +170,11 @@ node::~node() {
 
 void node::start() {
     impl_->comp.load_pending();
+    // Each durable group's counts, from the store's completion thread: appended to the open
+    // batch and published by the sender.
+    impl_->db.on_send_counts([this](std::span<const store::store::send_count_change> c) {
+        impl_->sent.enqueue(c);
+    });
     impl_->link.start();
     impl_->control = std::thread([this] { impl_->run(); });
 }
@@ -202,6 +228,8 @@ void node::stop() {
     if (i.control.joinable()) {
         i.control.join();
     }
+    i.db.on_send_counts({});
+    i.sent.stop();
     i.peers.stop();
     i.comp.stop();
     i.link.close();
@@ -224,6 +252,10 @@ const stats& node::statistics() const noexcept {
     return impl_->st;
 }
 
+const policy::frequency_lookup& node::frequency() const noexcept {
+    return impl_->frequency;
+}
+
 status node::snapshot() const {
     auto& i = *impl_;
     status s;
@@ -240,6 +272,10 @@ status node::snapshot() const {
     s.pending_changes = i.comp.pending();
     s.nodes = i.peers.seen();
     s.conflicts = i.peers.conflicts();
+    s.sends_queued = i.sent.queued();
+    s.remote_sends = i.remote.size();
+    s.sends_applied_sequence = i.sent.applied_sequence();
+    s.sends_last_sequence = i.sent.last_sequence();
     return s;
 }
 

@@ -314,8 +314,8 @@ bool committer::translate(group& g, const item& it) {
                 g.fx.holds.push_back({o.key, o.kind == op_kind::put ? o.value : std::string_view{}});
                 break;
             case column_family::freq:
-                if (o.kind == op_kind::merge && !decode_send_removal(o.value)) {
-                    g.fx.sends.push_back({o.key, o.value});
+                if (o.kind == op_kind::merge) {
+                    g.fx.sends.push_back({o.key, o.value, decode_send_removal(o.value).has_value()});
                 }
                 break;
             default:

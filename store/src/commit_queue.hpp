@@ -88,9 +88,10 @@ struct group_effects {
     std::vector<hold_change> holds;
     struct send_change {
         std::string_view key;    // brand \0 msisdn
-        std::string_view value;  // the send-time operand
+        std::string_view value;  // the send-time operand, or a removal's
+        bool removal = false;    // release_send: a reservation given back
     };
-    std::vector<send_change> sends;  // record_send operands (reservations now written)
+    std::vector<send_change> sends;  // record_send and release_send operands, in commit order
 
     void clear() noexcept {
         optouts.clear();

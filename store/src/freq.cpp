@@ -73,4 +73,46 @@ policy::send_history store::recent_sends(std::string_view brand, std::string_vie
     return h;
 }
 
+void store::on_send_counts(std::function<void(std::span<const send_count_change>)> fn) {
+    std::lock_guard lock(impl_->send_listener_mu);
+    impl_->send_listener_set.store(static_cast<bool>(fn), std::memory_order_relaxed);
+    impl_->send_listener = std::move(fn);
+}
+
+void store::impl::tell_send_counts(const detail::group_effects& fx) {
+    if (!send_listener_set.load(std::memory_order_relaxed)) {
+        return;
+    }
+    std::lock_guard lock(send_listener_mu);
+    if (!send_listener) {
+        return;
+    }
+    thread_local std::vector<send_count_change> changes;
+    thread_local std::vector<time_point> times;
+    changes.clear();
+    for (const auto& sc : fx.sends) {
+        const auto nul = sc.key.find('\0');
+        if (nul == std::string_view::npos) {
+            continue;
+        }
+        const auto brand = sc.key.substr(0, nul);
+        const auto msisdn = sc.key.substr(nul + 1);
+        if (sc.removal) {
+            if (const auto when = detail::decode_send_removal(sc.value)) {
+                changes.push_back({brand, msisdn, *when, -1});
+            }
+            continue;
+        }
+        times.clear();
+        if (detail::decode_send_times(sc.value, times)) {
+            for (const auto t : times) {
+                changes.push_back({brand, msisdn, t, +1});
+            }
+        }
+    }
+    if (!changes.empty()) {
+        send_listener(changes);
+    }
+}
+
 }  // namespace smppgw::store

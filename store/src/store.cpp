@@ -139,7 +139,7 @@ void store::impl::applied(const detail::group_effects& fx, bool durable) {
         std::vector<time_point> times;
         for (const auto& sc : fx.sends) {
             times.clear();
-            if (!detail::decode_send_times(sc.value, times)) {
+            if (sc.removal || !detail::decode_send_times(sc.value, times)) {
                 continue;
             }
             auto [first, last] = pending_sends.equal_range(std::string(sc.key));
@@ -159,6 +159,9 @@ void store::impl::applied(const detail::group_effects& fx, bool durable) {
     }
     if (!durable) {
         return;  // RocksDB applied nothing; a WAL record that made it to disk returns on open
+    }
+    if (!fx.sends.empty()) {
+        tell_send_counts(fx);
     }
     // The consent index mirrors the merged state RocksDB now holds. A key the index does not
     // know has no stored state, so its first operand in this group is the state; otherwise the

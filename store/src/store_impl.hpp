@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -93,6 +94,12 @@ struct store::impl final : detail::commit_hooks {
     mutable std::mutex sends_mu;
     std::unordered_multimap<std::string, time_point> pending_sends;
     std::atomic<std::size_t> pending_sends_count{0};
+    // store::on_send_counts: guarded by send_listener_mu (taken once per group with sends).
+    // send_listener_set spares a single node (no listener) the mutex on every group.
+    std::atomic<bool> send_listener_set{false};
+    std::mutex send_listener_mu;
+    std::function<void(std::span<const send_count_change>)> send_listener;
+    void tell_send_counts(const detail::group_effects& fx);
 
     recovery_report report;
     mutable std::atomic<std::uint64_t> lookup_errors{0};

@@ -2,7 +2,9 @@
 // (issue 13): an opt-out taken on one node is refused on another, a (re)starting node catches
 // up before it accepts submits, losing one nats-server changes nothing, and with NATS gone a
 // node serves degraded from its local copy and publishes what it took meanwhile once NATS is
-// back. Registered with the label `cluster`; skipped (exit 77) without nats-server.
+// back; frequency caps count the sends of every node, and a message that finally fails gives
+// its place back on every node. Registered with the label `cluster`; skipped (exit 77) without
+// nats-server.
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include "nats_cluster.hpp"
@@ -88,6 +91,36 @@ std::uint32_t submit_status(test_esme& esme, const std::string& to, const std::s
     const auto r = esme.call(make_submit(account_number, to, text));
     REQUIRE(r.pdu);
     return r.pdu->command_status;
+}
+
+// A promotional submit (service_type MKT).
+smpp::pdu promo(const std::string& to, const std::string& text) {
+    auto p = make_submit(account_number, to, text);
+    (void)std::get<smpp::submit_sm>(p.body).service_type.assign("MKT");
+    return p;
+}
+
+// Caps of 2 promotional messages per number and day on every region, deferred beyond; quiet
+// hours off so that a deferral can only come from the cap.
+const std::string two_per_day =
+    "\n[policy.quiet_hours]\nenabled = false\n\n[policy.frequency]\naction = \"defer\"\n"
+    "[[policy.frequency.caps]]\nregion = \"*\"\nmax_messages = 2\nwindow = \"24h\"\n";
+
+std::string message_state(cluster_node& n, const std::string& id) {
+    const auto r = http_get(n.daemon().admin_port(), "/v1/messages/" + id, admin_token);
+    INFO(r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    return std::string(boost::json::parse(r.body).at("state").as_string());
+}
+
+// Submits a promotional message and returns the state it was accepted in ("accepted" and the
+// later ones, or "deferred").
+std::string promo_state(cluster_node& n, test_esme& esme, const std::string& to,
+                        const std::string& text) {
+    const auto r = esme.call(promo(to, text));
+    REQUIRE(r.pdu);
+    REQUIRE(r.status() == smpp::status::ESME_ROK);  // a deferral is an acceptance too
+    return message_state(n, r.message_id());
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -252,6 +285,131 @@ TEST_CASE("a node started while NATS is unreachable serves degraded after startu
     CHECK(b.has_optout(stopper));
 }
 
+TEST_CASE("frequency caps count the sends of every node, and a failed send's place comes back",
+          "[cluster][frequency]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 61, two_per_day);
+    cluster_node b(nats, "gw-b", 62, two_per_day);
+    // A's carrier refuses for good what is marked to fail (invalid destination).
+    a.carrier().set_policy([](const carrier_submit& s) {
+        return submit_action{.status = s.text.find("#fail") != std::string::npos
+                                           ? smpp::status::ESME_RINVDSTADR
+                                           : smpp::status::ESME_ROK};
+    });
+    a.start();
+    b.start();
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    test_esme esme_b(b.smpp_port());
+    bind_ok(esme_b, smpp::bind_type::transceiver);
+    const auto remote_on = [](cluster_node& n) {
+        return n.daemon().metric("smppgw_cluster_remote_sends");
+    };
+    const auto received_on = [](cluster_node& n) {
+        return n.daemon().metric("smppgw_cluster_sends_received_total");
+    };
+    const auto number = handset(600);
+    const auto other = handset(601);
+    for (const auto& n : {number, other}) {
+        // Consent given through A is in force on B too (the consents bucket).
+        const auto put = http_request(a.daemon().admin_port(), "PUT",
+                                      "/v1/consents/acme/" + n + "/promotional", admin_token,
+                                      R"({"type": "express_written", "proof": "web form v3",
+                                          "granted": "2024-05-01T12:00:00Z"})");
+        REQUIRE(put.status == 200);
+        REQUIRE(eventually([&] {
+            return http_get(b.daemon().admin_port(), "/v1/consents/acme/" + n + "/promotional",
+                            admin_token)
+                       .status == 200;
+        }, 5s, 2ms));
+    }
+
+    // Alternately through A and B, each waiting until the other node holds the previous send:
+    // the third is deferred wherever it arrives.
+    CHECK(promo_state(a, esme_a, number, "Acme deals #fq-0001") != "deferred");
+    REQUIRE(eventually([&] { return remote_on(b) == 1; }, 5s, 2ms));
+    CHECK(promo_state(b, esme_b, number, "Acme deals #fq-0002") != "deferred");
+    REQUIRE(eventually([&] { return remote_on(a) == 1; }, 5s, 2ms));
+    CHECK(promo_state(a, esme_a, number, "Acme deals #fq-0003") == "deferred");
+    CHECK(promo_state(b, esme_b, number, "Acme deals #fq-0004") == "deferred");
+    for (auto* n : {&a, &b}) {
+        CHECK(n->daemon().metric("smppgw_policy_decisions_total",
+                                 {{"check", "frequency"}, {"verdict", "defer"}}) == 1);
+        CHECK(n->daemon().metric("smppgw_cluster_sends_published_total") >= 1);
+        CHECK(n->daemon().metric("smppgw_cluster_sends_dropped_total", {{"where", "queue"}}) == 0);
+    }
+    CHECK(b.cluster_json().find("\"remote_sends\":1") != std::string::npos);
+
+    // A message A's carrier refuses for good gives its place back on B as well: B counted it
+    // (+1) and then the give-back (-1), after which two more go through B before the cap holds.
+    const auto before = received_on(b);
+    const auto failed = esme_a.call(promo(other, "Acme deals #fail #fq-0005"));
+    REQUIRE(failed.status() == smpp::status::ESME_ROK);
+    REQUIRE(eventually([&] { return message_state(a, failed.message_id()) == "failed"; }, 10s,
+                       10ms));
+    REQUIRE(eventually([&] { return received_on(b) >= before + 2; }, 5s, 2ms));
+    CHECK(remote_on(b) == 1);  // A's first send to `number` only
+    CHECK(promo_state(b, esme_b, other, "Acme deals #fq-0006") != "deferred");
+    CHECK(promo_state(b, esme_b, other, "Acme deals #fq-0007") != "deferred");
+    REQUIRE(eventually([&] { return remote_on(a) == 3; }, 5s, 2ms));
+    CHECK(promo_state(a, esme_a, other, "Acme deals #fq-0008") == "deferred");
+
+    // A restarted node reads the other's counts again from the stream before it serves.
+    b.restart();
+    CHECK(remote_on(b) == 1);
+    test_esme esme_b2(b.smpp_port());
+    bind_ok(esme_b2, smpp::bind_type::transceiver);
+    CHECK(promo_state(b, esme_b2, number, "Acme deals #fq-0009") == "deferred");
+}
+
+TEST_CASE("a give-back queued while NATS was away outlives kill -9 of its node",
+          "[cluster][frequency]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 71, two_per_day);
+    cluster_node b(nats, "gw-b", 72, two_per_day);
+    // A's carrier keeps the submit unanswered until the test fails it.
+    a.carrier().set_policy(
+        [](const carrier_submit&) { return submit_action{.what = submit_action::kind::hold}; });
+    a.start();
+    b.start();
+    const auto number = handset(610);
+    const auto put = http_request(a.daemon().admin_port(), "PUT",
+                                  "/v1/consents/acme/" + number + "/promotional", admin_token,
+                                  R"({"type": "express_written", "proof": "web form v3",
+                                      "granted": "2024-05-01T12:00:00Z"})");
+    REQUIRE(put.status == 200);
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    const auto r = esme_a.call(promo(number, "Acme deals #fq-0101"));
+    REQUIRE(r.status() == smpp::status::ESME_ROK);
+    REQUIRE(eventually([&] { return b.daemon().metric("smppgw_cluster_remote_sends") == 1; }, 5s,
+                       2ms));
+
+    // NATS goes; the carrier refuses the message for good, so A gives its count back, but can
+    // only queue the -1; then A dies before NATS returns.
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.kill_hard(i);
+    }
+    REQUIRE(eventually([&] { return a.daemon().metric("smppgw_cluster_nats_connected") == 0; },
+                       10s, 20ms));
+    a.carrier().release_held(smpp::status::ESME_RINVDSTADR);
+    REQUIRE(eventually([&] { return message_state(a, r.message_id()) == "failed"; }, 10s, 10ms));
+    REQUIRE(eventually([&] { return a.daemon().metric("smppgw_cluster_sends_queued") >= 1; }, 5s,
+                       10ms));
+    a.kill_hard();
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.start(i);
+    }
+    // Restarted, A finds its count still in the stream though its store gave it back, and
+    // gives it back again: B stops counting it.
+    a.restart();
+    INFO("A: " << a.cluster_json());
+    INFO("B: " << b.cluster_json());
+    REQUIRE(eventually([&] { return b.daemon().metric("smppgw_cluster_remote_sends") == 0; }, 30s,
+                       20ms));
+    CHECK(a.log_text().find("giving them back again") != std::string::npos);
+}
+
 // Not part of the suite ([.]): `cluster_tests "[.propagation]"` prints the figure that
 // BENCHMARKS.md quotes: STOP acknowledged to the carrier on A -> visible through B's admin API.
 TEST_CASE("opt-out propagation A -> B, p50/p99", "[.propagation]") {
@@ -278,5 +436,42 @@ TEST_CASE("opt-out propagation A -> B, p50/p99", "[.propagation]") {
     std::printf("B's smppgw_cluster_propagation_seconds: count %.0f sum %.3f s\n",
                 metric_value(m, "smppgw_cluster_propagation_seconds_count"),
                 metric_value(m, "smppgw_cluster_propagation_seconds_sum"));
+    CHECK(quantile(ms, 0.99) < 1000);
+}
+
+// Not part of the suite ([.]): `cluster_tests "[.propagation]"` also prints how long a send
+// counted on A takes to count on B (submit_sm_resp from A -> B's remote_sends shows it), and
+// B's smppgw_cluster_send_propagation_seconds. Transactional messages are capped here so that
+// no consent is needed per number.
+TEST_CASE("frequency count propagation A -> B, p50/p99", "[.propagation]") {
+    nats_cluster nats;
+    const std::string capped = "\n[policy.frequency]\ntransactional = true\n"
+                               "[[policy.frequency.caps]]\nregion = \"*\"\nmax_messages = 5\n"
+                               "window = \"24h\"\n";
+    cluster_node a(nats, "gw-a", 43, capped);
+    cluster_node b(nats, "gw-b", 44, capped);
+    a.start();
+    b.start();
+    test_esme esme_a(a.smpp_port());
+    bind_ok(esme_a, smpp::bind_type::transceiver);
+    constexpr unsigned n = 300;
+    std::vector<double> ms;
+    ms.reserve(n);
+    for (unsigned i = 0; i < n; ++i) {
+        REQUIRE(submit_status(esme_a, fmt::format("1212557{:04}", i), "Your code 1") ==
+                smpp::status::ESME_ROK);
+        const auto answered = std::chrono::steady_clock::now();
+        REQUIRE(eventually(
+            [&] { return b.daemon().metric("smppgw_cluster_remote_sends") >= i + 1; }, 5s, 0ms));
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                               answered)
+                         .count());
+    }
+    std::printf("send-count propagation over %u sends: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                n, quantile(ms, 0.5), quantile(ms, 0.99), *std::max_element(ms.begin(), ms.end()));
+    const auto m = b.daemon().metrics();
+    std::printf("B's smppgw_cluster_send_propagation_seconds: count %.0f sum %.3f s\n",
+                metric_value(m, "smppgw_cluster_send_propagation_seconds_count"),
+                metric_value(m, "smppgw_cluster_send_propagation_seconds_sum"));
     CHECK(quantile(ms, 0.99) < 1000);
 }

@@ -1,15 +1,23 @@
 // The cluster component without NATS: the change values nodes exchange (every field survives
-// the round trip, unreadable values are refused whole), bucket keys, and the [cluster] config
-// section (absent: single node; present: validated with key paths).
+// the round trip, unreadable values are refused whole), bucket keys, the frequency-cap counts
+// other nodes publish (batches, the in-memory table: window, give-backs, this node's own
+// batches ignored, the merged lookup), and the [cluster] config section (absent: single node;
+// present: validated with key paths).
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <random>
+#include <set>
 #include <string>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include "smppgw/cluster/change.hpp"
 #include "smppgw/cluster/names.hpp"
+#include "smppgw/cluster/send_counts.hpp"
 #include "smppgw/gateway/config.hpp"
 
 namespace cl = smppgw::cluster;
@@ -150,6 +158,250 @@ TEST_CASE("bucket keys: one token per part, reversible, brand '*' included", "[c
     CHECK_FALSE(cl::valid_node_name(""));
 }
 
+// ---- frequency-cap counts across nodes ---------------------------------------------------------
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string batch_of(std::initializer_list<cl::send_entry> entries) {
+    std::string b;
+    for (const auto& e : entries) {
+        cl::append_send(b, e, 0);
+    }
+    cl::stamp_batch(b, 1'700'000'000'000'000);
+    return b;
+}
+
+// This node's own counts, as the store would answer them.
+class local_sends final : public policy::frequency_lookup {
+public:
+    std::vector<policy::time_point> times;
+    policy::send_history recent_sends(std::string_view, std::string_view,
+                                      policy::time_point since) const override {
+        policy::send_history h;
+        for (const auto t : times) {
+            if (t >= since) {
+                h.sends[h.count++] = t;
+            }
+        }
+        return h;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a batch of send counts survives encode and decode; damage is refused whole",
+          "[cluster][frequency]") {
+    const auto b = batch_of({{"acme", "13055551001", at_ms(1'700'000'000'001), 1},
+                             {"acme", "13055551001", at_ms(1'700'000'000'001), -1},
+                             {"", "1", at_ms(-5), 1}});
+    const auto back = cl::decode_sends(b);
+    REQUIRE(back);
+    CHECK(back->published_us == 1'700'000'000'000'000);
+    REQUIRE(back->entries.size() == 3);
+    CHECK(back->entries[0].brand == "acme");
+    CHECK(back->entries[0].msisdn == "13055551001");
+    CHECK(back->entries[0].when == at_ms(1'700'000'000'001));
+    CHECK(back->entries[0].delta == 1);
+    CHECK(back->entries[1].delta == -1);
+    CHECK(back->entries[2].brand.empty());
+    CHECK(back->entries[2].when == at_ms(-5));
+    for (std::size_t cut = 0; cut < b.size(); ++cut) {
+        INFO("cut at " << cut);
+        // A batch cut short decodes only at an entry boundary (fewer entries, never garbage).
+        const auto part = cl::decode_sends(std::string_view(b).substr(0, cut));
+        if (part) {
+            CHECK(part->entries.size() < 3);
+        }
+    }
+    auto wrong_op = b;
+    wrong_op[9] = 7;
+    CHECK_FALSE(cl::decode_sends(wrong_op));
+    CHECK_FALSE(cl::decode_sends(std::string("\x02") + b.substr(1)));
+    const auto header_only = cl::decode_sends(std::string_view(b).substr(0, 9));
+    REQUIRE(header_only);
+    CHECK(header_only->entries.empty());
+    CHECK_FALSE(cl::decode_sends(""));
+}
+
+TEST_CASE("other nodes' sends count within the window; this node's own batches do not",
+          "[cluster][frequency]") {
+    const auto t0 = at_ms(1'800'000'000'000);
+    cl::remote_sends remote("gw-a", 24h, 1000);
+    const std::string number = "13055551001";
+    const std::vector<cl::send_entry> from_b{{"acme", number, t0, 1},
+                                             {"acme", number, t0 + 1h, 1},
+                                             {"globex", number, t0 + 1h, 1}};
+    auto r = remote.apply("gw-b", from_b, t0 + 1h);
+    CHECK(r.counted == 3);
+    CHECK(remote.size() == 3);
+    // gw-a's own batch comes back through the stream: its sends are in its store already.
+    r = remote.apply("gw-a", from_b, t0 + 1h);
+    CHECK(r.counted == 0);
+    CHECK(r.ignored == 3);
+    CHECK(remote.size() == 3);
+
+    policy::send_history h;
+    remote.add_to("acme", number, t0 - 1h, h);
+    REQUIRE(h.count == 2);
+    CHECK(h.sends[0] == t0);
+    CHECK(h.sends[1] == t0 + 1h);
+    h = {};
+    remote.add_to("acme", number, t0 + 1min, h);  // a shorter cap window
+    CHECK(h.count == 1);
+    h = {};
+    remote.add_to("acme", "13055559999", t0 - 1h, h);
+    CHECK(h.count == 0);
+
+    // The window moves on: the first send leaves it, then the others.
+    CHECK(remote.expire(t0 + 24h) == 0);
+    CHECK(remote.expire(t0 + 24h + 1ms) == 1);
+    h = {};
+    remote.add_to("acme", number, t0 - 1h, h);
+    CHECK(h.count == 1);
+    CHECK(remote.expire(t0 + 26h) == 2);
+    CHECK(remote.size() == 0);
+    // A replay of the stream's older part (a restart) holds nothing outside the window.
+    r = remote.apply("gw-b", from_b, t0 + 25h + 1ms);
+    CHECK(r.counted == 0);
+    CHECK(r.ignored == 3);
+    CHECK(remote.size() == 0);
+}
+
+TEST_CASE("a give-back takes back only that node's send; unknown ones change nothing",
+          "[cluster][frequency]") {
+    const auto t0 = at_ms(1'800'000'000'000);
+    cl::remote_sends remote("gw-a", 24h, 1000);
+    const std::string number = "13055551002";
+    const std::vector<cl::send_entry> counted{{"acme", number, t0, 1}};
+    const std::vector<cl::send_entry> given_back{{"acme", number, t0, -1}};
+    REQUIRE(remote.apply("gw-b", counted, t0).counted == 1);
+    REQUIRE(remote.apply("gw-c", counted, t0).counted == 1);  // same time, another node
+    auto r = remote.apply("gw-c", given_back, t0);
+    CHECK(r.released == 1);
+    CHECK(remote.size() == 1);
+    r = remote.apply("gw-c", given_back, t0);  // nothing of gw-c's left
+    CHECK(r.released == 0);
+    CHECK(r.ignored == 1);
+    CHECK(remote.apply("gw-b", std::vector<cl::send_entry>{{"acme", "1", t0, -1}}, t0).ignored ==
+          1);
+    policy::send_history h;
+    remote.add_to("acme", number, t0 - 1h, h);
+    CHECK(h.count == 1);
+    REQUIRE(remote.apply("gw-b", given_back, t0).released == 1);
+    CHECK(remote.size() == 0);
+    // Expiry after a give-back finds nothing to take and leaves the table empty.
+    CHECK(remote.expire(t0 + 25h) == 0);
+    CHECK(remote.size() == 0);
+    REQUIRE(remote.apply("gw-b", counted, t0 + 1h).counted == 1);
+    CHECK(remote.size() == 1);
+}
+
+TEST_CASE("a full table drops new remote sends (counted) rather than grow",
+          "[cluster][frequency]") {
+    const auto t0 = at_ms(1'800'000'000'000);
+    cl::remote_sends remote("gw-a", 24h, 2);
+    const std::vector<cl::send_entry> three{{"acme", "1", t0, 1},
+                                            {"acme", "2", t0, 1},
+                                            {"acme", "3", t0, 1}};
+    const auto r = remote.apply("gw-b", three, t0);
+    CHECK(r.counted == 2);
+    CHECK(r.dropped == 1);
+    CHECK(remote.size() == 2);
+}
+
+TEST_CASE("remote sends against a model: random counts, give-backs and expiry over many numbers",
+          "[cluster][frequency]") {
+    // The table's index grows, shifts entries back on removal and reuses records; whatever the
+    // order, every lookup must answer what a plain multiset of (number, time, node) answers.
+    std::mt19937 rng(20261206);
+    const auto window = 10min;
+    cl::remote_sends remote("gw-a", window, 1'000'000);
+    std::multiset<std::tuple<std::string, std::int64_t, std::string>> model;
+    auto now = at_ms(1'800'000'000'000);
+    const std::vector<std::string> nodes{"gw-a", "gw-b", "gw-c"};
+    std::vector<std::string> numbers;
+    for (int i = 0; i < 3000; ++i) {
+        numbers.push_back(fmt::format("1305555{:04}", i));
+    }
+    for (int round = 0; round < 300; ++round) {
+        now += std::chrono::milliseconds(rng() % 20'000);
+        (void)remote.expire(now);
+        const auto& node = nodes[rng() % nodes.size()];
+        std::vector<cl::send_entry> batch;
+        for (int k = 0; k < 40; ++k) {
+            const auto& number = numbers[rng() % (round % 2 == 0 ? 50 : numbers.size())];
+            const auto when = now - std::chrono::milliseconds(rng() % 120'000);
+            batch.push_back({"acme", number, when, 1});
+            if (node != "gw-a") {
+                model.emplace(number, when.time_since_epoch().count(), node);
+            }
+        }
+        // Give back some of what this node counted earlier (and one it never counted).
+        for (auto it = model.begin(); it != model.end() && batch.size() < 60; ++it) {
+            if (std::get<2>(*it) == node && rng() % 4 == 0) {
+                batch.push_back({"acme", std::get<0>(*it),
+                                 at_ms(std::get<1>(*it)), -1});
+            }
+        }
+        batch.push_back({"acme", "1", now, -1});
+        (void)remote.apply(node, batch, now);
+        for (const auto& e : batch) {
+            if (e.delta < 0 && e.when >= now - window) {
+                const auto it = model.find({std::string(e.msisdn), e.when.time_since_epoch().count(),
+                                            node});
+                if (it != model.end()) {
+                    model.erase(it);
+                }
+            }
+        }
+        const auto since = now - window;
+        for (int q = 0; q < 60; ++q) {
+            const auto& number = numbers[rng() % (q % 2 == 0 ? 50 : numbers.size())];
+            std::size_t expected = 0;
+            for (const auto& [n, t, who] : model) {
+                expected += n == number && t >= since.time_since_epoch().count() ? 1 : 0;
+            }
+            policy::send_history h;
+            remote.add_to("acme", number, since, h);
+            INFO("round " << round << " number " << number);
+            REQUIRE(h.count == std::min(expected, policy::send_history::capacity));
+        }
+    }
+    // Everything leaves with the window.
+    (void)remote.expire(now + window + 2min + 1ms);
+    CHECK(remote.size() == 0);
+}
+
+TEST_CASE("the cluster's frequency lookup adds other nodes' sends to this node's",
+          "[cluster][frequency]") {
+    const auto t0 = at_ms(1'800'000'000'000);
+    local_sends local;
+    local.times = {t0, t0 + 2min};
+    cl::remote_sends remote("gw-a", 24h, 1000);
+    const cl::shared_frequency freq(local, remote);
+    CHECK(freq.recent_sends("acme", "13055551003", t0 - 1h).count == 2);
+    REQUIRE(remote.apply("gw-b",
+                         std::vector<cl::send_entry>{{"acme", "13055551003", t0 + 1min, 1}},
+                         t0 + 1min)
+                .counted == 1);
+    const auto h = freq.recent_sends("acme", "13055551003", t0 - 1h);
+    REQUIRE(h.count == 3);
+    CHECK(h.sends[0] == t0);
+    CHECK(h.sends[1] == t0 + 1min);  // oldest first, merged by time
+    CHECK(h.sends[2] == t0 + 2min);
+    // At most the history's capacity, the newest kept.
+    std::vector<cl::send_entry> many;
+    for (int i = 0; i < 20; ++i) {
+        many.push_back({"acme", "13055551003", t0 + std::chrono::hours(1 + i), 1});
+    }
+    (void)remote.apply("gw-b", many, t0 + 1min);
+    const auto full = freq.recent_sends("acme", "13055551003", t0 - 1h);
+    CHECK(full.count == policy::send_history::capacity);
+    CHECK(full.sends[full.count - 1] == t0 + 20h);
+}
+
 TEST_CASE("no [cluster] table: a single node", "[cluster][config]") {
     const auto cfg = smppgw::gateway::parse_config(base_config, "/etc/smppgw/test.toml");
     CHECK_FALSE(cfg->cluster.has_value());
@@ -169,6 +421,8 @@ TEST_CASE("[cluster] with defaults", "[cluster][config]") {
     CHECK(c.write_timeout == std::chrono::seconds(2));
     CHECK(c.startup_timeout == std::chrono::milliseconds(0));
     CHECK(c.names.optouts == "smppgw_optouts");
+    CHECK(c.names.sends == "smppgw_sends");
+    CHECK(c.max_remote_sends == 1'000'000);
     CHECK_FALSE(c.tls.enabled);
 }
 
@@ -188,8 +442,12 @@ TEST_CASE("[cluster] problems carry their key", "[cluster][config]") {
           "cluster.replicas");
     CHECK(problem_key("node = \"a\"\nservers = [\"nats://a:1\"]\nwrite_timeout = \"1ms\"\n") ==
           "cluster.write_timeout");
+    CHECK(problem_key("node = \"a\"\nservers = [\"nats://a:1\"]\nmax_remote_sends = 10\n") ==
+          "cluster.max_remote_sends");
     CHECK(problem_key("node = \"a\"\nservers = [\"nats://a:1\"]\n[cluster.buckets]\n"
                       "optouts = \"bad.name\"\n") == "cluster.buckets.optouts");
+    CHECK(problem_key("node = \"a\"\nservers = [\"nats://a:1\"]\n[cluster.buckets]\n"
+                      "sends = \"smppgw.sends\"\n") == "cluster.buckets.sends");
     CHECK(problem_key("node = \"a\"\nservers = [\"nats://a:1\"]\n[cluster.tls]\n"
                       "certificate = \"c.pem\"\n") == "cluster.tls.certificate");
     CHECK(problem_key("node = \"a\"\nservers = [\"nats://a:1\"]\nshards = 2\n") ==

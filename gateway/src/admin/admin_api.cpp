@@ -86,6 +86,33 @@ std::string cluster_metrics(const cluster::node& n) {
     counter("smppgw_cluster_changes_unreadable_total",
             "Bucket values this node could not read (skipped).",
             st.count.changes_unreadable.load());
+    gauge("smppgw_cluster_sends_queued",
+          "Frequency-cap counts made here not yet acknowledged by the send-count stream.",
+          static_cast<double>(s.sends_queued));
+    gauge("smppgw_cluster_remote_sends",
+          "Sends counted by other nodes, held here for frequency caps (within the window).",
+          static_cast<double>(s.remote_sends));
+    counter("smppgw_cluster_sends_published_total",
+            "Frequency-cap counts (+1 and -1) published by this node and acknowledged.",
+            st.count.sends_published.load());
+    counter("smppgw_cluster_sends_publish_failures_total",
+            "Batches of frequency-cap counts not acknowledged in time (kept, retried).",
+            st.count.sends_publish_failures.load());
+    counter("smppgw_cluster_sends_received_total",
+            "Frequency-cap counts of other nodes applied here.", st.count.sends_received.load());
+    out += "# HELP smppgw_cluster_sends_dropped_total Frequency-cap counts lost: not published "
+           "(queue full while NATS was away) or not held (table full). Other nodes count fewer "
+           "sends, never more.\n# TYPE smppgw_cluster_sends_dropped_total counter\n";
+    out += fmt::format("smppgw_cluster_sends_dropped_total{{where=\"queue\"}} {}\n",
+                       st.count.sends_dropped_queue.load());
+    out += fmt::format("smppgw_cluster_sends_dropped_total{{where=\"remote\"}} {}\n",
+                       st.count.sends_dropped_remote.load());
+    counter("smppgw_cluster_sends_unreadable_total",
+            "Batches of frequency-cap counts this node could not read (skipped).",
+            st.count.sends_unreadable.load());
+    histogram_text(out, "smppgw_cluster_send_propagation_seconds",
+                   "A batch of frequency-cap counts published on another node until held here.",
+                   st.send_propagation.read());
     histogram_text(out, "smppgw_cluster_propagation_seconds",
                    "A change published on another node until applied here (wall clocks).",
                    st.propagation.read());
@@ -113,6 +140,7 @@ json::object cluster_json(const core& c) {
         return json::object{{"enabled", false}, {"state", "disabled"}};
     }
     const auto s = n->snapshot();
+    const auto& st = n->statistics();
     json::array mirrors;
     for (const auto& m : s.mirrors) {
         mirrors.push_back(json::object{{"bucket", m.bucket},
@@ -143,6 +171,15 @@ json::object cluster_json(const core& c) {
                                       {"last_error", s.last_error}}},
                         {"pending_changes", s.pending_changes},
                         {"mirrors", std::move(mirrors)},
+                        {"frequency",
+                         json::object{{"sends_queued", s.sends_queued},
+                                      {"remote_sends", s.remote_sends},
+                                      {"applied_sequence", s.sends_applied_sequence},
+                                      {"last_sequence", s.sends_last_sequence},
+                                      {"published", st.count.sends_published.load()},
+                                      {"received", st.count.sends_received.load()},
+                                      {"dropped", st.count.sends_dropped_queue.load() +
+                                                      st.count.sends_dropped_remote.load()}}},
                         {"nodes", std::move(nodes)},
                         {"conflicts", std::move(conflicts)}};
 }

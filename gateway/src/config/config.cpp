@@ -443,16 +443,22 @@ void read_cluster(toml_reader& r, cluster::options& c, const std::filesystem::pa
     if (c.heartbeat_interval.count() < 100) {
         r.fail("heartbeat_interval", "at least 100ms");
     }
+    r.get("max_remote_sends", c.max_remote_sends);
+    if (c.max_remote_sends < 1000) {
+        r.fail("max_remote_sends", "at least 1000");
+    }
     r.table("buckets", [&](toml_reader& t) {
         t.get("optouts", c.names.optouts);
         t.get("consents", c.names.consents);
         t.get("holds", c.names.holds);
         t.get("nodes", c.names.nodes);
+        t.get("sends", c.names.sends);
         for (const auto& [key, name] :
              {std::pair<const char*, const std::string*>{"optouts", &c.names.optouts},
               {"consents", &c.names.consents},
               {"holds", &c.names.holds},
-              {"nodes", &c.names.nodes}}) {
+              {"nodes", &c.names.nodes},
+              {"sends", &c.names.sends}}) {
             if (!cluster::valid_object_name(*name)) {
                 t.fail(key, "1 to 64 of A-Z a-z 0-9 _ -");
             }

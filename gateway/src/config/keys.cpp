@@ -486,12 +486,21 @@ constexpr auto keys = std::to_array<config_key>({
     {"cluster.heartbeat_interval", duration, "\"2s\"",
      "How often the node writes its heartbeat to the nodes bucket (GET /v1/cluster lists the "
      "nodes whose heartbeat is younger than three intervals)."},
+    {"cluster.max_remote_sends", integer, "1000000",
+     "Other nodes' sends held in memory for frequency caps (about 200 bytes each, within "
+     "store.retention.freq_window). Past it new ones are dropped and counted "
+     "(smppgw_cluster_sends_dropped_total{where=\"remote\"}): caps then count fewer of the "
+     "other nodes' sends, never more."},
     {"cluster.buckets", table, "",
-     "Names of the JetStream key-value buckets; every node of one gateway must use the same."},
+     "Names of the JetStream key-value buckets and the send-count stream; every node of one "
+     "gateway must use the same."},
     {"cluster.buckets.optouts", string, "\"smppgw_optouts\"", "Opt-outs and lifts."},
     {"cluster.buckets.consents", string, "\"smppgw_consents\"", "Consent events."},
     {"cluster.buckets.holds", string, "\"smppgw_holds\"", "Review holds and releases."},
     {"cluster.buckets.nodes", string, "\"smppgw_nodes\"", "Node heartbeats."},
+    {"cluster.buckets.sends", string, "\"smppgw_sends\"",
+     "The stream of frequency-cap counts (subjects <name>.<node>); it keeps "
+     "store.retention.freq_window, with cluster.replicas."},
 
     // ---- [log] --------------------------------------------------------------------------
     {"log", table, "", "Logging to stdout (journald under systemd); times in UTC."},

@@ -35,7 +35,12 @@ core::~core() {
 }
 
 policy::lookups core::lookups() const {
-    return {store_.get(), store_.get(), store_.get(), store_.get(), evidence_.get()};
+    // A cluster node counts the other nodes' sends toward frequency caps as well.
+    const policy::frequency_lookup* frequency = store_.get();
+    if (cluster_) {
+        frequency = &cluster_->frequency();
+    }
+    return {store_.get(), store_.get(), frequency, store_.get(), evidence_.get()};
 }
 
 // ---- lifecycle ---------------------------------------------------------------------------------

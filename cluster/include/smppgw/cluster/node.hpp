@@ -1,6 +1,7 @@
 #pragma once
 // This daemon as one node of a cluster: its NATS connection, the compliance buckets it mirrors
-// into the local store and publishes its own changes to, and its heartbeat. The gateway makes
+// into the local store and publishes its own changes to, the send counts it shares for
+// frequency caps, and its heartbeat. The gateway makes
 // one when its config has a [cluster] table; without one nothing here exists (single node).
 //
 // Lifecycle: start() connects in the background and returns; wait_until_serving() blocks until
@@ -11,7 +12,7 @@
 // durably until the cluster takes them).
 //
 // Thread rule: start(), wait_until_serving(), stop() from the gateway's main thread; stage(),
-// publish(), state(), status(), statistics() from any thread. publish()'s completion runs on a
+// publish(), state(), status(), statistics(), frequency() from any thread. publish()'s completion runs on a
 // nats.c thread (or the caller's when the cluster is away): it must hand its work on.
 
 #include <chrono>
@@ -21,6 +22,7 @@
 
 #include "smppgw/cluster/change.hpp"
 #include "smppgw/cluster/options.hpp"
+#include "smppgw/cluster/send_counts.hpp"
 #include "smppgw/cluster/stats.hpp"
 
 namespace smppgw::store {
@@ -58,6 +60,9 @@ public:
     [[nodiscard]] node_state state() const noexcept;
     [[nodiscard]] status snapshot() const;
     [[nodiscard]] const stats& statistics() const noexcept;
+    // What the policy chain asks for frequency caps on a cluster node: the store's counts plus
+    // the sends other nodes counted (send_counts.hpp). Lives as long as the node.
+    [[nodiscard]] const policy::frequency_lookup& frequency() const noexcept;
 
 private:
     struct impl;

@@ -27,6 +27,7 @@ struct object_names {
     std::string consents = "smppgw_consents";  // brand.msisdn.class -> consent event
     std::string holds = "smppgw_holds";        // brand.msisdn -> review hold or release
     std::string nodes = "smppgw_nodes";        // node -> heartbeat (expires)
+    std::string sends = "smppgw_sends";        // stream: <sends>.<node> -> batches of send counts
 };
 
 struct options {
@@ -46,6 +47,9 @@ struct options {
     // from the local mirror; zero waits as long as it takes.
     milliseconds startup_timeout{0};
     milliseconds heartbeat_interval{2'000};
+    // At most this many other nodes' sends are held for frequency caps (~200 bytes each); past
+    // it new ones are dropped and counted, so the other nodes' sends count less, never more.
+    std::size_t max_remote_sends = 1'000'000;
     std::string version;  // the daemon's, for the node list
 };
 

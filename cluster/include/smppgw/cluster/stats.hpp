@@ -43,12 +43,20 @@ struct counters {
     std::atomic<std::uint64_t> changes_applied{0};       // mirrored into the local store
     std::atomic<std::uint64_t> changes_unchanged{0};     // mirrored: the store had it already
     std::atomic<std::uint64_t> changes_unreadable{0};    // a bucket value this node cannot read
+    // Frequency-cap counts shared between nodes (send_counts.hpp), in entries (+1 or -1).
+    std::atomic<std::uint64_t> sends_published{0};   // acknowledged by the stream
+    std::atomic<std::uint64_t> sends_publish_failures{0};  // batches not acknowledged (retried)
+    std::atomic<std::uint64_t> sends_received{0};    // other nodes' entries applied here
+    std::atomic<std::uint64_t> sends_dropped_queue{0};   // not published: the queue was full
+    std::atomic<std::uint64_t> sends_dropped_remote{0};  // not held: the table was full
+    std::atomic<std::uint64_t> sends_unreadable{0};  // batches this node cannot read
 };
 
 struct stats {
     counters count;
     latency_histogram propagation;   // a change published elsewhere -> applied here
     latency_histogram publish;       // a change published here -> acknowledged by a quorum
+    latency_histogram send_propagation;  // a batch of send counts published elsewhere -> held here
 };
 
 enum class node_state : std::uint8_t {
@@ -87,6 +95,11 @@ struct status {
     std::size_t pending_changes = 0;  // made here, not yet acknowledged by the cluster
     std::vector<node_seen> nodes;
     std::vector<std::string> conflicts;  // another live node with our name or node_id
+    // Frequency-cap counts shared between nodes.
+    std::size_t sends_queued = 0;         // counted here, not yet acknowledged by the stream
+    std::size_t remote_sends = 0;         // other nodes' sends held, within the window
+    std::uint64_t sends_applied_sequence = 0;  // the stream position applied here
+    std::uint64_t sends_last_sequence = 0;     // the stream's last sequence when last asked
 };
 
 }  // namespace smppgw::cluster

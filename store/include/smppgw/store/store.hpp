@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -145,6 +146,20 @@ public:
     // Counts a send at acceptance: visible to recent_sends at once, written with `b`.
     void reserve_send(std::string_view brand, std::string_view msisdn, time_point when,
                       batch& b);
+    // A send counted (+1: reserved at acceptance) or given back (-1: the message finally
+    // failed, expired or was cancelled), as its group became durable. Views are valid during
+    // the call only.
+    struct send_count_change {
+        std::string_view brand;
+        std::string_view msisdn;
+        time_point when;
+        int delta = 0;
+    };
+    // Called on the completion thread ("smppgw-sync") once per durable group that counted or
+    // gave back sends, in commit order: a cluster node shares them with the other nodes. Must
+    // only hand the changes on (it delays every acknowledgement of the group). Set it before
+    // traffic; may be replaced (or cleared with an empty function) at any time.
+    void on_send_counts(std::function<void(std::span<const send_count_change>)> fn);
 
     // --- audit ----------------------------------------------------------------------------
     // Decisions with from <= when < to, by time, at most `limit`.
