@@ -34,6 +34,10 @@ void report(int signo) {
 }  // namespace
 
 void install_crash_report() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // A sanitizer's own report of a fatal signal says more; leave its handlers in place.
+    return;
+#endif
     // backtrace() loads libgcc on first use, which allocates: do it now, not in the handler.
     std::array<void*, 1> warm{};
     ::backtrace(warm.data(), 1);
