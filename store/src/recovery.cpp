@@ -1,10 +1,14 @@
 // Open-time recovery, single-threaded, before any traffic:
 //   1. the policy indexes (active opt-outs, consent states, review holds) from their families;
 //   2. a format-1 store (one RocksDB row per transition) is upgraded: its pending, deferred and
-//      outbox rows become the first checkpoint of the live state, in one atomic commit;
+//      outbox rows, and the messages awaiting receipts (found through their carrier ids), become
+//      the first checkpoint of the live state, in one atomic commit;
 //   3. the live state: the last checkpoint's chunks, then every journal record after it, then
 //      what the materializer had not written yet (from its watermark on);
 //   4. the id generator starts above every id seen.
+
+#include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -128,7 +132,10 @@ void store::impl::upgrade_format_1() {
     live_state state(j, clk);
     lsn_t lsn = 1;
     std::string payload;
-    auto load_message = [&](message_id id, std::optional<time_point> release) {
+    // Every message the scans below take over, so that one reached twice (a pending id whose
+    // parts also have carrier ids) is taken once, as its first scan says.
+    std::set<message_id> taken;
+    auto read_row = [&](message_id id) -> std::optional<message_record> {
         auto v = get(column_family::messages, [&] {
             std::string k;
             detail::message_key(k, id);
@@ -136,15 +143,24 @@ void store::impl::upgrade_format_1() {
         }());
         check(opts, v ? std::error_code{} : v.error(), "messages");
         if (!v->has_value()) {
-            return;  // retention removed it: nothing left to send
+            return std::nullopt;  // retention removed it: nothing left to do
         }
-        accepted_record r;
-        if (detail::decode_message(**v, r.message) != detail::decode_status::ok) {
+        message_record m;
+        if (detail::decode_message(**v, m) != detail::decode_status::ok) {
             damaged(opts, "malformed message row");
         }
-        if (is_final(r.message.state)) {
+        return m;
+    };
+    auto load_message = [&](message_id id, std::optional<time_point> release) {
+        if (!taken.insert(id).second) {
             return;
         }
+        auto row = read_row(id);
+        if (!row || is_final(row->state)) {
+            return;
+        }
+        accepted_record r;
+        r.message = std::move(*row);
         if (release) {
             r.message.state = message_state::deferred;
             r.release = *release;
@@ -181,6 +197,50 @@ void store::impl::upgrade_format_1() {
                    return true;
                }),
           "deferred messages");
+    // Messages the carrier acknowledged, waiting for their receipts: format 1 kept no list of
+    // them, only each part's carrier id → message mapping. They come back as they were (every
+    // part mapped), so that a receipt arriving after the upgrade reaches the upstream bind.
+    check(opts,
+          scan(column_family::carrier_ids, {}, {},
+               [&](std::string_view, std::string_view value) {
+                   const auto mapping = detail::decode_carrier_mapping(value);
+                   if (!mapping) {
+                       damaged(opts, "malformed carrier id mapping");
+                   }
+                   if (!taken.insert(mapping->id).second) {
+                       return true;
+                   }
+                   auto row = read_row(mapping->id);
+                   if (!row || is_final(row->state)) {
+                       return true;
+                   }
+                   const bool every_part_sent =
+                       !row->parts.empty() &&
+                       std::all_of(row->parts.begin(), row->parts.end(),
+                                   [](const message_part& p) { return !p.carrier_message_id.empty(); });
+                   if (!every_part_sent || row->carrier.empty()) {
+                       // A part never acknowledged: format 1 kept such a message pending, so
+                       // this row is inconsistent; sending it again beats leaving it behind.
+                       accepted_record r;
+                       r.message = std::move(*row);
+                       r.message.state = message_state::queued;
+                       r.message.parts.clear();
+                       payload.clear();
+                       encode(r, payload);
+                       if (!state.replay(lsn++, record_kind::accepted, payload)) {
+                           damaged(opts, "message row the journal cannot hold");
+                       }
+                       return true;
+                   }
+                   restored_record r{std::move(*row)};
+                   payload.clear();
+                   encode(r, payload);
+                   if (!state.replay(lsn++, record_kind::restored, payload)) {
+                       damaged(opts, "message row the journal cannot hold");
+                   }
+                   return true;
+               }),
+          "carrier ids");
     std::string lower(1, detail::outbox_entry_tag);
     const std::string upper = detail::prefix_successor(lower);
     check(opts,

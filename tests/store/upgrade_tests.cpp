@@ -31,6 +31,7 @@ struct format_1_store {
     message_id finished = 0;     // pending id whose row is already final: nothing to do
     message_id rowless = 0;      // pending id whose row retention removed
     message_id awaiting = 0;     // submitted, waiting for its receipt (not pending)
+    message_id done_with_receipt = 0;  // its receipt came: final, its carrier id still mapped
     time_point release = test_start + 3h;
 };
 
@@ -43,6 +44,7 @@ format_1_store build_format_1(const std::filesystem::path& p) {
     s.finished = ids.next();
     s.rowless = ids.next();
     s.awaiting = ids.next();
+    s.done_with_receipt = ids.next();
 
     raw_db raw(p, false, format_1_families);
     raw.put("default", detail::marker_key, "smppgw-store:1");
@@ -96,6 +98,16 @@ format_1_store build_format_1(const std::filesystem::path& p) {
     detail::encode_carrier_mapping({s.awaiting, 0}, value);
     raw.put("carrier_ids", key, value);
 
+    m = sample_message(s.done_with_receipt);
+    m.state = message_state::delivered;
+    m.carrier = "carrier-a";
+    m.parts.resize(1);
+    m.parts[0] = {"dn0", message_state::delivered, test_start + 2s, 0};
+    put_message(m);
+    detail::carrier_key(key, "carrier-a", "dn0");
+    detail::encode_carrier_mapping({s.done_with_receipt, 0}, value);
+    raw.put("carrier_ids", key, value);
+
     // Outbox entries of two accounts (with their sequence counters), out of key order on
     // purpose: the upgrade keeps each account's sequence order.
     const auto put_entry = [&](std::string_view account, std::uint64_t seq, outbox_kind kind,
@@ -140,7 +152,8 @@ TEST_CASE("a format-1 store is upgraded in place into a first checkpoint", "[upg
     temp_dir dir;
     const auto old = build_format_1(dir.path());
     probe p;
-    p.ids = {old.queued, old.partly_sent, old.deferred, old.finished, old.rowless, old.awaiting};
+    p.ids = {old.queued,  old.partly_sent, old.deferred,         old.finished,
+             old.rowless, old.awaiting,    old.done_with_receipt};
     p.accounts = {"acct-a", "acct-b"};
 
     std::vector<std::string> upgraded;
@@ -170,13 +183,23 @@ TEST_CASE("a format-1 store is upgraded in place into a first checkpoint", "[upg
         CHECK(d->release == old.release);
         CHECK(live.take_due(old.release - 1ms, 10).empty());
 
-        // Nothing left to do for these; and a message waiting for its receipt was never part
-        // of format 1's work in flight (its row and carrier id stay where they were).
+        // Nothing left to do for these.
         CHECK_FALSE(live.get(old.finished));
         CHECK_FALSE(live.get(old.rowless));
-        CHECK_FALSE(live.get(old.awaiting));
-        CHECK((*st->get_message(old.awaiting))->state == message_state::submitted);
+        // A message waiting for its receipt comes back as it was, its carrier id mapped (format
+        // 1 kept no list of them: the upgrade finds them through their carrier ids).
+        const auto aw = live.get(old.awaiting);
+        REQUIRE(aw);
+        CHECK(aw->phase == message_phase::awaiting_receipt);
+        CHECK(aw->rec.state == message_state::submitted);
+        CHECK(aw->rec.carrier == "carrier-a");
+        REQUIRE(aw->rec.parts.size() == 1);
+        CHECK(aw->rec.parts[0].carrier_message_id == "aw0");
+        CHECK(aw->rec.payload == sample_message(0).payload);
         CHECK(st->find_carrier_id("carrier-a", "aw0")->has_value());
+        // A message that left memory before the upgrade is not brought back by its mapping.
+        CHECK_FALSE(live.get(old.done_with_receipt));
+        CHECK(live.counts().awaiting_receipt == 1);
 
         // The outboxes, each in its sequence order, deliverable at once.
         CHECK(live.has_deliverable("acct-a"));
@@ -185,7 +208,7 @@ TEST_CASE("a format-1 store is upgraded in place into a first checkpoint", "[upg
         CHECK(entries(live, "acct-b") == std::vector<std::string>{"mo:b-mo-1"});
         CHECK(live.counts().outbox_entries == 3);
         CHECK(st->find_optout("acme", "15550000001"));
-        CHECK(st->next_id() > old.awaiting);
+        CHECK(st->next_id() > old.done_with_receipt);
         upgraded = dump(live, p);
     }
     {
@@ -221,7 +244,10 @@ TEST_CASE("a format-1 store is upgraded in place into a first checkpoint", "[upg
             return true;
         });
         live.delivered("acct-a", entry, done.make());
-        REQUIRE(done.wait_for(4));
+        // The receipt the upgraded message waited for is matched and owed upstream.
+        CHECK(live.receipt("carrier-a", "aw0", fold_to(message_state::delivered, "aw0-dlr"),
+                           done.make()) == live_state::receipt_result::applied);
+        REQUIRE(done.wait_for(5));
         CHECK(done.failed() == 0);
         st.reset();
         st = store::open(test_options(dir.path()));
@@ -229,5 +255,7 @@ TEST_CASE("a format-1 store is upgraded in place into a first checkpoint", "[upg
         CHECK(st->live().get(old.partly_sent)->phase == message_phase::awaiting_receipt);
         CHECK(entries(st->live(), "acct-a") ==
               std::vector<std::string>{"dlr:" + std::string("a-dlr-7\0bin", 11)});
+        CHECK(entries(st->live(), sample_message(0).account) ==
+              std::vector<std::string>{"dlr:aw0-dlr"});
     }
 }
