@@ -448,14 +448,15 @@ void live_state::group_completed(lsn_t first, std::size_t count, std::error_code
         if (!ec) {
             durable_through_ = std::max(durable_through_, last);
         }
+        std::vector<pending_effect> undone;
         while (!pending_.empty() && pending_.front().lsn <= last) {
-            const auto e = std::move(pending_.front());
+            auto e = std::move(pending_.front());
             pending_.pop_front();
             const bool kept = !ec || (e.kind != record_kind::accepted &&
                                       e.kind != record_kind::released &&
                                       e.kind != record_kind::receipt && e.kind != record_kind::mo);
             if (!kept) {
-                rollback(e);
+                undone.push_back(std::move(e));
                 continue;
             }
             if (e.account.empty()) {
@@ -470,6 +471,10 @@ void live_state::group_completed(lsn_t first, std::size_t count, std::error_code
                     ready_accounts.push_back(e.account);
                 }
             }
+        }
+        // Newest first: each effect is undone on the state its record left.
+        for (auto it = undone.rbegin(); it != undone.rend(); ++it) {
+            rollback(*it);
         }
         notify = outbox_ready_;
     }
@@ -508,15 +513,29 @@ void live_state::rollback(const pending_effect& e) {
         case record_kind::receipt: {
             // The carrier was refused and will deliver the receipt again: it must then look
             // new, not like a repeat of one we never kept.
-            if (e.part < m->rec.parts.size()) {
-                m->rec.parts[e.part].state = e.previous_state;
-                m->rec.parts[e.part].error = e.previous_error;
+            auto& rec = m->rec;
+            if (e.part < rec.parts.size()) {
+                rec.parts[e.part].state = e.previous_state;
+                rec.parts[e.part].error = e.previous_error;
+                rec.parts[e.part].updated = e.previous_updated;
+            }
+            // The message as a whole goes back only if no later record changed it (rollbacks
+            // run newest first, so a failed group's own receipts unwind one after the other);
+            // a later record's effects stay.
+            if (m->lsn != e.lsn) {
+                break;
             }
             if (e.finished_message && m->phase == message_phase::finished) {
                 std::erase_if(finished_, [&](const auto& f) { return f.first == e.lsn; });
                 set_phase(*m, e.previous_phase);
-                m->rec.state = message_state::submitted;
+                // The event the ending added. At the history cap that push also dropped the
+                // oldest event after the first, which stays dropped.
+                if (!rec.history.empty() && rec.history.size() >= e.previous_history) {
+                    rec.history.pop_back();
+                }
             }
+            rec.state = e.previous_message_state;
+            m->lsn = e.previous_lsn;
             break;
         }
         default:
@@ -792,7 +811,11 @@ live_state::receipt_result live_state::receipt(std::string_view carrier,
     e.previous_state = part < m->rec.parts.size() ? m->rec.parts[part].state
                                                    : message_state::submitted;
     e.previous_error = part < m->rec.parts.size() ? m->rec.parts[part].error : 0;
+    e.previous_updated = part < m->rec.parts.size() ? m->rec.parts[part].updated : time_point{};
     e.previous_phase = m->phase;
+    e.previous_message_state = m->rec.state;
+    e.previous_history = m->rec.history.size();
+    e.previous_lsn = m->lsn;
     if (!r->dlr.empty()) {
         e.account = m->rec.account;
     }

@@ -351,13 +351,19 @@ TEST_CASE("a failed group rolls back what a peer will send again, and nothing el
     }
     SECTION("receipt: the part and the message as before, no DLR, the carrier id answers") {
         auto m = f.awaiting(402);
+        const auto before = *f.live.find(402);
+        const auto lsn_before = m->lsn;
         REQUIRE(f.live.receipt("carrier-a", cmid_of(402, 0),
-                               fold_to(message_state::delivered, "dlr"),
+                               fold_to(message_state::delivered, "dlr", 0, test_start + 5s),
                                f.done.make()) == live_state::receipt_result::applied);
         CHECK(m->phase == message_phase::finished);
+        CHECK(f.live.find(402)->state == message_state::delivered);
         f.journal.complete(fail);
         CHECK(m->phase == message_phase::awaiting_receipt);
         CHECK(f.live.find(402)->parts[0].state == message_state::submitted);
+        // Its state, history and parts as they were: a snapshot now writes what was durable.
+        CHECK(*f.live.find(402) == before);
+        CHECK(m->lsn == lsn_before);
         CHECK(f.live.counts().outbox_entries == 0);
         CHECK(f.live.counts().finished == 0);
         CHECK(f.live.materializable(10).empty());
@@ -367,6 +373,28 @@ TEST_CASE("a failed group rolls back what a peer will send again, and nothing el
         f.journal.complete();
         CHECK(m->phase == message_phase::finished);
         CHECK(f.live.has_deliverable("acct-1"));
+    }
+    SECTION("receipts of one message: an intermediate one and the last one both unwind") {
+        auto m = f.awaiting(406, 2);
+        const auto before = *f.live.find(406);
+        REQUIRE(f.live.receipt("carrier-a", cmid_of(406, 0), fold_to(message_state::enroute),
+                               f.done.make()) == live_state::receipt_result::applied);
+        CHECK(f.live.find(406)->state == message_state::enroute);
+        f.journal.complete(fail);
+        CHECK(*f.live.find(406) == before);
+        CHECK(m->phase == message_phase::awaiting_receipt);
+
+        REQUIRE(f.live.receipt("carrier-a", cmid_of(406, 0), fold_to(message_state::delivered),
+                               f.done.make()) == live_state::receipt_result::applied);
+        f.journal.complete();
+        const auto one_delivered = *f.live.find(406);
+        REQUIRE(f.live.receipt("carrier-a", cmid_of(406, 1), fold_to(message_state::undeliverable),
+                               f.done.make()) == live_state::receipt_result::applied);
+        CHECK(m->phase == message_phase::finished);
+        f.journal.complete(fail);
+        CHECK(*f.live.find(406) == one_delivered);
+        CHECK(m->phase == message_phase::awaiting_receipt);
+        CHECK(f.live.counts().finished == 0);
     }
     SECTION("mo: no outbox entry, and its replies are gone too") {
         std::vector<message_ptr> replies;

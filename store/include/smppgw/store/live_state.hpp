@@ -301,12 +301,16 @@ private:
         record_kind kind = record_kind::accepted;
         message_ptr message;
         std::string account;  // outbox entries
-        // receipt: the part's state before it
+        // receipt: the part and the message as they were before it
         std::uint16_t part = 0;
         message_state previous_state = message_state::submitted;
         std::uint32_t previous_error = 0;
+        time_point previous_updated{};
         bool finished_message = false;
         message_phase previous_phase = message_phase::queued;
+        message_state previous_message_state = message_state::submitted;
+        std::size_t previous_history = 0;
+        lsn_t previous_lsn = 0;
         time_point previous_release{};
         bool previous_counts = false;
     };
