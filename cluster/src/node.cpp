@@ -155,6 +155,18 @@ struct node::impl {
                 if (!peers.beat(state.load())) {
                     set_error("heartbeat not written");
                 }
+                for (const auto& c : peers.newly_over_limit()) {
+                    std::string shares;
+                    for (const auto& [name, sessions] : c.by_node) {
+                        shares += fmt::format("{}{}: {}", shares.empty() ? "" : ", ", name,
+                                              sessions);
+                    }
+                    log(log_level::warn,
+                        "cluster: carrier \"{}\": the nodes' sessions add up to {} ({}), above "
+                        "its cluster_sessions limit of {}; the carrier will refuse binds beyond "
+                        "its limit",
+                        c.carrier, c.total, shares, c.limit);
+                }
                 next_beat = clock::now() + opts.heartbeat_interval;
             }
         }
@@ -256,6 +268,10 @@ const policy::frequency_lookup& node::frequency() const noexcept {
     return impl_->frequency;
 }
 
+void node::set_carrier_shares(std::vector<carrier_share> shares) {
+    impl_->peers.set_carrier_shares(std::move(shares));
+}
+
 status node::snapshot() const {
     auto& i = *impl_;
     status s;
@@ -272,6 +288,7 @@ status node::snapshot() const {
     s.pending_changes = i.comp.pending();
     s.nodes = i.peers.seen();
     s.conflicts = i.peers.conflicts();
+    s.carriers = add_up_carrier_shares(s.nodes);
     s.sends_queued = i.sent.queued();
     s.remote_sends = i.remote.size();
     s.sends_applied_sequence = i.sent.applied_sequence();

@@ -1,6 +1,7 @@
 #include "nodes.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <boost/json.hpp>
 
@@ -59,9 +60,21 @@ void nodes::stop() {
     watch_.stop();
 }
 
+void nodes::set_carrier_shares(std::vector<carrier_share> shares) {
+    std::lock_guard lock(mu_);
+    shares_ = std::move(shares);
+}
+
 bool nodes::beat(node_state state) {
     if (!bucket_.kv) {
         return false;
+    }
+    json::object carriers;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& c : shares_) {
+            carriers[c.carrier] = json::object{{"sessions", c.sessions}, {"limit", c.limit}};
+        }
     }
     const json::object o{{"node", opts_.node},
                          {"node_id", opts_.node_id},
@@ -69,7 +82,8 @@ bool nodes::beat(node_state state) {
                          {"state", to_string(state)},
                          {"version", opts_.version},
                          {"started_ms", started_ms_},
-                         {"heartbeat_ms", now_ms()}};
+                         {"heartbeat_ms", now_ms()},
+                         {"carriers", std::move(carriers)}};
     const auto value = json::serialize(o);
     std::uint64_t rev = 0;
     const auto s = kvStore_Put(&rev, bucket_.kv.get(), opts_.node.c_str(), value.data(),
@@ -103,8 +117,8 @@ void nodes::on_heartbeat(std::string_view key, std::string_view value) {
         const auto* x = o.if_contains(k);
         return x != nullptr && x->is_string() ? std::string(x->get_string()) : std::string();
     };
-    auto number = [&](std::string_view k) -> std::int64_t {
-        const auto* x = o.if_contains(k);
+    auto number_in = [](const json::object& in, std::string_view k) -> std::int64_t {
+        const auto* x = in.if_contains(k);
         if (x == nullptr) {
             return 0;
         }
@@ -113,6 +127,12 @@ void nodes::on_heartbeat(std::string_view key, std::string_view value) {
         }
         return x->is_uint64() ? static_cast<std::int64_t>(x->get_uint64()) : 0;
     };
+    auto number = [&](std::string_view k) { return number_in(o, k); };
+    // A share outside 0..2^32 is nobody's config: read as 0.
+    auto share_of = [&](const json::object& in, std::string_view k) {
+        const auto n = number_in(in, k);
+        return n < 0 || n > UINT32_MAX ? 0U : static_cast<std::uint32_t>(n);
+    };
     e.info.name = *name;
     e.info.node_id = static_cast<std::uint32_t>(number("node_id"));
     e.info.state = text("state");
@@ -120,6 +140,16 @@ void nodes::on_heartbeat(std::string_view key, std::string_view value) {
     e.info.heartbeat_ms = number("heartbeat_ms");
     e.info.started_ms = number("started_ms");
     e.instance = text("instance");
+    // Nodes of a version before carrier shares send none.
+    if (const auto* carriers = o.if_contains("carriers"); carriers && carriers->is_object()) {
+        for (const auto& [carrier, share] : carriers->get_object()) {
+            if (share.is_object()) {
+                e.info.carriers.push_back({std::string(carrier),
+                                           share_of(share.get_object(), "sessions"),
+                                           share_of(share.get_object(), "limit")});
+            }
+        }
+    }
     if (*name == opts_.node && e.instance != instance_ && e.info.heartbeat_ms >= started_ms_ &&
         beaten_) {
         const auto what = fmt::format(
@@ -143,6 +173,22 @@ std::vector<node_seen> nodes::seen() const {
             out.push_back(e.info);
         }
     }
+    return out;
+}
+
+std::vector<carrier_sessions> nodes::newly_over_limit() {
+    std::vector<carrier_sessions> out;
+    std::vector<std::string> over;
+    for (auto& c : add_up_carrier_shares(seen())) {
+        if (!c.over) {
+            continue;
+        }
+        over.push_back(c.carrier);
+        if (std::find(over_.begin(), over_.end(), c.carrier) == over_.end()) {
+            out.push_back(std::move(c));
+        }
+    }
+    over_ = std::move(over);
     return out;
 }
 

@@ -9,6 +9,9 @@
 // processes with the same name (each would take the other's receipts and accounts' entries).
 // A conflict keeps a starting node from becoming ready and is reported in /v1/cluster.
 //
+// Heartbeats also carry each node's share of every carrier's binds, so that every node can add
+// them up and say when the shares exceed what the carrier allows (carriers[].cluster_sessions).
+//
 // Thread rule: beat() and status on the control thread; the watch handler on a nats.c thread;
 // seen() and conflicts() from any thread.
 
@@ -30,8 +33,13 @@ public:
     explicit nodes(const options& o);
 
     [[nodiscard]] std::string open(link& l);
+    // What this node's heartbeats say about its carrier binds from now on (any thread).
+    void set_carrier_shares(std::vector<carrier_share> shares);
     // Writes this node's heartbeat (blocking, at most write_timeout). False if it failed.
     bool beat(node_state state);
+    // The carriers whose shares, added up over the live nodes, exceed their limit and were
+    // not over at the previous call: for the control thread to warn about once.
+    [[nodiscard]] std::vector<carrier_sessions> newly_over_limit();
     [[nodiscard]] std::vector<node_seen> seen() const;
     [[nodiscard]] std::vector<std::string> conflicts() const;
     void stop();
@@ -55,6 +63,8 @@ private:
     std::map<std::string, entry> nodes_;
     std::vector<std::string> conflicts_;  // sticky for this process: a name clash seen once
     bool beaten_ = false;                 // our first heartbeat is in the bucket
+    std::vector<carrier_share> shares_;   // this node's, for its heartbeats
+    std::vector<std::string> over_;       // carriers over their limit at the last look
 };
 
 }  // namespace smppgw::cluster::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace smppgw::cluster {
 
@@ -55,6 +56,27 @@ std::string_view to_string(node_state s) noexcept {
         case node_state::stopped: return "stopped";
     }
     return "unknown";
+}
+
+std::vector<carrier_sessions> add_up_carrier_shares(const std::vector<node_seen>& nodes) {
+    std::map<std::string, carrier_sessions, std::less<>> by_carrier;
+    for (const auto& n : nodes) {
+        for (const auto& share : n.carriers) {
+            auto& c = by_carrier[share.carrier];
+            c.carrier = share.carrier;
+            c.total += share.sessions;
+            c.limit = std::max(c.limit, share.limit);
+            c.by_node.emplace_back(n.name, share.sessions);
+        }
+    }
+    std::vector<carrier_sessions> out;
+    out.reserve(by_carrier.size());
+    for (auto& [name, c] : by_carrier) {
+        (void)name;
+        c.over = c.limit > 0 && c.total > c.limit;
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 }  // namespace smppgw::cluster

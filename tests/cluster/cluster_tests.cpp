@@ -28,14 +28,22 @@ constexpr std::uint32_t status_opted_out = 0x410;  // vendor range, as the singl
 // One smppgw node of the cluster: its own carrier (a fake SMSC), store, ports and node_id.
 class cluster_node {
 public:
+    // `carrier_sessions` is this node's share of its carrier's binds; `cluster_sessions` the
+    // carrier's limit for all nodes (0: not set).
     cluster_node(const nats_cluster& nats, std::string name, unsigned node_id,
-                 std::string extra = {})
+                 std::string extra = {}, unsigned carrier_sessions = 1,
+                 unsigned cluster_sessions = 0)
         : name_(std::move(name)),
           daemon_(
-              [this, &nats, node_id, extra](const daemon_ports& p,
-                                            const std::filesystem::path& dir) {
+              [this, &nats, node_id, extra, carrier_sessions, cluster_sessions](
+                  const daemon_ports& p, const std::filesystem::path& dir) {
                   auto spec = one_carrier_spec(carrier_);
+                  spec.carriers[0].sessions = carrier_sessions;
                   auto t = render_config(spec, p.smpp, p.admin, dir / "store");
+                  if (cluster_sessions != 0) {
+                      const auto at = t.find("\nwindow = ");
+                      t.insert(at, fmt::format("\ncluster_sessions = {}", cluster_sessions));
+                  }
                   // Message ids are unique per node_id: every node gets its own.
                   const auto at = t.find("node_id = 7");
                   t.replace(at, 11, fmt::format("node_id = {}", node_id));
@@ -134,8 +142,9 @@ double quantile(std::vector<double> v, double q) {
 TEST_CASE("a STOP taken on node A is refused on node B, and a restarting node catches up",
           "[cluster]") {
     nats_cluster nats;
-    cluster_node a(nats, "gw-a", 11);
-    cluster_node b(nats, "gw-b", 12);
+    // Each node binds 2 sessions to the carrier "sim"; A says the carrier allows 3 in all.
+    cluster_node a(nats, "gw-a", 11, {}, 2, 3);
+    cluster_node b(nats, "gw-b", 12, {}, 2);
     a.start();
     b.start();
 
@@ -159,6 +168,33 @@ TEST_CASE("a STOP taken on node A is refused on node B, and a restarting node ca
     const auto status = b.cluster_json();
     CHECK(status.find("\"gw-a\"") != std::string::npos);
     CHECK(status.find("\"connected\":true") != std::string::npos);
+
+    // The nodes' shares of the carrier's binds add up to 4, above A's limit of 3: both nodes
+    // say so, and warn.
+    for (auto* n : {&a, &b}) {
+        INFO(n->cluster_json());
+        REQUIRE(eventually(
+            [&] { return n->daemon().metric("smppgw_cluster_carrier_sessions",
+                                            {{"carrier", "sim"}}) == 4; },
+            5s));
+        CHECK(n->daemon().metric("smppgw_cluster_carrier_sessions_limit", {{"carrier", "sim"}}) ==
+              3);
+        const auto carriers = boost::json::parse(n->cluster_json()).at("carriers").as_array();
+        REQUIRE(carriers.size() == 1);
+        const auto& sim = carriers[0].as_object();
+        CHECK(sim.at("name").as_string() == "sim");
+        CHECK(sim.at("sessions").as_int64() == 4);
+        CHECK(sim.at("limit").as_int64() == 3);
+        CHECK(sim.at("over_limit").as_bool());
+        CHECK(sim.at("by_node").as_object().at("gw-a").as_int64() == 2);
+        CHECK(sim.at("by_node").as_object().at("gw-b").as_int64() == 2);
+        REQUIRE(eventually(
+            [&] { return n->log_text().find("carrier \"sim\": the nodes' sessions add up to 4") !=
+                         std::string::npos; },
+            5s));
+    }
+    // Each node binds its own share.
+    REQUIRE(eventually([&] { return a.carrier().bound_now() == 2; }, 5s));
 
     // An admin API opt-out on B is in force on A.
     const auto by_api = handset(72);

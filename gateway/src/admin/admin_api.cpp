@@ -47,13 +47,20 @@ std::string cluster_metrics(const cluster::node& n) {
     auto counter = [&](std::string_view name, std::string_view help, std::uint64_t v) {
         out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, v);
     };
-    out += "# HELP smppgw_cluster_state 1 for the state this node is in.\n"
-           "# TYPE smppgw_cluster_state gauge\n";
+    // A family with one label: its header, then one sample per (label value, value).
+    auto labeled = [&](std::string_view type, std::string_view name, std::string_view help,
+                       std::string_view label, const auto& samples) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+        for (const auto& [value_of_label, v] : samples) {
+            out += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, value_of_label, v);
+        }
+    };
+    std::vector<std::pair<std::string_view, int>> states;
     for (auto st_ : {cluster::node_state::starting, cluster::node_state::ready,
                      cluster::node_state::degraded, cluster::node_state::stopped}) {
-        out += fmt::format("smppgw_cluster_state{{state=\"{}\"}} {}\n", cluster::to_string(st_),
-                           s.state == st_ ? 1 : 0);
+        states.emplace_back(cluster::to_string(st_), s.state == st_ ? 1 : 0);
     }
+    labeled("gauge", "smppgw_cluster_state", "1 for the state this node is in.", "state", states);
     gauge("smppgw_cluster_degraded",
           "1 while the node serves from its local copy (NATS away, mirror or own changes behind).",
           s.state == cluster::node_state::degraded ? 1 : 0);
@@ -65,12 +72,26 @@ std::string cluster_metrics(const cluster::node& n) {
     gauge("smppgw_cluster_pending_changes",
           "Compliance changes made here and durable locally, not yet acknowledged by the cluster.",
           static_cast<double>(s.pending_changes));
-    out += "# HELP smppgw_cluster_mirror_lag_seconds Age of the oldest change in a bucket not yet "
-           "applied here (0: caught up).\n# TYPE smppgw_cluster_mirror_lag_seconds gauge\n";
+    std::vector<std::pair<std::string_view, double>> lags;
     for (const auto& m : s.mirrors) {
-        out += fmt::format("smppgw_cluster_mirror_lag_seconds{{bucket=\"{}\"}} {}\n", m.bucket,
-                           m.lag_seconds);
+        lags.emplace_back(m.bucket, m.lag_seconds);
     }
+    labeled("gauge", "smppgw_cluster_mirror_lag_seconds",
+            "Age of the oldest change in a bucket not yet applied here (0: caught up).", "bucket",
+            lags);
+    std::vector<std::pair<std::string_view, std::uint32_t>> carrier_total;
+    std::vector<std::pair<std::string_view, std::uint32_t>> carrier_limit;
+    for (const auto& c : s.carriers) {
+        carrier_total.emplace_back(c.carrier, c.total);
+        carrier_limit.emplace_back(c.carrier, c.limit);
+    }
+    labeled("gauge", "smppgw_cluster_carrier_sessions",
+            "A carrier's sessions (carriers[].sessions) added up over the live nodes.", "carrier",
+            carrier_total);
+    labeled("gauge", "smppgw_cluster_carrier_sessions_limit",
+            "The sessions a carrier allows all nodes together (carriers[].cluster_sessions; 0: "
+            "not set).",
+            "carrier", carrier_limit);
     counter("smppgw_cluster_changes_published_total",
             "Compliance changes made here and acknowledged by a quorum.",
             st.count.changes_published.load());
@@ -100,13 +121,13 @@ std::string cluster_metrics(const cluster::node& n) {
             st.count.sends_publish_failures.load());
     counter("smppgw_cluster_sends_received_total",
             "Frequency-cap counts of other nodes applied here.", st.count.sends_received.load());
-    out += "# HELP smppgw_cluster_sends_dropped_total Frequency-cap counts lost: not published "
-           "(queue full while NATS was away) or not held (table full). Other nodes count fewer "
-           "sends, never more.\n# TYPE smppgw_cluster_sends_dropped_total counter\n";
-    out += fmt::format("smppgw_cluster_sends_dropped_total{{where=\"queue\"}} {}\n",
-                       st.count.sends_dropped_queue.load());
-    out += fmt::format("smppgw_cluster_sends_dropped_total{{where=\"remote\"}} {}\n",
-                       st.count.sends_dropped_remote.load());
+    const std::pair<std::string_view, std::uint64_t> dropped[] = {
+        {"queue", st.count.sends_dropped_queue.load()},
+        {"remote", st.count.sends_dropped_remote.load()}};
+    labeled("counter", "smppgw_cluster_sends_dropped_total",
+            "Frequency-cap counts lost: not published (queue full while NATS was away) or not "
+            "held (table full). Other nodes count fewer sends, never more.",
+            "where", dropped);
     counter("smppgw_cluster_sends_unreadable_total",
             "Batches of frequency-cap counts this node could not read (skipped).",
             st.count.sends_unreadable.load());
@@ -157,6 +178,18 @@ json::object cluster_json(const core& c) {
                                      {"heartbeat_ms", p.heartbeat_ms},
                                      {"started_ms", p.started_ms}});
     }
+    json::array carriers;
+    for (const auto& shares : s.carriers) {
+        json::object by_node;
+        for (const auto& [name, sessions] : shares.by_node) {
+            by_node[name] = sessions;
+        }
+        carriers.push_back(json::object{{"name", shares.carrier},
+                                        {"sessions", shares.total},
+                                        {"limit", shares.limit},
+                                        {"over_limit", shares.over},
+                                        {"by_node", std::move(by_node)}});
+    }
     json::array conflicts;
     for (const auto& x : s.conflicts) {
         conflicts.push_back(json::string(x));
@@ -181,6 +214,7 @@ json::object cluster_json(const core& c) {
                                       {"dropped", st.count.sends_dropped_queue.load() +
                                                       st.count.sends_dropped_remote.load()}}},
                         {"nodes", std::move(nodes)},
+                        {"carriers", std::move(carriers)},
                         {"conflicts", std::move(conflicts)}};
 }
 

@@ -310,6 +310,13 @@ void read_carrier(toml_reader& r, carrier_config& c, const std::filesystem::path
     if (c.sessions == 0 || c.sessions > 64) {
         r.fail("sessions", "must be 1..64");
     }
+    r.get("cluster_sessions", c.cluster_sessions);
+    if (c.cluster_sessions > 64 * 64) {
+        r.fail("cluster_sessions", "must be 0..4096");
+    } else if (c.cluster_sessions != 0 && c.sessions > c.cluster_sessions) {
+        r.fail("sessions", fmt::format("this node's share ({}) exceeds cluster_sessions ({})",
+                                       c.sessions, c.cluster_sessions));
+    }
     r.get("window", c.window);
     if (c.window == 0 || c.window > 4096) {
         r.fail("window", "must be 1..4096");

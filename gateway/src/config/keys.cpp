@@ -130,7 +130,11 @@ constexpr auto keys = std::to_array<config_key>({
     {"carriers[].system_type", string, "\"\"", "system_type sent in the bind."},
     {"carriers[].bind_mode", string, "\"trx\"",
      "\"trx\" (one transceiver per session) or \"tx+rx\" (a transmitter and a receiver)."},
-    {"carriers[].sessions", integer, "1", "Binds (or tx+rx pairs) to keep up, 1..64."},
+    {"carriers[].sessions", integer, "1",
+     "Binds (or tx+rx pairs) to keep up, 1..64; on a cluster, this node's share."},
+    {"carriers[].cluster_sessions", integer, "0",
+     "On a cluster: the binds (or pairs) the carrier allows all nodes together; every node adds "
+     "up the shares the nodes announce and warns when they exceed it (0: not checked)."},
     {"carriers[].window", integer, "64", "Outstanding submit_sm per session, 1..4096."},
     {"carriers[].rate", number, "0",
      "submit_sm per second across the carrier's sessions; 0 is unlimited."},

@@ -138,6 +138,7 @@ void core::start() {
     mos_ = std::make_unique<mo_relay>(*store_, accounts_, *acceptance_, *router_, cfg_, engine_,
                                       metrics_, cluster_.get());
     configure_relays(*c);
+    announce_carrier_shares(*c);
     store_->live().on_outbox_ready([this](std::string_view account) { outbox_.ready(account); });
     services_ = std::make_unique<northbound_services>(northbound_services{
         cfg_, accounts_, *acceptance_, *router_, *store_, outbox_, metrics_, *io_, auth_pool_,
@@ -285,6 +286,7 @@ bool core::apply(std::shared_ptr<const config> next, std::string& error) {
     }
     drop_removed_accounts(accounts_.configure(next->accounts));
     configure_relays(*next);
+    announce_carrier_shares(*next);
     carriers_->configure(next->carriers, [this](dispatch d) { router_->route(std::move(d.message)); });
     ++generation_;
     metrics_.declare(*next);
@@ -308,6 +310,19 @@ void core::configure_relays(const config& c) {
     };
     receipts_->configure(std::move(s));
     store_->live().set_receipt_timeout(c.server.receipt_timeout);
+}
+
+void core::announce_carrier_shares(const config& c) {
+    if (!cluster_) {
+        return;
+    }
+    std::vector<cluster::carrier_share> shares;
+    shares.reserve(c.carriers.size());
+    for (const auto& carrier : c.carriers) {
+        shares.push_back({carrier.name, static_cast<std::uint32_t>(carrier.sessions),
+                          static_cast<std::uint32_t>(carrier.cluster_sessions)});
+    }
+    cluster_->set_carrier_shares(std::move(shares));
 }
 
 void core::drop_removed_accounts(const std::vector<std::string>& removed) {

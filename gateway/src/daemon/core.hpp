@@ -131,6 +131,8 @@ private:
     bool end_with_final_receipt(const store::message_ptr& m, store::message_state state,
                                 std::uint32_t status);
     void configure_relays(const config& c);
+    // On a cluster: this node's share of each carrier's binds goes into its heartbeats.
+    void announce_carrier_shares(const config& c);
     void drop_removed_accounts(const std::vector<std::string>& removed);
 
     snapshot<config> cfg_;

@@ -12,7 +12,8 @@
 // durably until the cluster takes them).
 //
 // Thread rule: start(), wait_until_serving(), stop() from the gateway's main thread; stage(),
-// publish(), state(), status(), statistics(), frequency() from any thread. publish()'s completion runs on a
+// publish(), set_carrier_shares(), state(), status(), statistics(), frequency() from any
+// thread. publish()'s completion runs on a
 // nats.c thread (or the caller's when the cluster is away): it must hand its work on.
 
 #include <chrono>
@@ -56,6 +57,11 @@ public:
     // change, `done(false)` when it did not within write_timeout or the cluster is away (the
     // changes stay pending and go out when it returns).
     void publish(staged_changes s, std::function<void(bool replicated)> done);
+
+    // This node's share of each carrier's binds, for its heartbeats (at start and after a
+    // config reload); every node adds the shares up and warns when they exceed a carrier's
+    // limit.
+    void set_carrier_shares(std::vector<carrier_share> shares);
 
     [[nodiscard]] node_state state() const noexcept;
     [[nodiscard]] status snapshot() const;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace smppgw::cluster {
@@ -75,6 +76,16 @@ struct mirror_status {
     double lag_seconds = 0;     // age of the oldest change not yet applied (0 when caught up)
 };
 
+// One node's share of a carrier's binds, as its config says (carriers[].sessions) and as its
+// heartbeat tells the others; `limit` is carriers[].cluster_sessions (0: not set).
+struct carrier_share {
+    std::string carrier;
+    std::uint32_t sessions = 0;
+    std::uint32_t limit = 0;
+
+    friend bool operator==(const carrier_share&, const carrier_share&) = default;
+};
+
 struct node_seen {
     std::string name;
     std::uint32_t node_id = 0;
@@ -82,7 +93,23 @@ struct node_seen {
     std::string version;
     std::int64_t heartbeat_ms = 0;  // its wall clock when it last wrote
     std::int64_t started_ms = 0;
+    std::vector<carrier_share> carriers;
 };
+
+// A carrier's binds across the live nodes: the shares add up to `total`; `limit` is the
+// largest cluster_sessions any of them announces (0: none does), and `over` says the shares
+// exceed it: the carrier will refuse some of the binds.
+struct carrier_sessions {
+    std::string carrier;
+    std::uint32_t total = 0;
+    std::uint32_t limit = 0;
+    bool over = false;
+    std::vector<std::pair<std::string, std::uint32_t>> by_node;  // (node, sessions)
+};
+
+// Adds up the shares the nodes announce, carrier by carrier (sorted by name).
+[[nodiscard]] std::vector<carrier_sessions> add_up_carrier_shares(
+    const std::vector<node_seen>& nodes);
 
 struct status {
     node_state state = node_state::disabled;
@@ -95,6 +122,7 @@ struct status {
     std::size_t pending_changes = 0;  // made here, not yet acknowledged by the cluster
     std::vector<node_seen> nodes;
     std::vector<std::string> conflicts;  // another live node with our name or node_id
+    std::vector<carrier_sessions> carriers;  // every live node's carrier shares, added up
     // Frequency-cap counts shared between nodes.
     std::size_t sends_queued = 0;         // counted here, not yet acknowledged by the stream
     std::size_t remote_sends = 0;         // other nodes' sends held, within the window

@@ -124,6 +124,9 @@ struct carrier_config {
     std::string system_type;
     bind_mode mode = bind_mode::transceiver;
     std::size_t sessions = 1;  // TRX sessions, or TX+RX pairs
+    // On a cluster: the sessions the carrier allows all nodes together (0: not checked);
+    // `sessions` is then this node's share of them.
+    std::size_t cluster_sessions = 0;
     std::size_t window = 64;
     double rate = 0;  // submit_sm per second across the carrier's sessions; 0 = unlimited
     milliseconds enquire_link_interval{30'000};
