@@ -18,6 +18,8 @@
 #include "smppgw/cluster/change.hpp"
 #include "smppgw/cluster/names.hpp"
 #include "smppgw/cluster/send_counts.hpp"
+#include "smppgw/cluster/stats.hpp"
+#include "config_fixture.hpp"
 #include "smppgw/gateway/config.hpp"
 
 namespace cl = smppgw::cluster;
@@ -30,35 +32,8 @@ policy::time_point at_ms(std::int64_t ms) {
     return policy::time_point{std::chrono::milliseconds{ms}};
 }
 
-const std::string base_config = R"([[listeners]]
-address = "127.0.0.1:2775"
-
-[[accounts]]
-system_id = "demo"
-password_hash = "$6$salt$hash"
-brand = "acme"
-
-[[carriers]]
-name = "sim"
-address = "127.0.0.1:2776"
-system_id = "gw"
-
-[[routes]]
-prefix = ""
-carriers = ["sim"]
-
-[admin]
-token = "0123456789abcdef0123"
-)";
-
-std::vector<config_error::problem> problems_of(const std::string& text) {
-    try {
-        (void)smppgw::gateway::parse_config(text, "/etc/smppgw/test.toml");
-    } catch (const config_error& e) {
-        return e.problems();
-    }
-    return {};
-}
+const std::string& base_config = smppgw::gateway::test::config_without_server;
+using smppgw::gateway::test::problems_of;
 
 }  // namespace
 
@@ -468,4 +443,52 @@ TEST_CASE("config check reports unreadable NATS credentials and TLS files", "[cl
     CHECK(reported("cluster.credentials_file"));
     CHECK(reported("cluster.tls.ca_file"));
     CHECK_FALSE(reported("cluster.servers"));
+}
+
+TEST_CASE("carrier shares: a node's sessions within cluster_sessions, added up over nodes",
+          "[cluster][config][carriers]") {
+    const auto with = [](const std::string& lines) {
+        auto text = base_config;
+        text.insert(text.find("\n[[routes]]"), lines);
+        return text;
+    };
+    const auto cfg = smppgw::gateway::parse_config(with("sessions = 2\ncluster_sessions = 6\n"),
+                                                   "/etc/smppgw/test.toml");
+    CHECK(cfg->carriers[0].sessions == 2);
+    CHECK(cfg->carriers[0].cluster_sessions == 6);
+    CHECK(smppgw::gateway::parse_config(base_config, "/etc/smppgw/test.toml")
+              ->carriers[0]
+              .cluster_sessions == 0);
+    auto list = problems_of(with("sessions = 4\ncluster_sessions = 3\n"));
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].key == "carriers[0].sessions");
+    CHECK(list[0].message.find("exceeds cluster_sessions (3)") != std::string::npos);
+    list = problems_of(with("cluster_sessions = 5000\n"));
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].key == "carriers[0].cluster_sessions");
+
+    // What every node computes from the heartbeats it sees.
+    std::vector<cl::node_seen> nodes(3);
+    nodes[0].name = "gw-a";
+    nodes[0].carriers = {{"sim", 2, 4}, {"other", 1, 0}};
+    nodes[1].name = "gw-b";
+    nodes[1].carriers = {{"sim", 2, 0}};
+    nodes[2].name = "gw-c";  // an older node: no shares in its heartbeat
+    const auto sums = cl::add_up_carrier_shares(nodes);
+    REQUIRE(sums.size() == 2);
+    CHECK(sums[0].carrier == "other");
+    CHECK(sums[0].total == 1);
+    CHECK(sums[0].limit == 0);
+    CHECK_FALSE(sums[0].over);
+    CHECK(sums[1].carrier == "sim");
+    CHECK(sums[1].total == 4);
+    CHECK(sums[1].limit == 4);
+    CHECK_FALSE(sums[1].over);  // at the limit is within it
+    nodes[2].carriers = {{"sim", 1, 0}};
+    const auto over = cl::add_up_carrier_shares(nodes);
+    CHECK(over[1].total == 5);
+    CHECK(over[1].over);
+    const std::vector<std::pair<std::string, std::uint32_t>> by_node{
+        {"gw-a", 2}, {"gw-b", 2}, {"gw-c", 1}};
+    CHECK(over[1].by_node == by_node);
 }

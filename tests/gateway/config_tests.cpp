@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config_fixture.hpp"
 #include "smppgw/gateway/config.hpp"
 #include "smppgw/policy/engine.hpp"
 
@@ -17,39 +18,11 @@ namespace {
 
 using smppgw::gateway::config_error;
 
-// A small valid config; tests append or replace lines. Line numbers below count from 1.
-const std::string base_config = R"([server]
-threads = 1
+using smppgw::gateway::test::problems_of;
 
-[[listeners]]
-address = "127.0.0.1:2775"
-
-[[accounts]]
-system_id = "demo"
-password_hash = "$6$salt$hash"
-brand = "acme"
-
-[[carriers]]
-name = "sim"
-address = "127.0.0.1:2776"
-system_id = "gw"
-
-[[routes]]
-prefix = ""
-carriers = ["sim"]
-
-[admin]
-token = "0123456789abcdef0123"
-)";
-
-std::vector<config_error::problem> problems_of(const std::string& text) {
-    try {
-        (void)smppgw::gateway::parse_config(text, "/etc/smppgw/test.toml");
-    } catch (const config_error& e) {
-        return e.problems();
-    }
-    return {};
-}
+// The fixture with a [server] table; line numbers below count from 1.
+const std::string base_config =
+    "[server]\nthreads = 1\n\n" + smppgw::gateway::test::config_without_server;
 
 // The single problem reported for `text`, checked for its key path and line.
 void expect_problem(const std::string& text, const std::string& key, std::size_t line) {
