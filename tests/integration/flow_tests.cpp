@@ -246,6 +246,39 @@ TEST_CASE("receipts wait in the outbox while unbound and are delivered on bind",
                                   {{"account", "demo"}, {"kind", "mo"}}, 1));
 }
 
+TEST_CASE("store.retention.outbox: what no bind took in time is dropped, counted and logged",
+          "[integration][outbox]") {
+    fake_smsc carrier;
+    auto spec = one_carrier_spec(carrier);
+    spec.extra_toml = "\n[store.retention]\noutbox = \"2s\"\n";
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    // Nobody is bound for the account: the MO waits, then outlives the retention.
+    carrier.send_mo(handset(42), account_number, "Too late for anyone");
+    REQUIRE(carrier.wait([](auto v) { return v.deliveries_acked() == 1; }));
+    REQUIRE(gw.wait_metric_at_least("smppgw_outbox_expired_total", {{"account", "demo"}}, 1,
+                                    std::chrono::seconds(15)));
+    CHECK(gw.metric("smppgw_outbox_expired_total", {{"account", "demo"}}) == 1);
+    CHECK(eventually([&] { return gw.metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0; }));
+    CHECK(gw.log_text().find("dropped undelivered after store.retention.outbox") !=
+          std::string::npos);
+
+    // A receiver that binds now gets what came after, not the dropped one; and a restart does
+    // not bring it back (the drop was journaled).
+    gw.restart();
+    REQUIRE(gw.wait_ready());
+    test_esme rx(gw.smpp_port());
+    bind_ok(rx, smpp::bind_type::receiver);
+    carrier.send_mo(handset(43), account_number, "Just in time");
+    REQUIRE(rx.wait_deliveries(1));
+    const auto got = rx.deliveries();
+    CHECK(text_of(got.front()) == "Just in time");
+    CHECK(eventually([&] { return gw.metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0; }));
+    CHECK(rx.deliveries().size() == 1);
+}
+
 TEST_CASE("long UCS-2 message is split for the carrier and its receipts aggregated",
           "[integration][long]") {
     fake_smsc carrier;
