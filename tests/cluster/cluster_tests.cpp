@@ -4,14 +4,17 @@
 // node serves degraded from its local copy and publishes what it took meanwhile once NATS is
 // back; frequency caps count the sends of every node, and a message that finally fails gives
 // its place back on every node; behind HAProxy, the client of a node killed with messages
-// unsent rebinds on another node while the killed node's messages wait in its journal.
+// unsent rebinds on another node while the killed node's messages wait in its journal; every
+// cluster series the Grafana dashboard queries is on a node's /metrics.
 // Registered with the label `cluster`; skipped (exit 77) without nats-server, the HAProxy case
 // also without haproxy.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -146,6 +149,19 @@ bool bind_through_front(test_esme& e) {
             return r.pdu && r.pdu->command_status == smpp::status::ESME_ROK;
         },
         default_wait, 50ms);
+}
+
+// A sample of `name` (any labels) in a Prometheus text exposition.
+bool has_series(const std::string& text, const std::string& name) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(name, 0) == 0 && line.size() > name.size() &&
+            (line[name.size()] == '{' || line[name.size()] == ' ')) {
+            return true;
+        }
+    }
+    return false;
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -533,6 +549,30 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
     }
     // Back in the rotation once its /readyz says so.
     CHECK(eventually([&] { return front.server_status(landed_name) == "UP"; }, 10s));
+}
+
+TEST_CASE("every smppgw_cluster_* series the Grafana dashboard queries is on a node's /metrics",
+          "[cluster][metrics]") {
+    // The single-node check (tests/gateway/daemon_metrics_tests.cpp) cannot see these: only a
+    // node with [cluster] exports them. A renamed family fails here rather than leaving a
+    // dashboard panel reading "no data".
+    const auto dashboard = read_file(std::filesystem::path(SMPPGW_SOURCE_DIR) /
+                                     "etc/grafana/smppgw.json");
+    std::set<std::string> names;
+    const std::regex name(R"(smppgw_cluster_[a-z0-9_]+)");
+    for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), name);
+         it != std::sregex_iterator(); ++it) {
+        names.insert(it->str());
+    }
+    CHECK(names.size() >= 20);
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 91);
+    a.start();
+    const auto metrics = a.daemon().metrics();
+    for (const auto& n : names) {
+        INFO(n);
+        CHECK(has_series(metrics, n));
+    }
 }
 
 // Not part of the suite ([.]): `cluster_tests "[.propagation]"` prints the figure that
