@@ -452,7 +452,8 @@ TEST_CASE("a give-back queued while NATS was away outlives kill -9 of its node",
 }
 
 TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds on the other "
-          "node, and what the killed node accepted is sent after its restart",
+          "node, what the killed node accepted is sent after its restart, and a node that is "
+          "not ready loses its binds",
           "[cluster][haproxy]") {
     const auto haproxy = installed_binary("haproxy");
     if (!haproxy) {
@@ -548,7 +549,26 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
         CHECK(eventually([&] { return message_state(landed, id) != "accepted"; }, 5s));
     }
     // Back in the rotation once its /readyz says so.
-    CHECK(eventually([&] { return front.server_status(landed_name) == "UP"; }, 10s));
+    REQUIRE(eventually([&] { return front.server_status(landed_name) == "UP"; }, 10s));
+
+    // A node that is alive but stops being ready (its only carrier gone: /readyz 503) is marked
+    // down, and on-marked-down shutdown-sessions closes the client's bind there (smppgw itself
+    // keeps it open), so the client binds again on the node that can send.
+    survivor.carrier().stop_listening();
+    REQUIRE(eventually([&] { return front.server_status(survivor_name).starts_with("DOWN"); },
+                       10s));
+    REQUIRE(esme.wait_closed(10s));
+    // HAProxy's tcplog line for that session ends in termination state "D": killed because its
+    // server was marked down.
+    const std::regex killed_when_down("smppgw_nodes/" + survivor_name + R"( \S+ \d+ D)");
+    CHECK(eventually([&] { return std::regex_search(front.log_text(), killed_when_down); }, 5s));
+    REQUIRE(bind_through_front(esme));
+    CHECK(binds_on(landed) == 1);
+    const auto moved = "Your code " + token("ha", 2 * n) + " expires soon";
+    CHECK(submit_status(esme, handset(2 * n), moved) == smpp::status::ESME_ROK);
+    CHECK(landed.carrier().wait([&](auto v) {
+        return carrier_accepted_tokens(v.submits()).contains(token_in(moved));
+    }));
 }
 
 TEST_CASE("every smppgw_cluster_* series the Grafana dashboard queries is on a node's /metrics",
