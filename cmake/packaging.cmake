@@ -10,6 +10,11 @@
 #   /lib/systemd/system/smppgw.service
 #   /usr/share/smppgw/data/          time zones, area codes, holidays (etc/data)
 #   /usr/share/smppgw/openapi.yaml, /usr/share/smppgw/grafana/ (dashboard, example alert rules)
+#   /usr/share/smppgw/haproxy/haproxy-smppgw.cfg, /usr/share/smppgw/systemd/smppgw.service.d/
+#                                    cluster.conf: examples for several nodes (README "Running
+#                                    several nodes"), copied into place by the operator; the
+#                                    drop-in is not installed under /lib/systemd, so a single
+#                                    node is unchanged
 #   /usr/share/man/man1/{smppgw,smsc-sim,smppgw-bench}.1.gz
 #   /usr/share/doc/smppgw/            copyright, changelog.gz, the configuration reference, the
 #                                    compliance rules, the operations guide and the metrics
@@ -116,6 +121,10 @@ install(FILES "${PROJECT_SOURCE_DIR}/etc/openapi.yaml" DESTINATION "${SMPPGW_PAC
 install(FILES "${PROJECT_SOURCE_DIR}/etc/grafana/smppgw.json"
               "${PROJECT_SOURCE_DIR}/etc/grafana/smppgw-alerts.yml"
         DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}/grafana")
+install(FILES "${PROJECT_SOURCE_DIR}/etc/haproxy-smppgw.cfg"
+        DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}/haproxy")
+install(FILES "${PROJECT_SOURCE_DIR}/etc/systemd/smppgw.service.d/cluster.conf"
+        DESTINATION "${SMPPGW_PACKAGE_DATA_DIR}/systemd/smppgw.service.d")
 install(FILES "${_smppgw_pkg}/smppgw.1.gz" "${_smppgw_pkg}/smsc-sim.1.gz"
               "${_smppgw_pkg}/smppgw-bench.1.gz"
         DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")

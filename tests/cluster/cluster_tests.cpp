@@ -3,18 +3,25 @@
 // up before it accepts submits, losing one nats-server changes nothing, and with NATS gone a
 // node serves degraded from its local copy and publishes what it took meanwhile once NATS is
 // back; frequency caps count the sends of every node, and a message that finally fails gives
-// its place back on every node. Registered with the label `cluster`; skipped (exit 77) without
-// nats-server.
+// its place back on every node; behind HAProxy, the client of a node killed with messages
+// unsent rebinds on another node while the killed node's messages wait in its journal; every
+// cluster series the Grafana dashboard queries is on a node's /metrics.
+// Registered with the label `cluster`; skipped (exit 77) without nats-server, the HAProxy case
+// also without haproxy.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "haproxy.hpp"
 #include "nats_cluster.hpp"
 #include "scenario.hpp"
 
@@ -67,6 +74,7 @@ public:
 
     [[nodiscard]] fake_smsc& carrier() noexcept { return carrier_; }
     [[nodiscard]] daemon_process& daemon() noexcept { return daemon_; }
+    [[nodiscard]] const daemon_process& daemon() const noexcept { return daemon_; }
     [[nodiscard]] std::uint16_t smpp_port() const noexcept { return daemon_.smpp_port(); }
 
     // The carrier delivers STOP from `number`; true once the node answered it ESME_ROK.
@@ -129,6 +137,39 @@ std::string promo_state(cluster_node& n, test_esme& esme, const std::string& to,
     REQUIRE(r.pdu);
     REQUIRE(r.status() == smpp::status::ESME_ROK);  // a deferral is an acceptance too
     return message_state(n, r.message_id());
+}
+
+// Upstream sessions open on a node (its admin API).
+std::size_t binds_on(const cluster_node& n) {
+    const auto r = http_get(n.daemon().admin_port(), "/v1/binds", admin_token);
+    INFO(r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    return boost::json::parse(r.body).at("binds").as_array().size();
+}
+
+// Binds through a load balancer: HAProxy accepts every connection and closes the ones it
+// cannot hand to a node (none up yet, or the one it picked just died), so a bind is retried
+// until some node answers it.
+bool bind_through_front(test_esme& e) {
+    return eventually(
+        [&] {
+            const auto r = e.bind(smpp::bind_type::transceiver, "demo", demo_password, 2s);
+            return r.pdu && r.pdu->command_status == smpp::status::ESME_ROK;
+        },
+        default_wait, 50ms);
+}
+
+// A sample of `name` (any labels) in a Prometheus text exposition.
+bool has_series(const std::string& text, const std::string& name) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(name, 0) == 0 && line.size() > name.size() &&
+            (line[name.size()] == '{' || line[name.size()] == ' ')) {
+            return true;
+        }
+    }
+    return false;
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -444,6 +485,150 @@ TEST_CASE("a give-back queued while NATS was away outlives kill -9 of its node",
     REQUIRE(eventually([&] { return b.daemon().metric("smppgw_cluster_remote_sends") == 0; }, 30s,
                        20ms));
     CHECK(a.log_text().find("giving them back again") != std::string::npos);
+}
+
+TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds on the other "
+          "node, what the killed node accepted is sent after its restart, and a node that is "
+          "not ready loses its binds",
+          "[cluster][haproxy]") {
+    const auto haproxy = installed_binary("haproxy");
+    if (!haproxy) {
+        WARN("haproxy is not installed: skipped (apt-get install haproxy)");
+        return;
+    }
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 81);
+    cluster_node b(nats, "gw-b", 82);
+    // Both carriers are bound (the nodes are ready) but answer no submit until told: whatever
+    // the node HAProxy picks accepts stays unsent there. (SMPPGW_KEEP_TEST_DIRS=1 keeps
+    // HAProxy's config and log, with each connection and health-check transition.)
+    const auto hold = [](const carrier_submit&) {
+        return submit_action{.what = submit_action::kind::hold};
+    };
+    const auto answer = [](const carrier_submit&) { return submit_action{}; };
+    a.carrier().set_policy(hold);
+    b.carrier().set_policy(hold);
+    a.start();
+    b.start();
+    haproxy_front front(*haproxy, {{"gw-a", a.smpp_port(), a.daemon().admin_port()},
+                                   {"gw-b", b.smpp_port(), b.daemon().admin_port()}});
+    REQUIRE(eventually([&] {
+        return front.server_status("gw-a") == "UP" && front.server_status("gw-b") == "UP";
+    }, 10s));
+
+    test_esme esme(front.port());
+    REQUIRE(bind_through_front(esme));
+    REQUIRE(eventually([&] { return binds_on(a) + binds_on(b) == 1; }, 5s));
+    const bool on_a = binds_on(a) == 1;
+    auto& landed = on_a ? a : b;
+    auto& survivor = on_a ? b : a;
+    const std::string landed_name = on_a ? "gw-a" : "gw-b";
+    const std::string survivor_name = on_a ? "gw-b" : "gw-a";
+    INFO("the client landed on " << landed_name);
+
+    // Acknowledged (journaled) by the node, handed to its carrier, never answered there.
+    constexpr unsigned n = 5;
+    const auto before = tokened_texts("ha", 2 * n);
+    const std::vector<std::string> first(before.begin(), before.begin() + n);
+    const std::vector<std::string> second(before.begin() + n, before.end());
+    std::set<std::string> ids;
+    for (const auto& s : submit_all(esme, first)) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        ids.insert(s.reply.message_id());
+    }
+    CHECK(ids.size() == n);
+    REQUIRE(landed.carrier().wait([&](auto v) { return v.submits().size() == n; }));
+    CHECK(carrier_accepted_tokens(landed.carrier().submits()).empty());
+    for (const auto& id : ids) {
+        CHECK(message_state(landed, id) == "accepted");
+    }
+
+    // kill -9: HAProxy loses its server side and closes the client's; its checks of /readyz
+    // take the node out of the rotation.
+    survivor.carrier().set_policy(answer);
+    landed.kill_hard();
+    REQUIRE(esme.wait_closed(10s));
+    REQUIRE(eventually([&] { return front.server_status(landed_name).starts_with("DOWN"); },
+                       10s));
+    CHECK(front.server_status(survivor_name) == "UP");
+
+    // The same client binds again through HAProxy, lands on the survivor, and what it submits
+    // now is accepted there and reaches the survivor's carrier.
+    REQUIRE(bind_through_front(esme));
+    CHECK(binds_on(survivor) == 1);
+    for (const auto& s : submit_all(esme, second, n)) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        CHECK_FALSE(ids.contains(s.reply.message_id()));  // node ids differ per node_id
+    }
+    REQUIRE(survivor.carrier().wait([&](auto v) {
+        return carrier_accepted_tokens(v.submits()).size() == n;
+    }));
+    for (const auto& text : second) {
+        CHECK(carrier_accepted_tokens(survivor.carrier().submits()).contains(token_in(text)));
+    }
+
+    // The killed node restarts (same store) with its carrier answering: every message it had
+    // acknowledged before the kill goes out from its journal, to its own carrier only.
+    landed.carrier().set_policy(answer);
+    landed.restart();
+    REQUIRE(landed.carrier().wait([&](auto v) {
+        return carrier_accepted_tokens(v.submits()).size() == n;
+    }));
+    const auto sent_by_landed = carrier_accepted_tokens(landed.carrier().submits());
+    const auto sent_by_survivor = carrier_accepted_tokens(survivor.carrier().submits());
+    for (const auto& text : first) {
+        INFO(text);
+        CHECK(sent_by_landed.contains(token_in(text)));
+        CHECK_FALSE(sent_by_survivor.contains(token_in(text)));
+    }
+    for (const auto& id : ids) {
+        CHECK(eventually([&] { return message_state(landed, id) != "accepted"; }, 5s));
+    }
+    // Back in the rotation once its /readyz says so.
+    REQUIRE(eventually([&] { return front.server_status(landed_name) == "UP"; }, 10s));
+
+    // A node that is alive but stops being ready (its only carrier gone: /readyz 503) is marked
+    // down, and on-marked-down shutdown-sessions closes the client's bind there (smppgw itself
+    // keeps it open), so the client binds again on the node that can send.
+    survivor.carrier().stop_listening();
+    REQUIRE(eventually([&] { return front.server_status(survivor_name).starts_with("DOWN"); },
+                       10s));
+    REQUIRE(esme.wait_closed(10s));
+    // HAProxy's tcplog line for that session ends in termination state "D": killed because its
+    // server was marked down.
+    const std::regex killed_when_down("smppgw_nodes/" + survivor_name + R"( \S+ \d+ D)");
+    CHECK(eventually([&] { return std::regex_search(front.log_text(), killed_when_down); }, 5s));
+    REQUIRE(bind_through_front(esme));
+    CHECK(binds_on(landed) == 1);
+    const auto moved = "Your code " + token("ha", 2 * n) + " expires soon";
+    CHECK(submit_status(esme, handset(2 * n), moved) == smpp::status::ESME_ROK);
+    CHECK(landed.carrier().wait([&](auto v) {
+        return carrier_accepted_tokens(v.submits()).contains(token_in(moved));
+    }));
+}
+
+TEST_CASE("every smppgw_cluster_* series the Grafana dashboard queries is on a node's /metrics",
+          "[cluster][metrics]") {
+    // The single-node check (tests/gateway/daemon_metrics_tests.cpp) cannot see these: only a
+    // node with [cluster] exports them. A renamed family fails here rather than leaving a
+    // dashboard panel reading "no data".
+    const auto dashboard = read_file(std::filesystem::path(SMPPGW_SOURCE_DIR) /
+                                     "etc/grafana/smppgw.json");
+    std::set<std::string> names;
+    const std::regex name(R"(smppgw_cluster_[a-z0-9_]+)");
+    for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), name);
+         it != std::sregex_iterator(); ++it) {
+        names.insert(it->str());
+    }
+    CHECK(names.size() >= 20);
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 91);
+    a.start();
+    const auto metrics = a.daemon().metrics();
+    for (const auto& n : names) {
+        INFO(n);
+        CHECK(has_series(metrics, n));
+    }
 }
 
 // Not part of the suite ([.]): `cluster_tests "[.propagation]"` prints the figure that
