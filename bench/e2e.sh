@@ -10,6 +10,11 @@
 #   bench/e2e.sh --baseline-only --duration 20s                   # what works today
 #   bench/e2e.sh --binds 8 --window 128 --receipts on --results bench-results.csv
 #   bench/e2e.sh --ack-latency 20ms --label rtt-20ms --format md --results e2e.md
+#   bench/e2e.sh --nodes 3 --binds 6                              # a 3-node cluster (NATS)
+#
+# With --nodes N > 1 the gateway scenario runs N smppgw nodes as one cluster over three local
+# nats-servers (JetStream, replicas 3), one generator per node with binds/N binds each, and
+# reports the nodes' CPU together (and each node's, and the nats-servers', on stderr).
 #
 set -euo pipefail
 
@@ -31,6 +36,8 @@ Scenario (passed to both the baseline and the gateway run):
   --ack-latency SPEC   simulator submit_sm_resp latency (default 0; see smsc-sim --help)
   --receipt-delay SPEC simulator receipt delay (default 100ms)
   --threads N          I/O threads for each tool (default 1)
+  --nodes N            smppgw nodes in the gateway scenario (default 1; >1: a cluster over
+                       three local nats-servers; --binds is split between the nodes)
   --sim-args "..."     extra smsc-sim options (fault injection, outcomes, MO...)
   --gen-args "..."     extra smppgw-bench options (message mix...)
 
@@ -58,6 +65,7 @@ receipts=on
 ack_latency=0
 receipt_delay=100ms
 threads=1
+nodes=1
 sim_args=
 gen_args=
 baseline_only=0
@@ -79,6 +87,7 @@ while [ $# -gt 0 ]; do
     --ack-latency) ack_latency=${2:?}; shift 2 ;;
     --receipt-delay) receipt_delay=${2:?}; shift 2 ;;
     --threads) threads=${2:?}; shift 2 ;;
+    --nodes) nodes=${2:?}; shift 2 ;;
     --sim-args) sim_args=${2?}; shift 2 ;;
     --gen-args) gen_args=${2?}; shift 2 ;;
     --baseline-only) baseline_only=1; shift ;;
@@ -94,6 +103,12 @@ done
 
 case "$receipts" in on|off) ;; *) die "--receipts must be on or off" ;; esac
 case "$bind_type" in tx|trx|txrx) ;; *) die "--bind-type must be tx, trx or txrx" ;; esac
+case "$nodes" in ''|*[!0-9]*|0) die "--nodes must be a positive number" ;; esac
+if [ "$nodes" -gt 1 ]; then
+  [ $(( binds % nodes )) = 0 ] || die "--binds ($binds) must be a multiple of --nodes ($nodes)"
+  PATH="$PATH:/usr/sbin:/sbin"
+  command -v nats-server >/dev/null || die "--nodes > 1 needs nats-server (scripts/install-deps.sh)"
+fi
 [ -n "$results" ] || results="$root/bench/results/e2e.csv"
 if [ -z "$format" ]; then
   case "$results" in *.md) format=md ;; *) format=csv ;; esac
@@ -117,9 +132,12 @@ sim_pid=
 GW_PID=
 GW_PORT=
 GW_ADMIN=
+gw_pids=()
+nats_pids=()
 cleanup() {
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; fi
   if [ -n "$GW_PID" ]; then kill "$GW_PID" 2>/dev/null || true; fi
+  for p in "${gw_pids[@]}" "${nats_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ "$keep" = 1 ]; then echo "e2e.sh: logs and reports kept in $work" >&2; else rm -rf "$work"; fi
 }
@@ -184,14 +202,18 @@ stop_sim() {
 #   - a store in a fresh directory under "$work" (e.g. "$work/gw-store"), sync mode as measured.
 # Write its log to "$work/gateway.log". Use port 0 or a free port and read the actual port back
 # (log line, admin API or a port file) rather than guessing.
+#
+# start_gateway CARRIER_PORT NODE (NODE 1..N, --nodes > 1) starts node NODE of the cluster: its
+# own directory, log ($work/gatewayNODE.log), node_id and carrier system_id ("smppgw-NODE", so
+# that the simulator sends each node the receipts of its own messages).
 start_gateway() {
-  local carrier_port=$1
+  local carrier_port=$1 node=${2:-}
   local gw_bin="${SMPPGW_BIN:-${build_dir}/gateway/smppgw}"
   if [ ! -x "$gw_bin" ]; then
     echo "e2e.sh: gateway binary '$gw_bin' not found: gateway scenario skipped" >&2
     return 1
   fi
-  local dir="$work/gw"
+  local dir="$work/gw$node" log="$work/gateway$node.log"
   mkdir -p "$dir"
   ln -sfn "$root/etc/data" "$dir/data"  # policy data beside the config, as in etc/
   local hash
@@ -203,6 +225,7 @@ start_gateway() {
   {
     echo '[server]'
     echo "threads = ${GW_THREADS:-2}"
+    [ -z "$node" ] || echo "node_id = $node"
     echo '[[listeners]]'
     echo 'address = "127.0.0.1:0"'
     echo '[[accounts]]'
@@ -215,7 +238,7 @@ start_gateway() {
     echo '[[carriers]]'
     echo 'name = "sim"'
     echo "address = \"127.0.0.1:$carrier_port\""
-    echo 'system_id = "smppgw"'
+    echo "system_id = \"smppgw${node:+-$node}\""
     echo "sessions = $sessions"
     echo "window = $carrier_window"
     echo '[[routes]]'
@@ -230,20 +253,29 @@ start_gateway() {
     echo 'token = "e2e-bench-admin-token"'
     echo '[log]'
     echo 'level = "info"'
+    # GW_EXTRA_TOML: more tables, e.g. "[policy.frequency]\ntransactional = true" so that the
+    # default traffic counts toward frequency caps (shared between the nodes of a cluster).
+    [ -z "${GW_EXTRA_TOML:-}" ] || printf '%b\n' "$GW_EXTRA_TOML"
+    if [ -n "$node" ]; then
+      echo '[cluster]'
+      echo "node = \"gw-$node\""
+      echo "servers = [$NATS_URLS]"
+      echo 'replicas = 3'
+    fi
   } > "$dir/smppgw.toml"
-  "$gw_bin" --config "$dir/smppgw.toml" > "$work/gateway.log" 2>&1 &
+  "$gw_bin" --config "$dir/smppgw.toml" > "$log" 2>&1 &
   GW_PID=$!
   # Ready when it listens and a carrier bind is up (/readyz); port 0 is resolved in the log.
   local i port admin
   for i in $(seq 1 400); do
     if ! kill -0 "$GW_PID" 2>/dev/null; then
       echo "e2e.sh: gateway exited at startup:" >&2
-      cat "$work/gateway.log" >&2
+      cat "$log" >&2
       GW_PID=
       return 1
     fi
-    port=$(sed -n 's/.*listening for SMPP on [0-9.]*:\([0-9]*\).*/\1/p' "$work/gateway.log" | head -n 1)
-    admin=$(sed -n 's/.*metrics on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/gateway.log" | head -n 1)
+    port=$(sed -n 's/.*listening for SMPP on [0-9.]*:\([0-9]*\).*/\1/p' "$log" | head -n 1)
+    admin=$(sed -n 's/.*metrics on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$log" | head -n 1)
     if [ -n "$port" ] && [ -n "$admin" ] && curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null; then
       GW_PORT=$port
       GW_ADMIN=$admin
@@ -302,26 +334,99 @@ print("  gateway CPU by thread: " + ", ".join(
 PY
 }
 
+# stop_gateway [PID ADMIN_PORT NAME]: the current gateway by default; sets gw_cpu and gw_rss.
 stop_gateway() {
-  thread_cpu_summary "$GW_PID" || true
-  gw_cpu=$(proc_cpu_seconds "$GW_PID")
-  gw_rss=$(proc_peak_rss_kib "$GW_PID")
-  if curl -sf "http://127.0.0.1:$GW_ADMIN/metrics" >"$work/gateway-metrics.txt"; then
-    store_latency_summary "$work/gateway-metrics.txt"
+  local pid=${1:-$GW_PID} admin=${2:-$GW_ADMIN} name=${3:-gateway}
+  thread_cpu_summary "$pid" || true
+  gw_cpu=$(proc_cpu_seconds "$pid")
+  gw_rss=$(proc_peak_rss_kib "$pid")
+  if curl -sf "http://127.0.0.1:$admin/metrics" >"$work/$name-metrics.txt"; then
+    store_latency_summary "$work/$name-metrics.txt"
   fi
-  kill -TERM "$GW_PID"
-  wait "$GW_PID" || true
-  GW_PID=
+  kill -TERM "$pid"
+  wait "$pid" || true
+  [ "$pid" != "$GW_PID" ] || GW_PID=
+}
+
+# ---- the cluster (--nodes > 1): three nats-servers with JetStream, clustered on loopback
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Sets NATS_URLS (for [cluster] servers) and nats_pids.
+start_nats() {
+  local i j client=() route=() monitor=() routes=""
+  for i in 1 2 3; do
+    client[i]=$(free_port); route[i]=$(free_port); monitor[i]=$(free_port)
+  done
+  for j in 1 2 3; do routes+="${routes:+, }\"nats-route://127.0.0.1:${route[j]}\""; done
+  NATS_URLS=""
+  for i in 1 2 3; do
+    mkdir -p "$work/nats/js$i"
+    {
+      echo "server_name: \"n$i\""
+      echo "listen: \"127.0.0.1:${client[i]}\""
+      echo "http: \"127.0.0.1:${monitor[i]}\""
+      echo "jetstream { store_dir: \"$work/nats/js$i\" }"
+      echo "cluster { name: \"smppgw_bench\", listen: \"127.0.0.1:${route[i]}\", routes: [$routes] }"
+    } >"$work/nats/n$i.conf"
+    nats-server -c "$work/nats/n$i.conf" >"$work/nats/n$i.log" 2>&1 &
+    nats_pids+=($!)
+    NATS_URLS+="${NATS_URLS:+, }\"nats://127.0.0.1:${client[i]}\""
+  done
+  for i in 1 2 3; do
+    for _ in $(seq 200); do
+      curl -sf "http://127.0.0.1:${monitor[i]}/healthz" >/dev/null && break
+      sleep 0.1
+    done
+    curl -sf "http://127.0.0.1:${monitor[i]}/healthz" >/dev/null || die "nats-server n$i did not come up"
+  done
+}
+
+# CPU seconds of the nats-servers so far (summed), for the cluster's own share.
+nats_cpu_seconds() {
+  local p total=0
+  for p in "${nats_pids[@]}"; do
+    total=$(python3 -c "print($total + $(proc_cpu_seconds "$p"))")
+  done
+  echo "$total"
+}
+
+# The generators' reports of a cluster run as one: counts and rates added up, each latency
+# percentile the worst of the nodes', the generators' CPU added up and their largest RSS.
+merge_reports() {
+  python3 - "$@" <<'PY'
+import json, sys
+out, paths = sys.argv[1], sys.argv[2:]
+rs = [json.load(open(p)) for p in paths]
+m = rs[0]
+for r in rs[1:]:
+    for k in m["counts"]:
+        m["counts"][k] += r["counts"][k]
+    for k in m["throughput"]:
+        m["throughput"][k] += r["throughput"][k]
+    for kind in m["latency_ms"]:
+        for q in m["latency_ms"][kind]:
+            m["latency_ms"][kind][q] = max(m["latency_ms"][kind][q], r["latency_ms"][kind][q])
+    m["process"]["cpu_user_s"] += r["process"]["cpu_user_s"]
+    m["process"]["cpu_system_s"] += r["process"]["cpu_system_s"]
+    m["process"]["max_rss_kib"] = max(m["process"]["max_rss_kib"], r["process"]["max_rss_kib"])
+    m["send_seconds"] = max(m["send_seconds"], r["send_seconds"])
+    m["loadavg"]["end"] = max(m["loadavg"]["end"], r["loadavg"]["end"])
+json.dump(m, open(out, "w"))
+PY
 }
 
 # ---- the load
 
+# run_gen NAME PORT [BINDS]
 run_gen() {
-  local name=$1 port=$2
+  local name=$1 port=$2 gen_binds=${3:-$binds}
   local limit=(--duration "$duration")
   [ -n "$count" ] && limit=(--count "$count")
   # shellcheck disable=SC2086  # gen_args is a list of options on purpose
-  "$gen_bin" --port "$port" --binds "$binds" --bind-type "$bind_type" --window "$window" \
+  "$gen_bin" --port "$port" --binds "$gen_binds" --bind-type "$bind_type" --window "$window" \
     --threads "$threads" --rate "$rate" "${limit[@]}" --receipts "$receipts" \
     --label "$name" --json "$work/$name.json" --svg "$work/$name.svg" $gen_args \
     >"$work/$name.txt" 2>"$work/$name.progress" || {
@@ -398,8 +503,45 @@ stop_sim
 baseline_rate=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["throughput"]["submits_per_s"])' "$work/baseline.json")
 write_row "$(emit_row baseline "$work/baseline.json" "$sim_cpu" "$sim_rss" "" "" "$baseline_rate")"
 
-# 2. Through the gateway.
-if [ "$baseline_only" = 0 ]; then
+# 2. Through the gateway: a cluster of --nodes nodes.
+if [ "$baseline_only" = 0 ] && [ "$nodes" -gt 1 ]; then
+  start_sim gateway
+  start_nats
+  ports=() admins=()
+  for n in $(seq "$nodes"); do
+    start_gateway "$sim_port" "$n" || die "cluster node $n did not start"
+    gw_pids+=("$GW_PID"); ports+=("$GW_PORT"); admins+=("$GW_ADMIN")
+    GW_PID=
+  done
+  nats_before=$(nats_cpu_seconds)
+  gen_pids=()
+  for n in $(seq "$nodes"); do
+    run_gen "gateway-$n" "${ports[n-1]}" $(( binds / nodes )) >/dev/null &
+    gen_pids+=($!)
+  done
+  for p in "${gen_pids[@]}"; do wait "$p"; done
+  nats_cpu=$(python3 -c "print($(nats_cpu_seconds) - $nats_before)")
+  reports=()
+  for n in $(seq "$nodes"); do reports+=("$work/gateway-$n.json"); done
+  merge_reports "$work/gateway.json" "${reports[@]}"
+  submits_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["submits"])' "$1"; }
+  submits=$(submits_of "$work/gateway.json")
+  cluster_cpu=0 cluster_rss=0
+  for n in $(seq "$nodes"); do
+    echo "  node gw-$n:" >&2
+    stop_gateway "${gw_pids[n-1]}" "${admins[n-1]}" "gateway-$n" >&2
+    node_submits=$(submits_of "$work/gateway-$n.json")
+    echo "  node gw-$n: $node_submits submits, $(python3 -c "print(f'{$gw_cpu * 1e6 / max($node_submits, 1):.2f}')") CPU-s per million, peak RSS $(( gw_rss / 1024 )) MiB" >&2
+    cluster_cpu=$(python3 -c "print($cluster_cpu + $gw_cpu)")
+    [ "$gw_rss" -le "$cluster_rss" ] || cluster_rss=$gw_rss
+  done
+  gw_pids=()
+  echo "  nats-servers (3): $(python3 -c "print(f'{$nats_cpu:.1f} CPU-s, {$nats_cpu * 1e6 / max($submits, 1):.2f} CPU-s per million submits')") during the load" >&2
+  stop_sim
+  # The row's gateway CPU is the nodes' together (nats-servers apart, above); RSS the largest.
+  [ -n "$label" ] || E2E_LABEL="$E2E_LABEL nodes=$nodes"
+  write_row "$(emit_row gateway "$work/gateway.json" "$sim_cpu" "$sim_rss" "$cluster_cpu" "$cluster_rss" "$baseline_rate")"
+elif [ "$baseline_only" = 0 ]; then
   start_sim gateway
   if start_gateway "$sim_port"; then
     # E2E_PERF=FILE records a CPU profile of the gateway (perf record -g) while the load runs.
