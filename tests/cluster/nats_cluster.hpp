@@ -19,20 +19,12 @@
 
 namespace smppgw::integration {
 
-// nats-server on PATH (child_process execs a path, it does not search).
+// nats-server (child_process execs a path, it does not search).
 inline std::string nats_server_binary() {
-    const char* path = std::getenv("PATH");
-    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/usr/sbin";
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-        const auto end = std::min(dirs.find(':', start), dirs.size());
-        const auto candidate = std::filesystem::path(dirs.substr(start, end - start)) / "nats-server";
-        if (::access(candidate.c_str(), X_OK) == 0) {
-            return candidate.string();
-        }
-        start = end + 1;
+    if (auto path = installed_binary("nats-server")) {
+        return *path;
     }
-    throw std::runtime_error("nats-server is not on PATH");
+    throw std::runtime_error("nats-server is not installed");
 }
 
 class nats_cluster {

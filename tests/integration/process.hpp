@@ -18,8 +18,10 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,25 @@
 #include <vector>
 
 namespace smppgw::integration {
+
+// `name` in PATH or the sbin directories (Debian puts haproxy and nats-server in /usr/sbin,
+// which a non-root user's PATH may lack); nullopt when it is not installed.
+inline std::optional<std::string> installed_binary(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin";
+    dirs += ":/usr/sbin:/sbin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        const auto end = std::min(dirs.find(':', start), dirs.size());
+        const auto candidate = std::filesystem::path(dirs.substr(start, end - start)) / name;
+        if (end > start && ::access(candidate.c_str(), X_OK) == 0) {
+            return candidate.string();
+        }
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
