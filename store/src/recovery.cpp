@@ -135,6 +135,14 @@ void store::impl::upgrade_format_1() {
     // Every message the scans below take over, so that one reached twice (a pending id whose
     // parts also have carrier ids) is taken once, as its first scan says.
     std::set<message_id> taken;
+    // Each row taken over is one journal record of the first checkpoint's state.
+    auto replay_record = [&](record_kind kind, const auto& record, std::string_view what) {
+        payload.clear();
+        encode(record, payload);
+        if (!state.replay(lsn++, kind, payload)) {
+            damaged(opts, what);
+        }
+    };
     auto read_row = [&](message_id id) -> std::optional<message_record> {
         auto v = get(column_family::messages, [&] {
             std::string k;
@@ -169,11 +177,7 @@ void store::impl::upgrade_format_1() {
             r.message.state = message_state::queued;
             r.message.parts.clear();
         }
-        payload.clear();
-        encode(r, payload);
-        if (!state.replay(lsn++, record_kind::accepted, payload)) {
-            damaged(opts, "message row the journal cannot hold");
-        }
+        replay_record(record_kind::accepted, r, "message row the journal cannot hold");
     };
     check(opts,
           scan(column_family::pending, {}, {},
@@ -216,8 +220,9 @@ void store::impl::upgrade_format_1() {
                    }
                    const bool every_part_sent =
                        !row->parts.empty() &&
-                       std::all_of(row->parts.begin(), row->parts.end(),
-                                   [](const message_part& p) { return !p.carrier_message_id.empty(); });
+                       std::all_of(row->parts.begin(), row->parts.end(), [](const message_part& p) {
+                           return !p.carrier_message_id.empty();
+                       });
                    if (!every_part_sent || row->carrier.empty()) {
                        // A part never acknowledged: format 1 kept such a message pending, so
                        // this row is inconsistent; sending it again beats leaving it behind.
@@ -225,19 +230,12 @@ void store::impl::upgrade_format_1() {
                        r.message = std::move(*row);
                        r.message.state = message_state::queued;
                        r.message.parts.clear();
-                       payload.clear();
-                       encode(r, payload);
-                       if (!state.replay(lsn++, record_kind::accepted, payload)) {
-                           damaged(opts, "message row the journal cannot hold");
-                       }
+                       replay_record(record_kind::accepted, r,
+                                     "message row the journal cannot hold");
                        return true;
                    }
                    restored_record r{std::move(*row)};
-                   payload.clear();
-                   encode(r, payload);
-                   if (!state.replay(lsn++, record_kind::restored, payload)) {
-                       damaged(opts, "message row the journal cannot hold");
-                   }
+                   replay_record(record_kind::restored, r, "message row the journal cannot hold");
                    return true;
                }),
           "carrier ids");
@@ -257,11 +255,7 @@ void store::impl::upgrade_format_1() {
                    m.kind = e.kind;
                    m.when = e.created;
                    m.bytes = std::move(e.bytes);
-                   payload.clear();
-                   encode(m, payload);
-                   if (!state.replay(lsn++, record_kind::mo, payload)) {
-                       damaged(opts, "outbox entry the journal cannot hold");
-                   }
+                   replay_record(record_kind::mo, m, "outbox entry the journal cannot hold");
                    return true;
                }),
           "outbox");
@@ -358,7 +352,8 @@ void store::impl::rebuild_live_state() {
     lsn_t watermark = UINT64_MAX;
     for (const auto cf : detail::materialized_families) {
         auto v = get(cf, detail::materialized_watermark_key);
-        const lsn_t w = v && v->has_value() && (*v)->size() == 8 ? detail::get_be64((*v)->data()) : 0;
+        const lsn_t w =
+            v && v->has_value() && (*v)->size() == 8 ? detail::get_be64((*v)->data()) : 0;
         watermark = std::min(watermark, w);
     }
     live->finish_recovery(watermark);
