@@ -288,7 +288,7 @@ status node::snapshot() const {
     s.pending_changes = i.comp.pending();
     s.nodes = i.peers.seen();
     s.conflicts = i.peers.conflicts();
-    s.carriers = add_up_carrier_shares(s.nodes);
+    s.carriers = i.peers.carrier_totals();
     s.sends_queued = i.sent.queued();
     s.remote_sends = i.remote.size();
     s.sends_applied_sequence = i.sent.applied_sequence();

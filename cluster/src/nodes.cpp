@@ -176,10 +176,24 @@ std::vector<node_seen> nodes::seen() const {
     return out;
 }
 
+std::vector<carrier_sessions> nodes::carrier_totals() const {
+    auto live = seen();
+    const bool self_seen = std::any_of(live.begin(), live.end(),
+                                       [&](const node_seen& n) { return n.name == opts_.node; });
+    if (!self_seen) {
+        node_seen self;
+        self.name = opts_.node;
+        std::lock_guard lock(mu_);
+        self.carriers = shares_;
+        live.push_back(std::move(self));
+    }
+    return add_up_carrier_shares(live);
+}
+
 std::vector<carrier_sessions> nodes::newly_over_limit() {
     std::vector<carrier_sessions> out;
     std::vector<std::string> over;
-    for (auto& c : add_up_carrier_shares(seen())) {
+    for (auto& c : carrier_totals()) {
         if (!c.over) {
             continue;
         }

@@ -37,6 +37,9 @@ public:
     void set_carrier_shares(std::vector<carrier_share> shares);
     // Writes this node's heartbeat (blocking, at most write_timeout). False if it failed.
     bool beat(node_state state);
+    // Every carrier's shares added up over the live nodes, this one included even before its
+    // own heartbeat came back through the bucket (or while NATS is away).
+    [[nodiscard]] std::vector<carrier_sessions> carrier_totals() const;
     // The carriers whose shares, added up over the live nodes, exceed their limit and were
     // not over at the previous call: for the control thread to warn about once.
     [[nodiscard]] std::vector<carrier_sessions> newly_over_limit();

@@ -5,7 +5,7 @@
 // back; frequency caps count the sends of every node, and a message that finally fails gives
 // its place back on every node; behind HAProxy, the client of a node killed with messages
 // unsent rebinds on another node while the killed node's messages wait in its journal; every
-// cluster series the Grafana dashboard queries is on a node's /metrics.
+// cluster series the Grafana dashboard and the alert rules query is on a node's /metrics.
 // Registered with the label `cluster`; skipped (exit 77) without nats-server, the HAProxy case
 // also without haproxy.
 
@@ -607,18 +607,23 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
     }));
 }
 
-TEST_CASE("every smppgw_cluster_* series the Grafana dashboard queries is on a node's /metrics",
+TEST_CASE("every smppgw_cluster_* series the dashboard and alerts query is on a node's /metrics",
           "[cluster][metrics]") {
     // The single-node check (tests/gateway/daemon_metrics_tests.cpp) cannot see these: only a
     // node with [cluster] exports them. A renamed family fails here rather than leaving a
     // dashboard panel reading "no data".
-    const auto dashboard = read_file(std::filesystem::path(SMPPGW_SOURCE_DIR) /
-                                     "etc/grafana/smppgw.json");
     std::set<std::string> names;
     const std::regex name(R"(smppgw_cluster_[a-z0-9_]+)");
-    for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), name);
-         it != std::sregex_iterator(); ++it) {
-        names.insert(it->str());
+    for (const auto* file : {"etc/grafana/smppgw.json", "etc/grafana/smppgw-alerts.yml"}) {
+        const auto text = read_file(std::filesystem::path(SMPPGW_SOURCE_DIR) / file);
+        std::size_t in_file = 0;
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), name);
+             it != std::sregex_iterator(); ++it) {
+            names.insert(it->str());
+            ++in_file;
+        }
+        INFO(file);
+        CHECK(in_file >= 3);
     }
     CHECK(names.size() >= 20);
     nats_cluster nats;
