@@ -68,6 +68,7 @@ struct gateway_spec {
     std::string receipt_timeout;      // server.receipt_timeout; empty: the default
     std::string checkpoint_interval;  // store.checkpoint_interval; empty: the default
     std::string extra_toml;  // appended verbatim
+    bool proxy_protocol = false;  // listeners[].proxy_protocol
 };
 
 inline std::string toml_list(const std::vector<std::string>& v) {
@@ -90,8 +91,8 @@ inline std::string render_config(const gateway_spec& spec, std::uint16_t smpp_po
     t += "\n";
     t += fmt::format(
         "[[listeners]]\nname = \"smpp\"\naddress = \"127.0.0.1:{}\"\n"
-        "session_init_timeout = \"{}\"\ninactivity_timeout = \"5m\"\n\n",
-        smpp_port, spec.session_init_timeout);
+        "session_init_timeout = \"{}\"\ninactivity_timeout = \"5m\"\nproxy_protocol = {}\n\n",
+        smpp_port, spec.session_init_timeout, spec.proxy_protocol ? "true" : "false");
     for (const auto& a : spec.accounts) {
         t += fmt::format(
             "[[accounts]]\nsystem_id = \"{}\"\npassword_hash = \"{}\"\nbrand = \"{}\"\n"

@@ -211,6 +211,64 @@ TEST_CASE("a connection that never binds is closed after session_init_timeout",
     CHECK(r.status() == smpp::status::ESME_ROK);
 }
 
+TEST_CASE("behind a balancer: the PROXY header's client address is the one checked and shown",
+          "[integration][bind][proxy]") {
+    fake_smsc carrier;
+    auto spec = one_carrier_spec(carrier);
+    spec.proxy_protocol = true;  // the account allows 127.0.0.0/8 only
+    gateway_process gw(spec);
+    gw.start();
+    REQUIRE(gw.wait_ready());
+
+    const auto header = [](const std::string& line) {
+        return std::vector<std::uint8_t>(line.begin(), line.end());
+    };
+    auto bind_from = [&](const std::vector<std::uint8_t>& preamble) {
+        raw_client raw(gw.smpp_port());
+        REQUIRE(raw.connected());
+        REQUIRE(raw.send_bytes(preamble));
+        auto bind = make_bind(smpp::bind_type::transceiver, "demo", demo_password);
+        bind.sequence_number = 1;
+        REQUIRE(raw.send_pdu(bind));
+        auto r = raw.read_pdu();
+        REQUIRE(r);
+        CHECK(r->command_id() == smpp::command_id::bind_transceiver_resp);
+        return std::pair{r->command_status,
+                         http_get(gw.admin_port(), "/v1/binds", admin_token).body};
+    };
+
+    // A client the balancer says is 127.0.0.9 (v1): bound, and listed under that address.
+    const auto [allowed, binds] = bind_from(header("PROXY TCP4 127.0.0.9 127.0.0.1 40000 2775\r\n"));
+    CHECK(allowed == smpp::status::ESME_ROK);
+    CHECK(binds.find("\"ip\":\"127.0.0.9\"") != std::string::npos);
+
+    // One outside the account's networks (v2, as HAProxy's send-proxy-v2): refused, though the
+    // TCP connection itself comes from 127.0.0.1.
+    std::vector<std::uint8_t> v2{0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49,
+                                 0x54, 0x0A, 0x21, 0x11, 0x00, 0x0C, 203,  0,    113,  7,
+                                 127,  0,    0,    1,    0x9C, 0x40, 0x0A, 0xD7};
+    const auto [outside, unused] = bind_from(v2);
+    (void)unused;
+    CHECK(outside == smpp::status::ESME_RBINDFAIL);
+    CHECK(gw.metric("smppgw_bind_failures_total", {{"reason", "address_not_allowed"}}) == 1);
+
+    {
+        // Until its header comes, a connection is waited for (up to session_init_timeout).
+        raw_client slow(gw.smpp_port());
+        REQUIRE(slow.connected());
+        CHECK_FALSE(slow.wait_eof(std::chrono::milliseconds(1500)));
+    }
+    // A client that skips the balancer (no header): closed before any SMPP, and said why.
+    raw_client direct(gw.smpp_port());
+    REQUIRE(direct.connected());
+    auto bind = make_bind(smpp::bind_type::transceiver, "demo", demo_password);
+    bind.sequence_number = 2;
+    REQUIRE(direct.send_pdu(bind));
+    CHECK(direct.wait_eof());
+    CHECK(gw.wait_metric_at_least("smppgw_bind_failures_total", {{"reason", "proxy_header"}}, 1));
+    CHECK(gw.log_text().find("no PROXY protocol header") != std::string::npos);
+}
+
 TEST_CASE("a fatal signal leaves the stack of the thread that got it in the log",
           "[integration][crash]") {
     // What an operator has after a crash in a library (an assertion, a segfault): the stack in

@@ -193,6 +193,7 @@ void read_listener(toml_reader& r, listener_config& l, const std::filesystem::pa
     r.get("max_connections_per_ip", l.max_connections_per_ip);
     r.get("accept_rate_per_ip", l.accept_rate_per_ip);
     r.get("max_write_queue_bytes", l.max_write_queue_bytes);
+    r.get("proxy_protocol", l.proxy_protocol);
 }
 
 void read_account(toml_reader& r, account_config& a) {

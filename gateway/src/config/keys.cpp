@@ -70,6 +70,10 @@ constexpr auto keys = std::to_array<config_key>({
     {"listeners[].max_write_queue_bytes", integer, "4194304",
      "Bytes queued to one slow reader before the session is closed instead of buffering "
      "without bound."},
+    {"listeners[].proxy_protocol", boolean, "false",
+     "Every connection starts with a PROXY protocol header (v1 or v2, HAProxy's send-proxy / "
+     "send-proxy-v2) naming the client, used for allowed_networks, the per-address limits and "
+     "logs; one without it is closed. Only for a listener that only the balancer can reach."},
     {"listeners[].tls", table, "",
      "SMPP over TLS on this listener; present means enabled. Certificates are read again on "
      "every reload."},

@@ -56,7 +56,8 @@ constexpr std::string_view receipt_outcomes[] = {"DELIVRD", "EXPIRED", "DELETED"
 constexpr std::string_view bind_failure_reasons[] = {
     "locked_out",         "unknown_system_id", "bind_type_not_allowed",
     "address_not_allowed", "client_certificate", "bad_password",
-    "max_binds",          "connection_limit",  "tls_handshake"};
+    "max_binds",          "connection_limit",  "tls_handshake",
+    "proxy_header"};
 constexpr std::string_view lockout_scopes[] = {"ip", "system_id"};
 constexpr std::string_view store_operations[] = {"accept", "mo"};
 constexpr std::string_view mo_outcomes[] = {"received", "unowned_number",

@@ -1,12 +1,18 @@
 #include "northbound/listener.hpp"
 
+#include <functional>
+#include <vector>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "infra/io_pool.hpp"
 #include "infra/log.hpp"
 #include "infra/metrics.hpp"
 #include "infra/tls.hpp"
+#include "northbound/proxy_header.hpp"
 #include "northbound/upstream_connection.hpp"
 
 namespace smppgw::gateway {
@@ -122,13 +128,85 @@ void listener::accept() {
 }
 
 void listener::open_connection(asio::io_context& target, asio::ip::tcp::socket socket) {
-    auto self = shared_from_this();
     boost::system::error_code pec;
     const auto peer = socket.remote_endpoint(pec);
     if (pec) {
         return;
     }
-    const std::string ip = peer.address().to_string();
+    if (config()->proxy_protocol) {
+        read_proxy_header(target, std::move(socket), peer.address().to_string());
+        return;
+    }
+    start_connection(target, std::move(socket), peer.address().to_string());
+}
+
+void listener::read_proxy_header(asio::io_context& target, asio::ip::tcp::socket socket,
+                                 std::string peer) {
+    // The header is read exactly (parse_proxy_header says how much more), within the
+    // session-init time like a bind; a connection without one is closed, said why.
+    struct reading {
+        asio::ip::tcp::socket socket;
+        std::vector<std::uint8_t> bytes;
+        asio::steady_timer timer;
+        std::string peer;
+    };
+    auto r = std::make_shared<reading>(
+        reading{std::move(socket), {}, asio::steady_timer(target), std::move(peer)});
+    r->timer.expires_after(config()->session_init_timeout);
+    r->timer.async_wait([r](const boost::system::error_code& ec) {
+        if (!ec) {
+            boost::system::error_code ignored;
+            r->socket.close(ignored);
+        }
+    });
+    auto refuse = [self = shared_from_this(), r](const std::string& why) {
+        r->timer.cancel();
+        self->services_.stats.bind_failures("proxy_header").Increment();
+        log::warn("{}: connection from {} closed: {}", self->name_, r->peer, why);
+        boost::system::error_code ignored;
+        r->socket.close(ignored);
+    };
+    auto step = std::make_shared<std::function<void(std::size_t)>>();
+    *step = [self = shared_from_this(), r, refuse, step, &target](std::size_t more) {
+        const auto at = r->bytes.size();
+        r->bytes.resize(at + more);
+        asio::async_read(
+            r->socket, asio::buffer(r->bytes.data() + at, more),
+            [self, r, refuse, step, &target](const boost::system::error_code& ec, std::size_t) {
+                if (ec) {
+                    r->timer.cancel();
+                    if (ec != asio::error::operation_aborted) {
+                        self->services_.stats.bind_failures("proxy_header").Increment();
+                    }
+                    *step = nullptr;  // break the cycle: the read is over
+                    return;
+                }
+                const auto parsed = parse_proxy_header(r->bytes);
+                if (const auto* need = std::get_if<proxy_need>(&parsed)) {
+                    (*step)(need->more);
+                    return;
+                }
+                *step = nullptr;
+                if (const auto* bad = std::get_if<proxy_error>(&parsed)) {
+                    refuse(bad->reason);
+                    return;
+                }
+                r->timer.cancel();
+                const auto& source = std::get<proxy_source>(parsed);
+                // LOCAL / UNKNOWN: the balancer speaking for itself (a health check).
+                self->start_connection(target, std::move(r->socket),
+                                       source.address.empty() ? r->peer : source.address);
+            });
+    };
+    (*step)(proxy_first_read);
+}
+
+void listener::start_connection(asio::io_context& target, asio::ip::tcp::socket socket,
+                                const std::string& ip) {
+    auto self = shared_from_this();
+    if (!socket.is_open()) {
+        return;  // the header's time ran out as it completed
+    }
     if (!admit(ip)) {
         services_.stats.bind_failures("connection_limit").Increment();
         boost::system::error_code ignored;

@@ -41,8 +41,13 @@ public:
 private:
     void accept();
     // Admission, TLS handshake and session start of one accepted socket, on the thread of the
-    // io_context the socket belongs to.
+    // io_context the socket belongs to; with listeners[].proxy_protocol, after its PROXY header
+    // said whose connection it is (`ip`: the client's address, else the socket's peer).
     void open_connection(boost::asio::io_context& target, boost::asio::ip::tcp::socket socket);
+    void read_proxy_header(boost::asio::io_context& target, boost::asio::ip::tcp::socket socket,
+                           std::string peer);
+    void start_connection(boost::asio::io_context& target, boost::asio::ip::tcp::socket socket,
+                          const std::string& ip);
     bool admit(const std::string& ip);
 
     northbound_services& services_;

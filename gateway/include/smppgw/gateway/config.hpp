@@ -82,6 +82,9 @@ struct listener_config {
     std::size_t max_connections_per_ip = 64;
     double accept_rate_per_ip = 50;  // new connections per second, burst the same
     std::size_t max_write_queue_bytes = 4 * 1024 * 1024;
+    // Every connection starts with a PROXY protocol header (v1 or v2) naming the client: for a
+    // listener only a load balancer can reach.
+    bool proxy_protocol = false;
 };
 
 struct account_config {
