@@ -37,15 +37,17 @@ class cluster_node {
 public:
     // `carrier_sessions` is this node's share of its carrier's binds; `cluster_sessions` the
     // carrier's limit for all nodes (0: not set).
+    // `behind_proxy`: its listener reads the PROXY header HAProxy sends (send-proxy-v2).
     cluster_node(const nats_cluster& nats, std::string name, unsigned node_id,
                  std::string extra = {}, unsigned carrier_sessions = 1,
-                 unsigned cluster_sessions = 0)
+                 unsigned cluster_sessions = 0, bool behind_proxy = false)
         : name_(std::move(name)),
           daemon_(
-              [this, &nats, node_id, extra, carrier_sessions, cluster_sessions](
+              [this, &nats, node_id, extra, carrier_sessions, cluster_sessions, behind_proxy](
                   const daemon_ports& p, const std::filesystem::path& dir) {
                   auto spec = one_carrier_spec(carrier_);
                   spec.carriers[0].sessions = carrier_sessions;
+                  spec.proxy_protocol = behind_proxy;
                   auto t = render_config(spec, p.smpp, p.admin, dir / "store");
                   if (cluster_sessions != 0) {
                       const auto at = t.find("\nwindow = ");
@@ -497,8 +499,8 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
         return;
     }
     nats_cluster nats;
-    cluster_node a(nats, "gw-a", 81);
-    cluster_node b(nats, "gw-b", 82);
+    cluster_node a(nats, "gw-a", 81, {}, 1, 0, true);
+    cluster_node b(nats, "gw-b", 82, {}, 1, 0, true);
     // Both carriers are bound (the nodes are ready) but answer no submit until told: whatever
     // the node HAProxy picks accepts stays unsent there. (SMPPGW_KEEP_TEST_DIRS=1 keeps
     // HAProxy's config and log, with each connection and health-check transition.)
@@ -525,6 +527,12 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
     const std::string landed_name = on_a ? "gw-a" : "gw-b";
     const std::string survivor_name = on_a ? "gw-b" : "gw-a";
     INFO("the client landed on " << landed_name);
+    // HAProxy connects from 127.0.0.2; its PROXY v2 header says the client is 127.0.0.1, and
+    // that is the address the node checked and lists.
+    const auto binds = http_get(landed.daemon().admin_port(), "/v1/binds", admin_token).body;
+    INFO(binds);
+    CHECK(binds.find("\"ip\":\"127.0.0.1\"") != std::string::npos);
+    CHECK(binds.find("127.0.0.2") == std::string::npos);
 
     // Acknowledged (journaled) by the node, handed to its carrier, never answered there.
     constexpr unsigned n = 5;

@@ -94,8 +94,11 @@ private:
     [[nodiscard]] std::string render() const {
         std::string servers;
         for (const auto& n : nodes_) {
-            servers += fmt::format("    server {} 127.0.0.1:{} check port {}\n", n.name,
-                                   n.smpp_port, n.admin_port);
+            // From 127.0.0.2, with the client's address in a PROXY v2 header (the nodes
+            // read it: listeners[].proxy_protocol), as etc/haproxy-smppgw.cfg does.
+            servers += fmt::format(
+                "    server {} 127.0.0.1:{} check port {} send-proxy-v2 source 127.0.0.2\n", n.name,
+                n.smpp_port, n.admin_port);
         }
         return fmt::format(
             "global\n"
