@@ -248,7 +248,7 @@ TEST_CASE("series the config determines exist at zero, and a reload adds its new
           1);
     // Fixed label sets and the message path's PDUs.
     CHECK(series(samples, "smppgw_mo_messages_total").size() == 4);
-    CHECK(series(samples, "smppgw_bind_failures_total").size() == 9);
+    CHECK(series(samples, "smppgw_bind_failures_total").size() == 10);  // every refusal reason
     CHECK(series(samples, "smppgw_pdus_total",
                  {{"face", "upstream"}, {"direction", "in"}, {"command", "submit_sm"},
                   {"status", "ESME_ROK"}})
