@@ -639,17 +639,12 @@ TEST_CASE("drill: a real file system fills up (tmpfs) - refused, no crash, recov
         [&] { return http_get(gw.admin_port(), "/readyz").status == 503; }, 30s, 50ms);
     const auto t_refusing = steady::now();
     // The metrics of the full store: taken while refused, the filler topped up before each try.
-    // One scrape must show both, the store refusing and the room gone: RocksDB frees megabytes
-    // by itself now and then (a WAL deleted after a flush), and a scrape right after that sees
-    // room that the next top-up takes away again.
     std::string m_full;
     const bool full_seen = eventually(
         [&] {
             fill();
             m_full = gw.metrics();
-            return metric_value(m_full, "smppgw_store_writable") == 0 &&
-                   metric_value(m_full, "smppgw_store_free_bytes") <
-                       static_cast<double>(free_before) / 4;
+            return metric_value(m_full, "smppgw_store_writable") == 0;
         },
         10s, 50ms);
     for (int i = 0; i < 10; ++i) {
@@ -684,8 +679,8 @@ TEST_CASE("drill: a real file system fills up (tmpfs) - refused, no crash, recov
     CHECK(refusing);
     CHECK(alive_while_full);
     CHECK(full_seen);
-    // The metric shows the room gone (not necessarily below the resume threshold: RocksDB may
-    // have deleted a WAL since the last top-up).
+    // The metric shows the room gone (RocksDB may have deleted a WAL or two since the last
+    // top-up, so not necessarily below the resume threshold).
     CHECK(metric_value(m_full, "smppgw_store_free_bytes") < static_cast<double>(free_before) / 4);
     CHECK(log.find(fmt::format("writes resume once {} bytes are free", resume_at)) !=
           std::string::npos);
