@@ -49,6 +49,7 @@ committer::committer(database& db, const store_options& opts, commit_hooks& hook
       stop_below_free_(opts.resume_min_free_bytes / 2),
       max_in_flight_(std::max<std::size_t>(2, opts.commit_pipeline_depth)),
       on_writes_changed_(opts.on_writes_changed),
+      on_engine_log_(opts.on_engine_log),
       queue_first_lsn_(next_lsn),
       next_lsn_(next_lsn) {
     completer_ = std::thread([this] { complete_loop(); });
@@ -327,15 +328,19 @@ bool committer::translate(group& g, const item& it) {
 
 std::error_code committer::write(group& g, bool sync) {
     if (needs_resume_.load(std::memory_order_acquire)) {
-        if (const auto free = db_.free_space(); free && *free < resume_min_free_) {
+        const auto free = db_.free_space();
+        if (free && *free < resume_min_free_) {
             write_errors_.fetch_add(1, std::memory_order_relaxed);
             return make_error_code(store_errc::no_space);
         }
         const auto rs = db_.db().Resume();
         if (!rs.ok()) {
             write_errors_.fetch_add(1, std::memory_order_relaxed);
+            note_severity(rs);
+            report_resume_failure(rs, free);
             return to_error(rs);
         }
+        resume_failure_reported_.reset();
         needs_resume_.store(false, std::memory_order_release);
         resumes_.fetch_add(1, std::memory_order_relaxed);
         resumed_ = true;
@@ -395,6 +400,7 @@ std::error_code committer::write(group& g, bool sync) {
     if (!s.ok()) {
         write_errors_.fetch_add(1, std::memory_order_relaxed);
         needs_resume_.store(true, std::memory_order_release);
+        note_severity(s);
         return to_error(s);
     }
     operations_.fetch_add(wb_.Count(), std::memory_order_relaxed);
@@ -424,6 +430,37 @@ void committer::write_group(group& g) {
         note_writes(g.ec);
     }
     hooks_.written(g.records.size(), g.ec);
+}
+
+void committer::note_severity(const rocksdb::Status& s) noexcept {
+    if (s.severity() >= rocksdb::Status::Severity::kFatalError) {
+        needs_reopen_.store(true, std::memory_order_relaxed);
+    }
+}
+
+void committer::report_resume_failure(const rocksdb::Status& s,
+                                      std::optional<std::uint64_t> free) {
+    constexpr auto every = std::chrono::seconds(10);
+    const auto now = steady::now();
+    const bool sticky = needs_reopen();
+    if (!on_engine_log_ || (resume_failure_reported_ && now - *resume_failure_reported_ < every &&
+                            sticky == reported_sticky_)) {
+        return;
+    }
+    resume_failure_reported_ = now;
+    reported_sticky_ = sticky;
+    // Fatal and unrecoverable background errors are sticky in RocksDB: only reopening the DB
+    // clears them, so the operator has to know that waiting for room will not help.
+    const auto free_text = free ? std::to_string(*free) + " bytes" : std::string("unknown");
+    try {
+        on_engine_log_(engine_log_level::error,
+                       "DB::Resume() failed with " + free_text + " free: " + s.ToString() +
+                           (sticky ? " (a fatal error: writes stay refused until the store is "
+                                     "reopened; nothing acknowledged is lost)"
+                                   : " (tried again with the next write)"));
+    } catch (...) {
+        // A report must not take the writer down.
+    }
 }
 
 void committer::note_writes(std::error_code ec) {

@@ -137,6 +137,11 @@ public:
     }
     // True while writes fail (disk full, I/O error) and no write has succeeded since.
     [[nodiscard]] bool failing() const noexcept { return failing_.load(std::memory_order_relaxed); }
+    // True once a write or DB::Resume() reported a fatal or unrecoverable error: RocksDB keeps
+    // those until the DB is reopened, so waiting for room will not clear them.
+    [[nodiscard]] bool needs_reopen() const noexcept {
+        return needs_reopen_.load(std::memory_order_relaxed);
+    }
     void fill(commit_stats& s) const;
 
 private:
@@ -173,6 +178,10 @@ private:
     void complete(group& g);
     // Writer thread: records whether writes work now and tells on_writes_changed on a change.
     void note_writes(std::error_code ec);
+    // Says why DB::Resume() failed, at most every few seconds: RocksDB logs it only at info level,
+    // and without it a store that stays refusing with room on the disk says nothing about why.
+    void report_resume_failure(const rocksdb::Status& s, std::optional<std::uint64_t> free);
+    void note_severity(const rocksdb::Status& s) noexcept;
     void finish(item& it, std::error_code ec, steady::time_point now);
     std::error_code enqueue(item&& it, std::span<const record_ref> records, lsn_t& first);
 
@@ -187,6 +196,7 @@ private:
     const std::uint64_t stop_below_free_;  // resume_min_free_ / 2: the low-space guard
     const std::size_t max_in_flight_;
     const std::function<void(std::error_code, std::optional<std::uint64_t>)> on_writes_changed_;
+    const std::function<void(engine_log_level, std::string_view)> on_engine_log_;
 
     // Guards the queue, the LSN counter, the hand-off between the two threads and the spares.
     mutable std::mutex mu_;
@@ -212,7 +222,10 @@ private:
     rocksdb::WriteBatch wb_;  // writer thread
     std::atomic<bool> needs_resume_{false};
     bool resumed_ = false;  // writer thread: write() just resumed the DB
+    std::optional<steady::time_point> resume_failure_reported_;  // writer thread
+    bool reported_sticky_ = false;                                // writer thread
     std::atomic<bool> failing_{false};
+    std::atomic<bool> needs_reopen_{false};
 
     std::atomic<std::uint64_t> commits_{0}, committed_{0}, failed_{0}, rejected_{0}, groups_{0},
         syncs_{0}, write_errors_{0}, resumes_{0}, operations_{0}, bytes_{0}, queue_depth_{0},

@@ -392,6 +392,10 @@ bool store::writable() const noexcept {
     return !impl_->committer->failing();
 }
 
+bool store::needs_reopen() const noexcept {
+    return impl_->committer->needs_reopen();
+}
+
 std::optional<std::uint64_t> store::free_space() const {
     return impl_->db->free_space();
 }

@@ -451,6 +451,77 @@ TEST_CASE("drill: store writes fail (disk full) - ESME_RSYSERR, said why, recove
     CHECK(all_receipts);
 }
 
+TEST_CASE("drill: a fatal store error (the disk refilled under a resume) - restart in place, "
+          "nothing acknowledged lost",
+          "[drill]") {
+    // "room" makes the injected full disk report free space: the committer resumes, the
+    // memtable switch inside DB::Resume() fails, and RocksDB calls that fatal (only a reopen
+    // clears it). The daemon must reopen its store by restarting in place, not refuse forever.
+    temp_dir fault_dir("smppgw-fault");
+    const auto fault_file = fault_dir / "store-writes-fail";
+    auto so = drill_carrier_options();
+    so.receipt_delay = 20ms;
+    fake_smsc carrier(so);
+    daemon_process gw(
+        [&](const daemon_ports& p, const std::filesystem::path& dir) {
+            return drill_toml(p, dir, carrier.port());
+        },
+        {{"SMPPGW_FAULT_INJECTION_FILE", fault_file.string()}});
+    gw.start();
+    REQUIRE(gw.wait_ready());
+    const auto pid = gw.pid();
+    upstream_load load({.port = gw.smpp_port(), .tag = "fr", .rate = 100, .window = 16});
+    load.start();
+    std::this_thread::sleep_for(2s);
+    write_file(fault_file, "room\n");
+    const bool restarting = eventually(
+        [&] { return gw.log_text().find("restarts in place") != std::string::npos; }, 20s);
+    std::filesystem::remove(fault_file);
+    const bool ready = eventually(
+        [&] {
+            return gw.log_text().find("starting again to reopen the store") != std::string::npos &&
+                   http_get(gw.admin_port(), "/readyz").status == 200;
+        },
+        30s, 50ms);
+    const auto t_ready = steady::now();
+    std::this_thread::sleep_for(3s);
+    load.stop();
+    const auto l = settle(load, carrier);
+    const bool all_receipts = load.wait_receipts(l.ok_ids, 60s);
+    std::size_t ok_after = 0;
+    std::size_t after = 0;
+    for (const auto& s : load.submits()) {
+        if (s.sent_at >= t_ready + 1s) {
+            ++after;
+            ok_after += s.status == smpp::status::ESME_ROK ? 1 : 0;
+        }
+    }
+    const auto log = gw.log_text();
+    std::size_t opens = 0;
+    for (auto at = log.find("store open at"); at != std::string::npos;
+         at = log.find("store open at", at + 1)) {
+        ++opens;
+    }
+    std::printf("fatal-store drill: %zu store opens, %u binds; %zu submits, %zu ESME_ROK, %s; "
+                "%zu of %zu accepted reached the carrier; %zu of %zu ESME_ROK from 1 s after "
+                "ready\n",
+                opens, load.binds(), l.submitted, l.ok, l.refused_text().c_str(),
+                l.ok - l.missing(), l.ok, ok_after, after);
+    INFO(log.substr(log.size() > 6000 ? log.size() - 6000 : 0));
+    CHECK(restarting);
+    CHECK(log.find("DB::Resume() failed") != std::string::npos);
+    CHECK(ready);
+    CHECK(gw.running());
+    CHECK(gw.pid() == pid);  // in place: a supervisor saw no exit
+    CHECK(opens >= 2);
+    CHECK(load.binds() >= 2);  // the upstream rebound to the restarted daemon
+    CHECK(after > 0);
+    CHECK(ok_after == after);
+    CHECK(l.missing() == 0);  // nothing acknowledged before the fatal error is lost
+    CHECK(all_receipts);
+    CHECK(log.find("fatal signal") == std::string::npos);
+}
+
 TEST_CASE("drill: the disk fills again and again at sync = batch and none - no crash, no loss, "
           "recovery without a restart",
           "[drill]") {

@@ -496,6 +496,82 @@ TEST_CASE("writes failing: told once per episode with the free space, and an emp
     CHECK(recorded().size() == 2);
 }
 
+TEST_CASE("a fatal RocksDB error on a full disk: said why, at most every ten seconds, and a reopen clears it",
+          "[commit][fault]") {
+    temp_dir dir;
+    auto fault = std::make_shared<write_fault>();
+    auto o = test_options(dir.path());
+    o.fault = fault;
+    o.checkpoint_interval = std::chrono::hours(1);
+    std::mutex mu;
+    std::vector<std::pair<engine_log_level, std::string>> lines;
+    o.engine_log_min = engine_log_level::warn;
+    o.on_engine_log = [&](engine_log_level level, std::string_view line) {
+        std::lock_guard lk(mu);
+        lines.emplace_back(level, std::string(line));
+    };
+    auto resume_reports = [&] {
+        std::lock_guard lk(mu);
+        std::vector<std::string> out;
+        for (const auto& [level, line] : lines) {
+            if (line.find("DB::Resume() failed") != std::string::npos) {
+                CHECK(level == engine_log_level::error);
+                out.push_back(line);
+            }
+        }
+        return out;
+    };
+    auto st = store::open(o);
+    auto& live = st->live();
+    completions done;
+    const auto kept = st->next_id();
+    (void)live.accept(make_accepted(kept), nullptr, done.make());
+    REQUIRE(done.wait_for(1));  // the journal's memtable holds something a resume must flush
+    CHECK_FALSE(st->needs_reopen());
+
+    // Writes fail, yet the file system reports room (as when something else on the disk took
+    // the room back between the check and the write): the committer resumes before each
+    // group, and the flush inside DB::Resume() switches memtables, whose WAL flush fails.
+    // RocksDB calls that fatal: it may have lost the WAL's buffer, and only a reopen clears it.
+    fault->arm();
+    fault->report_full(false);
+    for (int i = 0; i < 4; ++i) {
+        (void)live.accept(make_accepted(st->next_id()), nullptr, done.make());
+        REQUIRE(done.wait_for(2 + static_cast<std::size_t>(i)));
+    }
+    CHECK(done.failed() == 4);
+    CHECK_FALSE(st->writable());
+    CHECK(st->needs_reopen());
+    const auto reports = resume_reports();
+    REQUIRE(reports.size() == 1);  // several failed resumes within seconds: said once
+    CHECK(reports[0].find("bytes free") != std::string::npos);
+    CHECK(reports[0].find("No space") != std::string::npos);  // RocksDB's own status text
+    CHECK(reports[0].find("until the store is reopened") != std::string::npos);
+
+    // Room again: the error stays, as RocksDB keeps it, and says nothing more for a while.
+    fault->disarm();
+    (void)live.accept(make_accepted(st->next_id()), nullptr, done.make());
+    REQUIRE(done.wait_for(6));
+    CHECK(done.failed() == 5);
+    CHECK_FALSE(st->writable());
+    CHECK(st->needs_reopen());
+    CHECK(resume_reports().size() == 1);
+
+    // A reopen clears it: what was acknowledged is there and writes work again.
+    st.reset();
+    o.fault = nullptr;
+    st = store::open(o);
+    CHECK_FALSE(st->needs_reopen());
+    CHECK(st->live().get(kept));
+    completions after;
+    const auto next = st->next_id();
+    (void)st->live().accept(make_accepted(next), nullptr, after.make());
+    REQUIRE(after.wait_for(1));
+    CHECK(after.failed() == 0);
+    CHECK(st->writable());
+    CHECK(st->live().get(next));
+}
+
 TEST_CASE("batches commit concurrently with exactly one callback each, in per-writer order",
           "[commit]") {
     temp_dir dir;

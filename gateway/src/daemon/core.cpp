@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -459,8 +460,24 @@ void core::housekeeping() {
         std::error_code ec;
         const bool armed = std::filesystem::exists(fault_file_, ec);
         if (armed != fault_->armed()) {
+            // A file saying "room" makes the file system report free space while writes fail
+            // (the disk refilled between the check and the write).
+            std::ifstream in(fault_file_);
+            std::string how;
+            in >> how;
+            fault_->report_full(how != "room");
             armed ? fault_->arm() : fault_->disarm();
             log::warn("fault injection {}", armed ? "armed: store writes fail" : "disarmed");
+        }
+    }
+    if (store_->needs_reopen() && !store_reopen_requested_ && store_reopen_) {
+        const auto free = store_->free_space();
+        if (!free || *free >= cfg()->store.resume_min_free_bytes) {
+            store_reopen_requested_ = true;
+            log::error("the store met an error that only reopening it clears (the RocksDB lines "
+                       "above say which); the daemon restarts in place to reopen it: what was "
+                       "acknowledged is in its journal, binds reconnect");
+            store_reopen_();
         }
     }
     if (!store_->writable()) {

@@ -100,6 +100,10 @@ public:
     // Runs `alive` once every I/O thread has run a task posted now: a liveness probe for the
     // systemd watchdog (a stuck thread stops the pings).
     void probe_io(std::function<void()> alive);
+    // Set before start(): called once, from the scheduler thread, when the store met an error
+    // only reopening it clears and its disk has room again. The daemon then restarts in place
+    // (main.cpp): the restart path is the one every kill -9 test exercises.
+    void on_store_reopen_needed(std::function<void()> restart) { store_reopen_ = std::move(restart); }
 
     // ---- carrier_events (carrier bind threads) -----------------------------------------------
     bool begin(dispatch& d) override;
@@ -160,9 +164,12 @@ private:
     std::vector<std::shared_ptr<listener>> listeners_;
 
     // Drills only: while the file named by SMPPGW_FAULT_INJECTION_FILE exists, every store write
-    // fails as on a full disk (store::write_fault). Unset in production.
+    // fails as on a full disk (store::write_fault); if the file says "room", the file system
+    // reports free space meanwhile (the disk refilled under a resume). Unset in production.
     std::shared_ptr<store::write_fault> fault_;
     std::string fault_file_;
+    std::function<void()> store_reopen_;
+    bool store_reopen_requested_ = false;  // scheduler thread
 
     std::atomic<bool> stopping_{false};
     std::atomic<bool> started_{false};

@@ -13,11 +13,13 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -52,7 +54,17 @@ void arm_watchdog(asio::steady_timer& timer, std::chrono::microseconds interval,
     });
 }
 
-int run(const std::string& config_path) {
+// Replaces the process image with a fresh start of the same command line: same pid (systemd and
+// supervisors see no exit), every descriptor closed on the way (sockets, the store's files).
+[[noreturn]] void restart_in_place(char** argv) {
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    ::execv("/proc/self/exe", argv);
+    log::error("restart in place failed ({}); exiting for the supervisor to restart",
+               std::strerror(errno));
+    std::_Exit(1);
+}
+
+int run(const std::string& config_path, char** argv) {
     install_crash_report();
     std::shared_ptr<const config> cfg;
     try {
@@ -62,6 +74,15 @@ int run(const std::string& config_path) {
         return 1;
     }
     core gateway(cfg);
+    asio::io_context main_ctx;
+    bool restart = false;
+    gateway.on_store_reopen_needed([&] {
+        asio::post(main_ctx, [&] {
+            restart = true;
+            sd_notify(0, "RELOADING=1\nSTATUS=restarting in place to reopen the store");
+            main_ctx.stop();
+        });
+    });
     std::unique_ptr<admin_server> admin;
     try {
         gateway.start();
@@ -74,7 +95,6 @@ int run(const std::string& config_path) {
         return 1;
     }
 
-    asio::io_context main_ctx;
     asio::signal_set signals(main_ctx, SIGINT, SIGTERM, SIGHUP);
     std::function<void()> wait_signal;
     wait_signal = [&] {
@@ -107,6 +127,10 @@ int run(const std::string& config_path) {
         admin->stop();
     }
     gateway.stop();
+    if (restart) {
+        log::info("stopped; starting again to reopen the store");
+        restart_in_place(argv);
+    }
     return 0;
 }
 
@@ -147,5 +171,5 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    return run(config_path);
+    return run(config_path, argv);
 }

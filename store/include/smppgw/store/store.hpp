@@ -211,6 +211,10 @@ public:
     // --- operations -----------------------------------------------------------------------
     // False while the store refuses writes (disk full, I/O errors) and has not recovered.
     [[nodiscard]] bool writable() const noexcept;
+    // True once RocksDB met an error that only reopening the DB clears (a fatal background
+    // error: a memtable switch whose WAL flush met a full disk, say). Writes stay refused until
+    // the store is closed and opened again; what was acknowledged is in the journal.
+    [[nodiscard]] bool needs_reopen() const noexcept;
     // Free bytes on the store's file system, if known.
     [[nodiscard]] std::optional<std::uint64_t> free_space() const;
     // A consistent online copy (rocksdb::Checkpoint) in `dir`, which must not exist yet. The
