@@ -141,6 +141,31 @@ fake_smsc::options drill_carrier_options() {
     return o;
 }
 
+fake_smsc::options quick_receipts() {
+    auto o = drill_carrier_options();
+    o.receipt_delay = 20ms;
+    return o;
+}
+
+// A daemon at `store.sync = sync` whose store writes fail, as on a full disk, while fault_file
+// exists (SMPPGW_FAULT_INJECTION_FILE), and a carrier sending receipts after 20 ms.
+struct fault_injected_daemon {
+    explicit fault_injected_daemon(const std::string& sync = "batch")
+        : gw(
+              [this, sync](const daemon_ports& p, const std::filesystem::path& dir) {
+                  auto toml = drill_toml(p, dir, carrier.port());
+                  const std::string batch = "sync = \"batch\"";
+                  toml.replace(toml.find(batch), batch.size(), "sync = \"" + sync + "\"");
+                  return toml;
+              },
+              {{"SMPPGW_FAULT_INJECTION_FILE", fault_file.string()}}) {}
+
+    temp_dir fault_dir{"smppgw-fault"};
+    const std::filesystem::path fault_file = fault_dir / "store-writes-fail";
+    fake_smsc carrier{quick_receipts()};
+    daemon_process gw;
+};
+
 }  // namespace
 
 TEST_CASE("drill: kill -9 twice under load - acknowledged work survives", "[drill]") {
@@ -370,16 +395,10 @@ TEST_CASE("drill: a carrier answering only ESME_RTHROTTLED - back-off, push-back
 }
 
 TEST_CASE("drill: store writes fail (disk full) - ESME_RSYSERR, said why, recovers", "[drill]") {
-    temp_dir fault_dir("smppgw-fault");
-    const auto fault_file = fault_dir / "store-writes-fail";
-    auto so = drill_carrier_options();
-    so.receipt_delay = 20ms;
-    fake_smsc carrier(so);
-    daemon_process gw(
-        [&](const daemon_ports& p, const std::filesystem::path& dir) {
-            return drill_toml(p, dir, carrier.port());
-        },
-        {{"SMPPGW_FAULT_INJECTION_FILE", fault_file.string()}});
+    fault_injected_daemon d;
+    const auto& fault_file = d.fault_file;
+    auto& carrier = d.carrier;
+    auto& gw = d.gw;
     gw.start();
     REQUIRE(gw.wait_ready());
     upstream_load load({.port = gw.smpp_port(), .tag = "df", .rate = 100, .window = 16});
@@ -457,16 +476,10 @@ TEST_CASE("drill: a fatal store error (the disk refilled under a resume) - resta
     // "room" makes the injected full disk report free space: the committer resumes, the
     // memtable switch inside DB::Resume() fails, and RocksDB calls that fatal (only a reopen
     // clears it). The daemon must reopen its store by restarting in place, not refuse forever.
-    temp_dir fault_dir("smppgw-fault");
-    const auto fault_file = fault_dir / "store-writes-fail";
-    auto so = drill_carrier_options();
-    so.receipt_delay = 20ms;
-    fake_smsc carrier(so);
-    daemon_process gw(
-        [&](const daemon_ports& p, const std::filesystem::path& dir) {
-            return drill_toml(p, dir, carrier.port());
-        },
-        {{"SMPPGW_FAULT_INJECTION_FILE", fault_file.string()}});
+    fault_injected_daemon d;
+    const auto& fault_file = d.fault_file;
+    auto& carrier = d.carrier;
+    auto& gw = d.gw;
     gw.start();
     REQUIRE(gw.wait_ready());
     const auto pid = gw.pid();
@@ -531,19 +544,10 @@ TEST_CASE("drill: the disk fills again and again at sync = batch and none - no c
     constexpr int episodes = 4;
     for (const std::string sync : {"batch", "none"}) {
         INFO("sync = " << sync);
-        temp_dir fault_dir("smppgw-fault");
-        const auto fault_file = fault_dir / "store-writes-fail";
-        auto so = drill_carrier_options();
-        so.receipt_delay = 20ms;
-        fake_smsc carrier(so);
-        daemon_process gw(
-            [&](const daemon_ports& p, const std::filesystem::path& dir) {
-                auto toml = drill_toml(p, dir, carrier.port());
-                const std::string batch = "sync = \"batch\"";
-                toml.replace(toml.find(batch), batch.size(), "sync = \"" + sync + "\"");
-                return toml;
-            },
-            {{"SMPPGW_FAULT_INJECTION_FILE", fault_file.string()}});
+        fault_injected_daemon d(sync);
+        const auto& fault_file = d.fault_file;
+    auto& carrier = d.carrier;
+    auto& gw = d.gw;
         gw.start();
         REQUIRE(gw.wait_ready());
         upstream_load load(
