@@ -88,16 +88,18 @@ child_run run_child(const std::filesystem::path& dir, const std::filesystem::pat
         buf.append(chunk, static_cast<std::size_t>(n));
         return true;
     };
+    // Scans only what arrived since the last call: waiting for a checkpoint's end under a
+    // sanitizer, thousands of events come first.
+    std::size_t scanned = 0;
+    bool seen = false;
     const auto waited_for = [&] {
-        for (std::size_t i = 0; i + sizeof(report_record) <= buf.size();
-             i += sizeof(report_record)) {
+        for (; !seen && scanned + sizeof(report_record) <= buf.size();
+             scanned += sizeof(report_record)) {
             report_record r;
-            std::memcpy(&r, buf.data() + i, sizeof r);
-            if (r.type == static_cast<std::uint64_t>(wait_for)) {
-                return true;
-            }
+            std::memcpy(&r, buf.data() + scanned, sizeof r);
+            seen = r.type == static_cast<std::uint64_t>(wait_for);
         }
-        return false;
+        return seen;
     };
     const auto startup_limit = std::chrono::steady_clock::now() + std::chrono::seconds{60};
     bool alive = true;
