@@ -116,6 +116,36 @@ std::string open_consumer(link& l, const consumer_spec& spec) {
     return fmt::format("consumer {} on {}: {}", spec.durable, spec.stream, describe(s));
 }
 
+std::string subscribe_consumer(link& l, const consumer_spec& spec, natsMsgHandler cb,
+                               void* closure, natsSubscription*& sub) {
+    if (auto err = open_consumer(l, spec); !err.empty()) {
+        return err;
+    }
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = spec.stream.c_str();
+    so.Consumer = spec.durable.c_str();
+    so.Queue = spec.group.c_str();
+    so.ManualAck = true;
+    jsErrCode err{};
+    const auto s =
+        js_Subscribe(&sub, l.jetstream(), spec.subject.c_str(), cb, closure, nullptr, &so, &err);
+    if (s != NATS_OK) {
+        sub = nullptr;
+        return fmt::format("consumer {} on {}: {}", spec.durable, spec.stream, describe(s));
+    }
+    return {};
+}
+
+bool settle_delivery(natsConnection* nc, const std::string& reply, bool taken,
+                     std::chrono::milliseconds delay) {
+    const auto payload =
+        taken ? std::string("+ACK")
+              : fmt::format("-NAK {{\"delay\":{}}}", std::chrono::nanoseconds(delay).count());
+    return nc != nullptr && natsConnection_Publish(nc, reply.c_str(), payload.data(),
+                                                   static_cast<int>(payload.size())) == NATS_OK;
+}
+
 std::optional<std::uint64_t> last_sequence(link& l, const std::string& stream) {
     jsStreamInfo* raw = nullptr;
     const auto s = js_GetStreamInfo(&raw, l.jetstream(), stream.c_str(), nullptr, nullptr);

@@ -69,6 +69,20 @@ struct consumer_spec {
 };
 [[nodiscard]] std::string open_consumer(link& l, const consumer_spec& spec);
 
+// open_consumer(), then a subscription to it in its queue group with manual acknowledgement:
+// `cb(closure)` runs on a nats.c thread for each delivery, which the owner settles with
+// settle_delivery(). Empty error on success.
+[[nodiscard]] std::string subscribe_consumer(link& l, const consumer_spec& spec,
+                                             natsMsgHandler cb, void* closure,
+                                             natsSubscription*& sub);
+// Settles a delivery by its reply subject: "+ACK" (taken: the stream drops it) or "-NAK" with
+// `delay` (offered again after it). The JetStream acknowledgement protocol, published on the
+// connection, so that settling needs neither the message nor its subscription, which may be
+// gone by then. False when it could not be published (the stream offers it again after the
+// consumer's ack_wait).
+bool settle_delivery(natsConnection* nc, const std::string& reply, bool taken,
+                     std::chrono::milliseconds delay);
+
 // The last sequence of a stream (0 when empty), or nullopt when JetStream did not answer.
 [[nodiscard]] std::optional<std::uint64_t> last_sequence(link& l, const std::string& stream);
 

@@ -9,6 +9,8 @@
 #include "link.hpp"
 #include "log.hpp"
 #include "nodes.hpp"
+#include "outboxes.hpp"
+#include "receipt_routes.hpp"
 #include "sends.hpp"
 #include "smppgw/store/store.hpp"
 
@@ -40,6 +42,10 @@ struct node::impl {
     remote_sends remote;
     shared_frequency frequency;
     detail::sends sent;
+    // Receipts and MOs for receivers bound on other nodes.
+    detail::outboxes boxes;
+    // Carrier receipts that arrive on another node's bind.
+    detail::receipt_routes routes;
 
     std::atomic<node_state> state{node_state::starting};
     std::atomic<bool> link_changed{false};
@@ -61,7 +67,13 @@ struct node::impl {
                      db.options().retention.freq_window),
                  opts.max_remote_sends),
           frequency(db, remote),
-          sent(opts, db, st, remote) {}
+          sent(opts, db, st, remote),
+          boxes(opts, st,
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    db.options().retention.outbox)),
+          routes(opts, st,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     db.options().retention.carrier_ids)) {}
 
     void wake() {
         link_changed = true;
@@ -90,6 +102,7 @@ struct node::impl {
                 }
             }
             link_changed = false;
+            routes.tick();  // lookups left unanswered (also while NATS is away)
             const bool up = link.up();
             if (up != was_up) {
                 log(up ? log_level::info : log_level::warn, "cluster: NATS {}",
@@ -112,6 +125,12 @@ struct node::impl {
                 }
                 if (err.empty()) {
                     err = sent.open(link);
+                }
+                if (err.empty()) {
+                    err = boxes.open(link);
+                }
+                if (err.empty() && opts.receipt_routes) {
+                    err = routes.open(link);
                 }
                 if (!err.empty()) {
                     set_error(err);  // no JetStream quorum yet: try again next period
@@ -140,6 +159,7 @@ struct node::impl {
             was_up = true;
             comp.tick(link);
             sent.tick(link);
+            boxes.tick(link);
             // Ready: every change the cluster had is applied here and the cluster takes ours.
             // A change merely in flight does not make the node degraded; one the cluster
             // failed to take does, until a retry gets through. The others' send counts as the
@@ -242,6 +262,8 @@ void node::stop() {
     }
     i.db.on_send_counts({});
     i.sent.stop();
+    i.boxes.stop();
+    i.routes.stop();
     i.peers.stop();
     i.comp.stop();
     i.link.close();
@@ -254,6 +276,57 @@ staged_changes node::stage(store::batch& b, std::vector<change> changes) {
 
 void node::publish(staged_changes s, std::function<void(bool)> done) {
     impl_->comp.publish(std::move(s), std::move(done));
+}
+
+void node::on_outbox_arrival(outbox_arrival fn) {
+    impl_->boxes.on_arrival(std::move(fn));
+}
+
+bool node::hand_off(std::string_view account, store::outbox_kind kind, std::string_view bytes,
+                    std::uint64_t id, std::function<void(bool)> done) {
+    return impl_->boxes.hand_off(impl_->link, account, kind, bytes, id, std::move(done));
+}
+
+void node::serve(std::string_view account, bool on) {
+    impl_->boxes.serve(account, on);
+    impl_->wake();  // subscribe now, not at the next period
+}
+
+void node::note_route(std::string_view carrier, std::string_view carrier_message_id) {
+    if (impl_->opts.receipt_routes) {
+        impl_->routes.note(impl_->link, carrier, carrier_message_id);
+    }
+}
+
+void node::find_route(std::string_view carrier, std::string_view id,
+                      std::function<void(std::string)> found) {
+    if (!impl_->opts.receipt_routes) {
+        found({});
+        return;
+    }
+    impl_->routes.locate(impl_->link, carrier, id, std::move(found));
+}
+
+bool node::forward_receipt(const std::string& to, std::string_view carrier,
+                           const std::vector<std::string>& ids, std::string_view pdu,
+                           std::function<void(bool)> done) {
+    return impl_->routes.forward(impl_->link, to, carrier, ids, pdu, std::move(done));
+}
+
+void node::on_receipt_arrival(receipt_arrival fn) {
+    impl_->routes.on_arrival(std::move(fn));
+}
+
+bool node::receipt_routes() const noexcept {
+    return impl_->opts.receipt_routes;
+}
+
+const std::string& node::name() const noexcept {
+    return impl_->opts.node;
+}
+
+bool node::connected() const noexcept {
+    return impl_->link.up();
 }
 
 node_state node::state() const noexcept {
@@ -293,6 +366,7 @@ status node::snapshot() const {
     s.remote_sends = i.remote.size();
     s.sends_applied_sequence = i.sent.applied_sequence();
     s.sends_last_sequence = i.sent.last_sequence();
+    s.outbox_served = i.boxes.served();
     return s;
 }
 

@@ -5,7 +5,10 @@
 // back; frequency caps count the sends of every node, and a message that finally fails gives
 // its place back on every node; behind HAProxy, the client of a node killed with messages
 // unsent rebinds on another node while the killed node's messages wait in its journal; every
-// cluster series the Grafana dashboard and the alert rules query is on a node's /metrics.
+// cluster series the Grafana dashboard and the alert rules query is on a node's /metrics; an
+// account's receipts and MOs reach its receiver on whichever node it is bound, and wait in the
+// cluster (surviving the node that took them) while it is bound nowhere; a receipt the carrier
+// delivers on another node's bind is forwarded to the node that submitted the message.
 // Registered with the label `cluster`; skipped (exit 77) without nats-server, the HAProxy case
 // also without haproxy.
 
@@ -287,8 +290,12 @@ TEST_CASE("kill -9 of one nats-server: STOPs are still acknowledged and shared",
         return a.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1 &&
                b.daemon().metric("smppgw_cluster_state", {{"state", "ready"}}) == 1;
     }, 15s, 50ms));
+    // The killed server comes back and the cluster goes on with it: a STOP after its return is
+    // acknowledged and shared. (Its replicas of idle durable consumers: nats_cluster.hpp.)
     nats.start(0);
-    CHECK(nats.wait_healthy(0));
+    CHECK(nats.wait_serving(0));
+    REQUIRE(a.stop_from(handset(91)));
+    CHECK(eventually([&] { return b.has_optout(handset(91)); }, 5s, 2ms));
 }
 
 TEST_CASE("NATS down: a node serves degraded, keeps its STOPs and publishes them on return",
@@ -613,6 +620,164 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
     CHECK(landed.carrier().wait([&](auto v) {
         return carrier_accepted_tokens(v.submits()).contains(token_in(moved));
     }));
+}
+
+TEST_CASE("receipts and MOs reach the account's receiver on another node; bound nowhere, they "
+          "wait in the cluster, outlive kill -9 of the node that took them, and go to the "
+          "node the account binds to next",
+          "[cluster]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 91);
+    cluster_node b(nats, "gw-b", 92);
+    cluster_node c(nats, "gw-c", 93);
+    a.start();
+    b.start();
+    c.start();
+
+    // The account submits through A on a transmitter (it cannot receive there) and receives on
+    // B: A's carrier answers with receipts, and an MO arrives on A's carrier bind.
+    test_esme sender(a.smpp_port());
+    bind_ok(sender, smpp::bind_type::transmitter);
+    test_esme receiver_b(b.smpp_port());
+    bind_ok(receiver_b, smpp::bind_type::receiver);
+    REQUIRE(eventually([&] {
+        return b.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
+    }, 5s));
+
+    constexpr unsigned n = 5;
+    std::set<std::string> ids;
+    for (const auto& s : submit_all(sender, tokened_texts("xr", n))) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        ids.insert(s.reply.message_id());
+    }
+    REQUIRE(ids.size() == n);
+    const auto mo_text = "Hello from " + handset(60);
+    (void)a.carrier().send_mo(handset(60), account_number, mo_text);
+    REQUIRE(a.carrier().wait([](auto v) {
+        return std::count_if(v.deliveries().begin(), v.deliveries().end(),
+                             [](const auto& d) { return d.acked; }) == n + 1;
+    }));
+    // B delivers A's receipts with A's message ids, once each, and the MO.
+    REQUIRE(receiver_b.wait_deliveries(n + 1));
+    std::set<std::string> receipted;
+    for (const auto& [id, count] : receipts_by_id(receiver_b.deliveries())) {
+        CHECK(count == 1);
+        receipted.insert(id);
+    }
+    CHECK(receipted == ids);
+    const auto deliveries_b = receiver_b.deliveries();
+    CHECK(std::count_if(deliveries_b.begin(), deliveries_b.end(), [&](const smpp::pdu& d) {
+              return !smpp::is_receipt(d) && text_of(d) == mo_text;
+          }) == 1);
+    CHECK(a.daemon().metric("smppgw_cluster_outbox_entries_total", {{"event", "handed_off"}}) ==
+          n + 1);
+    CHECK(b.daemon().metric("smppgw_cluster_outbox_entries_total", {{"event", "received"}}) ==
+          n + 1);
+    // Nothing is left in A's outbox, and nothing went through C.
+    CHECK(eventually([&] {
+        return a.daemon().metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0;
+    }, 5s));
+    CHECK(c.daemon().metric("smppgw_cluster_outbox_entries_total", {{"event", "received"}}) == 0);
+
+    // The receiver leaves: what comes now waits in the stream, bound nowhere...
+    REQUIRE(receiver_b.unbind());
+    REQUIRE(eventually([&] {
+        return b.cluster_json().find("\"served_accounts\":[]") != std::string::npos;
+    }, 5s));
+    std::set<std::string> later;
+    for (const auto& s : submit_all(sender, tokened_texts("xl", n), n)) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        later.insert(s.reply.message_id());
+    }
+    REQUIRE(eventually([&] {
+        return a.daemon().metric("smppgw_cluster_outbox_entries_total",
+                                 {{"event", "handed_off"}}) == 2 * n + 1;
+    }, 10s));
+    // ...and outlives kill -9 of A, the node whose carrier delivered them.
+    a.kill_hard();
+
+    // The account binds to C: C serves it and delivers them, with A's ids.
+    test_esme receiver_c(c.smpp_port());
+    bind_ok(receiver_c, smpp::bind_type::receiver);
+    REQUIRE(receiver_c.wait_deliveries(n));
+    std::set<std::string> receipted_c;
+    for (const auto& [id, count] : receipts_by_id(receiver_c.deliveries())) {
+        CHECK(count == 1);
+        receipted_c.insert(id);
+    }
+    CHECK(receipted_c == later);
+    CHECK(c.daemon().metric("smppgw_cluster_outbox_entries_total", {{"event", "received"}}) == n);
+    // The stream keeps nothing once they are taken (a work queue): B and C settled all of them.
+    CHECK(eventually([&] {
+        return c.daemon().metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0;
+    }, 5s));
+}
+
+TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B's bind reaches "
+          "the account's receiver on C with A's message id",
+          "[cluster]") {
+    nats_cluster nats;
+    cluster_node a(nats, "gw-a", 94);
+    cluster_node b(nats, "gw-b", 95);
+    cluster_node c(nats, "gw-c", 96);
+    // The carrier (one per node here, all named "sim") sends receipts only when told, on the
+    // bind the test picks.
+    a.carrier().set_auto_receipts(false);
+    b.carrier().set_auto_receipts(false);
+    a.start();
+    b.start();
+    c.start();
+
+    test_esme sender(a.smpp_port());
+    bind_ok(sender, smpp::bind_type::transmitter);
+    test_esme receiver(c.smpp_port());
+    bind_ok(receiver, smpp::bind_type::receiver);
+    REQUIRE(eventually([&] {
+        return c.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
+    }, 5s));
+
+    constexpr unsigned n = 5;
+    std::set<std::string> ids;
+    for (const auto& s : submit_all(sender, tokened_texts("rb", n))) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        ids.insert(s.reply.message_id());
+    }
+    REQUIRE(ids.size() == n);
+    REQUIRE(a.carrier().wait([](auto v) {
+        return std::count_if(v.submits().begin(), v.submits().end(), [](const auto& s) {
+                   return !s.carrier_id.empty();
+               }) == n;
+    }));
+    // Every carrier id A got back is delivered as a receipt on B's carrier bind: B does not know
+    // them, finds in the cluster that A submitted them, and forwards the receipts to A; the
+    // carrier hears ESME_ROK from B once the cluster holds each one.
+    for (const auto& s : a.carrier().submits()) {
+        b.carrier().send_receipt(s.carrier_id);
+    }
+    REQUIRE(b.carrier().wait([](auto v) {
+        return std::count_if(v.deliveries().begin(), v.deliveries().end(),
+                             [](const auto& d) { return d.receipt && d.acked; }) == n;
+    }, 15s));
+    // A matches them (its messages are delivered) and the account's receipts, with A's ids,
+    // reach its receiver on C: once each.
+    REQUIRE(receiver.wait_deliveries(n, 15s));
+    std::set<std::string> receipted;
+    for (const auto& [id, count] : receipts_by_id(receiver.deliveries())) {
+        CHECK(count == 1);
+        receipted.insert(id);
+    }
+    CHECK(receipted == ids);
+    for (const auto& id : ids) {
+        CHECK(eventually([&] { return message_state(a, id) == "delivered"; }, 5s));
+    }
+    CHECK(a.daemon().metric("smppgw_cluster_receipt_routes_total", {{"result", "written"}}) == n);
+    CHECK(b.daemon().metric("smppgw_cluster_receipts_forwarded_total", {{"direction", "out"}}) ==
+          n);
+    CHECK(a.daemon().metric("smppgw_cluster_receipts_forwarded_total", {{"direction", "in"}}) ==
+          n);
+    // None of them was kept as unmatched on B.
+    CHECK(b.daemon().metric("smppgw_receipt_match_failures_total", {{"reason", "unknown_id"}}) ==
+          0);
 }
 
 TEST_CASE("every smppgw_cluster_* series the dashboard and alerts query is on a node's /metrics",

@@ -68,6 +68,19 @@ public:
             [&] { return http_get(servers_[i].monitor, "/healthz", {}, 1s).status == 200; },
             timeout, 50ms);
     }
+    // The server is up with JetStream, as a member of the cluster; its replicas of the streams
+    // and consumers are not looked at. nats-server 2.9.10 (Debian 12) can leave the replica of an
+    // idle durable consumer on a restarted server "not current" for good, and /healthz reports
+    // it (fixed upstream in 2.9.17, nats-server pull request 4172); the consumer itself keeps
+    // working through its other replicas.
+    [[nodiscard]] bool wait_serving(std::size_t i, std::chrono::milliseconds timeout = 20s) {
+        return eventually(
+            [&] {
+                return http_get(servers_[i].monitor, "/healthz?js-server-only=true", {}, 1s)
+                           .status == 200;
+            },
+            timeout, 50ms);
+    }
     [[nodiscard]] std::string log_text(std::size_t i) const {
         return read_file(dir_ / log_name(i));
     }

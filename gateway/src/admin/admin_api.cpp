@@ -128,6 +128,29 @@ std::string cluster_metrics(const cluster::node& n) {
             "Frequency-cap counts lost: not published (queue full while NATS was away) or not "
             "held (table full). Other nodes count fewer sends, never more.",
             "where", dropped);
+    const std::pair<std::string_view, std::uint64_t> crossed[] = {
+        {"handed_off", st.count.outbox_handed_off.load()},
+        {"received", st.count.outbox_received.load()},
+        {"refused", st.count.outbox_refused.load()},
+        {"handoff_failed", st.count.outbox_handoff_failures.load()}};
+    labeled("counter", "smppgw_cluster_outbox_entries_total",
+            "Receipts and MOs crossing nodes through the outbox stream: handed off by this node "
+            "(no receiver of the account bound here), received from it for a receiver bound "
+            "here, refused (the receiver had just left), hand-offs not stored in time (retried).",
+            "event", crossed);
+    const std::pair<std::string_view, std::uint64_t> routes[] = {
+        {"written", st.count.routes_written.load()}, {"failed", st.count.routes_failed.load()}};
+    labeled("counter", "smppgw_cluster_receipt_routes_total",
+            "Carrier message ids recorded as submitted by this node (cluster.receipt_routes), "
+            "and those not recorded (a receipt for one arriving on another node then waits "
+            "there as unmatched).",
+            "result", routes);
+    const std::pair<std::string_view, std::uint64_t> forwarded[] = {
+        {"out", st.count.receipts_forwarded.load()}, {"in", st.count.receipts_received.load()}};
+    labeled("counter", "smppgw_cluster_receipts_forwarded_total",
+            "Carrier receipts that arrived on the wrong node's bind: forwarded by this node to "
+            "the one that submitted the message (out), forwarded here by another node (in).",
+            "direction", forwarded);
     counter("smppgw_cluster_sends_unreadable_total",
             "Batches of frequency-cap counts this node could not read (skipped).",
             st.count.sends_unreadable.load());
@@ -194,6 +217,10 @@ json::object cluster_json(const core& c) {
     for (const auto& x : s.conflicts) {
         conflicts.push_back(json::string(x));
     }
+    json::array served;
+    for (const auto& a : s.outbox_served) {
+        served.push_back(json::string(a));
+    }
     return json::object{{"enabled", true},
                         {"node", s.node},
                         {"state", cluster::to_string(s.state)},
@@ -213,6 +240,18 @@ json::object cluster_json(const core& c) {
                                       {"received", st.count.sends_received.load()},
                                       {"dropped", st.count.sends_dropped_queue.load() +
                                                       st.count.sends_dropped_remote.load()}}},
+                        {"outbox",
+                         json::object{{"served_accounts", std::move(served)},
+                                      {"handed_off", st.count.outbox_handed_off.load()},
+                                      {"received", st.count.outbox_received.load()},
+                                      {"refused", st.count.outbox_refused.load()},
+                                      {"handoff_failures",
+                                       st.count.outbox_handoff_failures.load()}}},
+                        {"receipts",
+                         json::object{{"routes_written", st.count.routes_written.load()},
+                                      {"routes_failed", st.count.routes_failed.load()},
+                                      {"forwarded", st.count.receipts_forwarded.load()},
+                                      {"received", st.count.receipts_received.load()}}},
                         {"nodes", std::move(nodes)},
                         {"carriers", std::move(carriers)},
                         {"conflicts", std::move(conflicts)}};

@@ -452,6 +452,7 @@ void read_cluster(toml_reader& r, cluster::options& c, const std::filesystem::pa
         r.fail("heartbeat_interval", "at least 100ms");
     }
     r.get("max_remote_sends", c.max_remote_sends);
+    r.get("receipt_routes", c.receipt_routes);
     if (c.max_remote_sends < 1000) {
         r.fail("max_remote_sends", "at least 1000");
     }
@@ -461,12 +462,18 @@ void read_cluster(toml_reader& r, cluster::options& c, const std::filesystem::pa
         t.get("holds", c.names.holds);
         t.get("nodes", c.names.nodes);
         t.get("sends", c.names.sends);
+        t.get("outbox", c.names.outbox);
+        t.get("routes", c.names.routes);
+        t.get("receipts", c.names.receipts);
         for (const auto& [key, name] :
              {std::pair<const char*, const std::string*>{"optouts", &c.names.optouts},
               {"consents", &c.names.consents},
               {"holds", &c.names.holds},
               {"nodes", &c.names.nodes},
-              {"sends", &c.names.sends}}) {
+              {"sends", &c.names.sends},
+              {"outbox", &c.names.outbox},
+              {"routes", &c.names.routes},
+              {"receipts", &c.names.receipts}}) {
             if (!cluster::valid_object_name(*name)) {
                 t.fail(key, "1 to 64 of A-Z a-z 0-9 _ -");
             }

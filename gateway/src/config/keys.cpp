@@ -494,14 +494,20 @@ constexpr auto keys = std::to_array<config_key>({
     {"cluster.heartbeat_interval", duration, "\"2s\"",
      "How often the node writes its heartbeat to the nodes bucket (GET /v1/cluster lists the "
      "nodes whose heartbeat is younger than three intervals)."},
+    {"cluster.receipt_routes", boolean, "true",
+     "Record which node submitted each carrier message id (one asynchronous write to the routes "
+     "bucket per submitted part), so that a receipt the carrier delivers on another node's "
+     "bind is forwarded to the submitting node and matched there. false: a receipt is matched "
+     "only on the node whose carrier bind it arrives on (each node then needs its own carrier "
+     "system_id, so that the carrier returns receipts to the binds that submitted)."},
     {"cluster.max_remote_sends", integer, "1000000",
      "Other nodes' sends held in memory for frequency caps (about 200 bytes each, within "
      "store.retention.freq_window). Past it new ones are dropped and counted "
      "(smppgw_cluster_sends_dropped_total{where=\"remote\"}): caps then count fewer of the "
      "other nodes' sends, never more."},
     {"cluster.buckets", table, "",
-     "Names of the JetStream key-value buckets and the send-count stream; every node of one "
-     "gateway must use the same."},
+     "Names of the JetStream key-value buckets and the send-count and outbox streams; every "
+     "node of one gateway must use the same."},
     {"cluster.buckets.optouts", string, "\"smppgw_optouts\"", "Opt-outs and lifts."},
     {"cluster.buckets.consents", string, "\"smppgw_consents\"", "Consent events."},
     {"cluster.buckets.holds", string, "\"smppgw_holds\"", "Review holds and releases."},
@@ -509,6 +515,16 @@ constexpr auto keys = std::to_array<config_key>({
     {"cluster.buckets.sends", string, "\"smppgw_sends\"",
      "The stream of frequency-cap counts (subjects <name>.<node>); it keeps "
      "store.retention.freq_window, with cluster.replicas."},
+    {"cluster.buckets.outbox", string, "\"smppgw_outbox\"",
+     "The work-queue stream of receipts and MOs for accounts whose receivers are bound on "
+     "another node (subjects <name>.<account>, one durable consumer per account); it keeps "
+     "entries for store.retention.outbox (0: until taken), with cluster.replicas."},
+    {"cluster.buckets.routes", string, "\"smppgw_receipt_routes\"",
+     "Carrier message id -> the node that submitted it (cluster.receipt_routes); entries "
+     "expire after store.retention.carrier_ids."},
+    {"cluster.buckets.receipts", string, "\"smppgw_receipts\"",
+     "The work-queue stream of carrier receipts forwarded to the node that submitted the "
+     "message (subjects <name>.<node>, one durable consumer per node)."},
 
     // ---- [log] --------------------------------------------------------------------------
     {"log", table, "", "Logging to stdout (journald under systemd); times in UTC."},

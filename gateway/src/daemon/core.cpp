@@ -135,6 +135,32 @@ void core::start() {
         // Another node's opt-out or hold, applied by the mirror: in force here from now on.
         cluster_ = std::make_unique<cluster::node>(*c->cluster, *store_,
                                                    [this] { acceptance_->policy_changed(); });
+        // Receipts and MOs for accounts whose receivers are bound on other nodes.
+        handoff_ = std::make_unique<outbox_handoff>(store_->live(), outbox_, *cluster_);
+        handoff_->attach();
+        outbox_.on_receivers_changed(
+            [this](std::string_view account) { handoff_->receivers_changed(account); });
+        if (cluster_->receipt_routes()) {
+            // Receipts the carrier delivers on another node's bind than the submitting one.
+            auto* node = cluster_.get();
+            receipts_->set_elsewhere(receipt_relay::elsewhere{
+                .self = node->name(),
+                .locate = [node](std::string_view carrier, std::string_view id,
+                                 std::function<void(std::string)> found) {
+                    node->find_route(carrier, id, std::move(found));
+                },
+                .forward = [node](const std::string& to, std::string_view carrier,
+                                  const std::vector<std::string>& ids, std::string_view pdu,
+                                  std::function<void(bool)> done) {
+                    return node->forward_receipt(to, carrier, ids, pdu, std::move(done));
+                }});
+            cluster_->on_receipt_arrival([this](std::string_view carrier,
+                                                std::vector<std::string> ids,
+                                                std::string_view pdu,
+                                                std::function<void(bool)> settle) {
+                receipts_->forwarded(carrier, std::move(ids), pdu, std::move(settle));
+            });
+        }
     }
     mos_ = std::make_unique<mo_relay>(*store_, accounts_, *acceptance_, *router_, cfg_, engine_,
                                       metrics_, cluster_.get());
@@ -487,6 +513,9 @@ void core::housekeeping() {
     }
     receipts_->sweep(clock::now());
     mos_->expire(clock::now());
+    if (handoff_) {
+        handoff_->sweep();
+    }
     end_overdue_receipts();
     expire_outboxes();
     for (auto& c : carriers()) {
@@ -574,6 +603,9 @@ void core::part_accepted(carrier& c, dispatch& d, std::size_t part,
     auto kept = store_->live().submitted(m, std::move(r), {});
     if (!carrier_message_id.empty()) {
         receipts_->mapped(c.name(), carrier_message_id, std::move(kept));
+        if (cluster_) {
+            cluster_->note_route(c.name(), carrier_message_id);  // asynchronous
+        }
     }
     if (d.send->acked_count == d.send->parts.size()) {
         metrics_.carrier_ack.Observe(seconds_since(m->accepted_at));

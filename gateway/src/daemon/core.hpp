@@ -13,6 +13,7 @@
 //   receipt relay     inbound/receipt_relay      carrier receipts to the account's receipt
 //   MO relay          inbound/mo_relay           keywords, opt-outs, MOs to the account
 //   outbox relay      inbound/outbox_relay       receipts and MOs to receiver binds
+//   outbox hand-off   inbound/outbox_handoff     [cluster] only: to receivers on other nodes
 //   live state        store::live_state          every message in flight, journaled
 //   cluster node      cluster::node              [cluster] only: shared compliance state
 //
@@ -33,6 +34,7 @@
 #include "carrier/carrier_pool.hpp"
 #include "inbound/evidence.hpp"
 #include "inbound/mo_relay.hpp"
+#include "inbound/outbox_handoff.hpp"
 #include "inbound/outbox_relay.hpp"
 #include "inbound/receipt_relay.hpp"
 #include "infra/io_pool.hpp"
@@ -160,6 +162,7 @@ private:
     std::unique_ptr<mo_relay> mos_;
     std::unique_ptr<scheduler> scheduler_;
     std::unique_ptr<cluster::node> cluster_;  // after acceptance_: it tells it of changes
+    std::unique_ptr<outbox_handoff> handoff_;  // with cluster_
     std::unique_ptr<northbound_services> services_;
     std::vector<std::shared_ptr<listener>> listeners_;
 

@@ -70,12 +70,19 @@ void outbox_delivery::closed() {
     in_flight_.clear();
 }
 
+void outbox_relay::on_receivers_changed(std::function<void(std::string_view account)> fn) {
+    receivers_changed_ = std::move(fn);
+}
+
 void outbox_relay::add(std::string_view account, const std::shared_ptr<receiver>& r) {
     {
         std::lock_guard lock(mutex_);
         auto& list = receivers_[std::string(account)];
         std::erase_if(list, [](const auto& w) { return w.expired(); });
         list.push_back(r);
+    }
+    if (receivers_changed_) {
+        receivers_changed_(account);
     }
     r->kick();  // whatever waited while nobody was bound
 }
@@ -97,6 +104,9 @@ void outbox_relay::remove(std::string_view account, const receiver* r) {
                 others.push_back(std::move(p));
             }
         }
+    }
+    if (receivers_changed_) {
+        receivers_changed_(account);
     }
     // What the leaving bind had in flight went back to the outbox: another bind takes it.
     for (auto& o : others) {
@@ -126,7 +136,11 @@ void outbox_relay::ready(std::string_view account) {
 std::size_t outbox_relay::receivers(std::string_view account) const {
     std::lock_guard lock(mutex_);
     const auto it = receivers_.find(account);
-    return it == receivers_.end() ? 0 : it->second.size();
+    if (it == receivers_.end()) {
+        return 0;
+    }
+    return static_cast<std::size_t>(std::count_if(it->second.begin(), it->second.end(),
+                                                  [](const auto& w) { return !w.expired(); }));
 }
 
 }  // namespace smppgw::gateway

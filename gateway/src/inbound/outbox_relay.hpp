@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,6 +68,9 @@ private:
 
 class outbox_relay {
 public:
+    // Told (outside the relay's lock, on the thread that added or removed a receiver) that the
+    // receivers of `account` changed; set once before traffic.
+    void on_receivers_changed(std::function<void(std::string_view account)> fn);
     void add(std::string_view account, const std::shared_ptr<receiver>& r);
     void remove(std::string_view account, const receiver* r);
     // The account's outbox has deliverable entries: wake its receivers.
@@ -76,6 +80,7 @@ public:
 private:
     mutable std::mutex mutex_;
     std::map<std::string, std::vector<std::weak_ptr<receiver>>, std::less<>> receivers_;
+    std::function<void(std::string_view)> receivers_changed_;
 };
 
 }  // namespace smppgw::gateway

@@ -172,7 +172,34 @@ void receipt_relay::handle(std::string_view carrier, const smpp::id_format& ids_
         respond.send(smpp::status::ESME_ROK);
         return;
     }
-    const auto result = apply(carrier, ids, *r, [respond](std::error_code ec) {
+    take(carrier, std::move(ids), std::move(*r), &request, {}, std::move(respond), true);
+}
+
+void receipt_relay::forwarded(std::string_view carrier, std::vector<std::string> ids,
+                              std::string_view pdu, std::function<void(bool)> settle) {
+    smpp::pdu p;
+    const auto bytes =
+        std::span(reinterpret_cast<const std::uint8_t*>(pdu.data()), pdu.size());
+    const auto r = smpp::decode(bytes, p).ok() ? smpp::receipt_of(p) : std::nullopt;
+    if (!r || ids.empty()) {
+        log::warn("a receipt forwarded by another node for {} could not be read: dropped",
+                  log::carrier(carrier));
+        settle(true);
+        return;
+    }
+    deferred_response respond;
+    respond.observer = [settle = std::move(settle)](smpp::command_status status) {
+        settle(status == smpp::status::ESME_ROK);
+    };
+    stats_.receipts(carrier, r->stat).Increment();
+    // Not forwarded again: this node is the one the cluster named.
+    take(carrier, std::move(ids), *r, nullptr, std::string(pdu), std::move(respond), false);
+}
+
+void receipt_relay::take(std::string_view carrier, std::vector<std::string> ids, smpp::receipt r,
+                         const smpp::pdu* request, std::string pdu, deferred_response respond,
+                         bool may_forward) {
+    const auto result = apply(carrier, ids, r, [respond](std::error_code ec) {
         respond.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
     });
     if (result == outcome::repeat) {
@@ -199,21 +226,105 @@ void receipt_relay::handle(std::string_view carrier, const smpp::id_format& ids_
     waiting w;
     w.carrier = std::string(carrier);
     w.ids = std::move(ids);
-    w.receipt = std::move(*r);
-    std::vector<std::uint8_t> bytes;
-    if (!smpp::encode(request, bytes, {.strict = false})) {
-        w.pdu.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    w.receipt = std::move(r);
+    w.pdu = std::move(pdu);
+    if (w.pdu.empty() && request != nullptr) {
+        std::vector<std::uint8_t> bytes;
+        if (!smpp::encode(*request, bytes, {.strict = false})) {
+            w.pdu.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        }
     }
     w.respond = std::move(respond);
-    std::lock_guard lock(mutex_);
-    auto key = key_of(w.carrier, w.ids.front());
-    const auto now = steady::now();
-    if (first_parked_.size() >= 100'000) {
-        first_parked_.clear();  // bounded: a flood of distinct unknown ids must not grow it
+    w.may_forward = may_forward;
+    std::optional<ask> question;
+    {
+        std::lock_guard lock(mutex_);
+        auto key = key_of(w.carrier, w.ids.front());
+        const auto now = steady::now();
+        if (first_parked_.size() >= 100'000) {
+            first_parked_.clear();  // bounded: a flood of distinct unknown ids must not grow it
+        }
+        const auto first = first_parked_.try_emplace(key, now).first->second;
+        w.deadline = first + settings_.park_timeout;
+        question = ask_if_due(w, key, now);
+        parked_.emplace(std::move(key), std::move(w));
     }
-    const auto first = first_parked_.try_emplace(key, now).first->second;
-    w.deadline = first + settings_.park_timeout;
-    parked_.emplace(std::move(key), std::move(w));
+    if (question) {
+        send_asks({std::move(*question)});
+    }
+}
+
+void receipt_relay::set_elsewhere(elsewhere e) {
+    std::lock_guard lock(mutex_);
+    elsewhere_ = std::move(e);
+}
+
+std::optional<receipt_relay::ask> receipt_relay::ask_if_due(waiting& w, const std::string& key,
+                                                            steady::time_point now) {
+    if (!w.may_forward || !elsewhere_.locate || w.pdu.empty() || now < w.next_ask) {
+        return std::nullopt;
+    }
+    // Not again while this one may still be answered (the cluster answers within its
+    // write_timeout), nor more than once a second after an answer of "nobody yet".
+    w.ticket = next_ticket_++;
+    w.next_ask = now + std::chrono::seconds(3);
+    return ask{key, w.ticket, w.carrier, w.ids.front()};
+}
+
+void receipt_relay::send_asks(std::vector<ask> asks) {
+    for (auto& a : asks) {
+        elsewhere_.locate(a.carrier, a.id, [this, key = a.key, ticket = a.ticket](std::string n) {
+            located(key, ticket, std::move(n));
+        });
+    }
+}
+
+void receipt_relay::located(const std::string& key, std::uint64_t ticket, std::string node) {
+    std::optional<waiting> w;
+    {
+        std::lock_guard lock(mutex_);
+        auto [first, last] = parked_.equal_range(key);
+        for (auto it = first; it != last; ++it) {
+            if (it->second.ticket != ticket) {
+                continue;
+            }
+            if (node.empty() || node == elsewhere_.self) {
+                // Nobody recorded it yet (its route may still be on its way), or it is ours
+                // after all (our own mapping is on its way): it waits here, asked again soon.
+                it->second.next_ask = steady::now() + std::chrono::seconds(1);
+                return;
+            }
+            w = std::move(it->second);
+            parked_.erase(it);
+            break;
+        }
+    }
+    if (!w) {
+        return;  // matched, repeated or kept meanwhile
+    }
+    auto parked = std::make_shared<waiting>(std::move(*w));
+    const auto put_back = [this](std::shared_ptr<waiting> p) {
+        std::lock_guard lock(mutex_);
+        p->next_ask = steady::now() + std::chrono::seconds(1);
+        auto k = key_of(p->carrier, p->ids.front());
+        parked_.emplace(std::move(k), std::move(*p));
+    };
+    const bool handed = elsewhere_.forward(
+        node, parked->carrier, parked->ids, parked->pdu,
+        [this, parked, put_back, node](bool stored) {
+            if (stored) {
+                // The submitting node has it durably: the carrier may forget it.
+                parked->respond.send(smpp::status::ESME_ROK);
+                return;
+            }
+            log::warn("a receipt for {} id {} was not taken by the cluster for node {}: it "
+                      "waits here and is forwarded again",
+                      log::carrier(parked->carrier), parked->ids.front(), node);
+            put_back(parked);
+        });
+    if (!handed) {
+        put_back(parked);
+    }
 }
 
 void receipt_relay::mapped(std::string_view carrier, std::string_view carrier_message_id,
@@ -264,6 +375,7 @@ void receipt_relay::mapped(std::string_view carrier, std::string_view carrier_me
 
 void receipt_relay::sweep(steady::time_point now) {
     std::vector<waiting> retry;
+    std::vector<ask> asks;
     std::size_t limit = 0;
     std::function<bool(std::string_view, std::string_view)> known_finished;
     {
@@ -299,7 +411,11 @@ void receipt_relay::sweep(steady::time_point now) {
         }
         if (now < w.deadline) {
             std::lock_guard lock(mutex_);
-            parked_.emplace(key_of(w.carrier, w.ids.front()), std::move(w));
+            auto key = key_of(w.carrier, w.ids.front());
+            if (auto q = ask_if_due(w, key, now)) {
+                asks.push_back(std::move(*q));
+            }
+            parked_.emplace(std::move(key), std::move(w));
             continue;
         }
         // Nobody claimed it in time: keep it durably rather than drop it.
@@ -319,6 +435,7 @@ void receipt_relay::sweep(steady::time_point now) {
             log::warn("more than {} unmatched receipts kept: the oldest was dropped", limit);
         }
     }
+    send_asks(std::move(asks));
 }
 
 }  // namespace smppgw::gateway

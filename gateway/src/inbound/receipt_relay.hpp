@@ -7,10 +7,13 @@
 // its way on another session — waits in memory for a while and is looked up again as soon as
 // a mapping for its id appears; after that it is kept durably as unmatched (bounded, visible in
 // the admin API) until its mapping appears or an operator drops it. Nothing is dropped in
-// silence.
+// silence. On a cluster node the relay also asks the cluster which node submitted an id it
+// does not know, and forwards the receipt there (the carrier hears ESME_ROK once the cluster
+// holds it); a receipt forwarded here is applied like one from a local bind.
 //
-// Thread rule: handle() and mapped() on any carrier bind thread, sweep() on the scheduler's;
-// the parked receipts are under the relay's mutex.
+// Thread rule: handle() and mapped() on any carrier bind thread, sweep() on the scheduler's,
+// forwarded() and the cluster's answers on nats.c threads; the parked receipts are under the
+// relay's mutex.
 
 #include <chrono>
 #include <functional>
@@ -57,6 +60,23 @@ public:
     // A deliver_sm/data_sm from `carrier` (which writes ids as `ids` says) carrying a receipt.
     void handle(std::string_view carrier, const smpp::id_format& ids, const smpp::pdu& request,
                 deferred_response respond);
+    // The cluster's part (cluster nodes with cluster.receipt_routes; set before traffic): which
+    // node submitted an id this node does not know, and sending a receipt there durably.
+    struct elsewhere {
+        std::string self;  // this node's name
+        std::function<void(std::string_view carrier, std::string_view id,
+                           std::function<void(std::string node)> found)>
+            locate;
+        std::function<bool(const std::string& node, std::string_view carrier,
+                           const std::vector<std::string>& ids, std::string_view pdu,
+                           std::function<void(bool stored)> done)>
+            forward;
+    };
+    void set_elsewhere(elsewhere e);
+    // A receipt another node forwarded here, with the ids it normalized; `settle(true)` once it
+    // is durable here (or needs nothing), `settle(false)` to have it sent again.
+    void forwarded(std::string_view carrier, std::vector<std::string> ids, std::string_view pdu,
+                   std::function<void(bool)> settle);
     // A carrier id was just mapped to one of our messages: receipts waiting for it go now.
     void mapped(std::string_view carrier, std::string_view carrier_message_id,
                 std::vector<store::unmatched_receipt> kept);
@@ -72,17 +92,41 @@ private:
         std::string pdu;  // encoded, for the unmatched record
         deferred_response respond;
         std::chrono::steady_clock::time_point deadline;
+        // The cluster: may it be forwarded (not one forwarded here), when to ask again, and
+        // which ask an answer belongs to.
+        bool may_forward = false;
+        std::chrono::steady_clock::time_point next_ask{};
+        std::uint64_t ticket = 0;
     };
     enum class outcome : std::uint8_t { applied, repeat, unknown };
     outcome apply(std::string_view carrier, const std::vector<std::string>& ids,
                   const smpp::receipt& r, store::completion done,
                   std::span<const store::lsn_t> resolves = {});
     void keep(waiting w);
+    // Applies a receipt, or parks it; `request` is encoded for the record only when parked
+    // (a forwarded receipt comes with its bytes in `pdu`).
+    void take(std::string_view carrier, std::vector<std::string> ids, smpp::receipt r,
+              const smpp::pdu* request, std::string pdu, deferred_response respond,
+              bool may_forward);
+    struct ask {
+        std::string key;
+        std::uint64_t ticket = 0;
+        std::string carrier;
+        std::string id;
+    };
+    // Under mutex_: the question for the cluster about `w`, if it is time to ask one (sent by
+    // send_asks() once the mutex is let go; the answer comes to located()).
+    std::optional<ask> ask_if_due(waiting& w, const std::string& key,
+                                  std::chrono::steady_clock::time_point now);
+    void send_asks(std::vector<ask> asks);
+    void located(const std::string& key, std::uint64_t ticket, std::string node);
 
     store::live_state& live_;
     metrics& stats_;
     mutable std::mutex mutex_;  // guards settings_, parked_
     settings settings_;
+    elsewhere elsewhere_;  // set before traffic
+    std::uint64_t next_ticket_ = 1;
     std::multimap<std::string, waiting> parked_;  // carrier \0 first id
     // When each unknown id was first parked: a carrier that delivers the receipt again (its link
     // dropped before our answer) must not restart the wait. Bounded; pruned by sweep().

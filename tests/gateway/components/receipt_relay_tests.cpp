@@ -1,10 +1,13 @@
 // The receipt relay over the live state: a carrier's receipt is matched, journaled, answered
 // once durable, and its DLR reaches the account's outbox; receipts nobody can match yet are
-// parked, then kept durably as unmatched, and applied when their mapping appears.
+// parked, then kept durably as unmatched, and applied when their mapping appears. On a cluster
+// node, an unknown receipt goes to the node that submitted it, and one forwarded here is
+// applied like a local one.
 
 #include <catch2/catch.hpp>
 
 #include "inbound/receipt_relay.hpp"
+#include "smppgw/smpp/codec.hpp"
 #include "smppgw/smpp/message_id.hpp"
 #include "support.hpp"
 
@@ -315,6 +318,153 @@ TEST_CASE("a receipt without an id is answered at once: nothing can be matched",
     CHECK(f.relay.parked() == 0);
     CHECK(f.journal.records().empty());
     CHECK(f.failures("no_id") == 1);
+}
+
+}  // namespace component_test
+
+// ---- a cluster node: receipts that arrive on another node's bind ------------------------------
+
+namespace component_test {
+namespace {
+
+// The cluster as the relay sees it: which node submitted an id (answered when the test says),
+// and the receipts forwarded, each stored or not when the test says.
+struct fake_cluster {
+    struct question {
+        std::string carrier;
+        std::string id;
+        std::function<void(std::string)> found;
+    };
+    struct forwarded_receipt {
+        std::string node;
+        std::string carrier;
+        std::vector<std::string> ids;
+        std::string pdu;
+        std::function<void(bool)> done;
+    };
+    std::vector<question> questions;
+    std::vector<forwarded_receipt> forwarded;
+
+    gateway::receipt_relay::elsewhere seam() {
+        return {.self = "gw-a",
+                .locate = [this](std::string_view carrier, std::string_view id,
+                                 std::function<void(std::string)> found) {
+                    questions.push_back({std::string(carrier), std::string(id), std::move(found)});
+                },
+                .forward = [this](const std::string& node, std::string_view carrier,
+                                  const std::vector<std::string>& ids, std::string_view pdu,
+                                  std::function<void(bool)> done) {
+                    forwarded.push_back({node, std::string(carrier), ids, std::string(pdu),
+                                         std::move(done)});
+                    return true;
+                }};
+    }
+};
+
+std::string bytes_of(const smpp::pdu& p) {
+    std::vector<std::uint8_t> b;
+    REQUIRE_FALSE(smpp::encode(p, b));
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+}  // namespace
+
+TEST_CASE("on a cluster, a receipt nobody here knows goes to the node that submitted it; the "
+          "carrier hears ESME_ROK once the cluster stored it",
+          "[receipt_relay][cluster]") {
+    relay_fixture f;
+    fake_cluster c;
+    f.relay.set_elsewhere(c.seam());
+
+    f.handle({.id = "AB12"});
+    CHECK(f.relay.parked() == 1);
+    REQUIRE(c.questions.size() == 1);
+    CHECK(c.questions[0].carrier == "carrierA");
+    CHECK(c.questions[0].id == f.normalized("AB12"));
+
+    c.questions[0].found("gw-b");
+    CHECK(f.relay.parked() == 0);
+    REQUIRE(c.forwarded.size() == 1);
+    CHECK(c.forwarded[0].node == "gw-b");
+    CHECK(c.forwarded[0].ids == std::vector<std::string>{f.normalized("AB12")});
+    CHECK_FALSE(c.forwarded[0].pdu.empty());
+    CHECK(f.answers->empty());  // not before the cluster holds it
+
+    c.forwarded[0].done(true);
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+    CHECK(f.journal.records().empty());  // nothing of it is this node's to write
+}
+
+TEST_CASE("on a cluster, a receipt the cluster did not store, or that no node claims yet, waits "
+          "here and is asked about again",
+          "[receipt_relay][cluster]") {
+    relay_fixture f;
+    fake_cluster c;
+    f.relay.set_elsewhere(c.seam());
+    const auto start = steady::now();
+
+    f.handle({.id = "AB12"});
+    REQUIRE(c.questions.size() == 1);
+    // Nobody recorded it yet (the submitting node's route is on its way).
+    c.questions[0].found("");
+    CHECK(f.relay.parked() == 1);
+    f.relay.sweep(start);
+    CHECK(c.questions.size() == 1);  // not at once
+    f.relay.sweep(start + std::chrono::seconds(2));
+    REQUIRE(c.questions.size() == 2);
+
+    // Our own name: our own mapping is on its way; it waits for it.
+    c.questions[1].found("gw-a");
+    CHECK(f.relay.parked() == 1);
+    CHECK(c.forwarded.empty());
+    f.relay.sweep(start + std::chrono::seconds(4));
+    REQUIRE(c.questions.size() == 3);
+
+    // gw-b, but the cluster does not store it: it waits here again, unanswered.
+    c.questions[2].found("gw-b");
+    REQUIRE(c.forwarded.size() == 1);
+    c.forwarded[0].done(false);
+    CHECK(f.relay.parked() == 1);
+    CHECK(f.answers->empty());
+    f.relay.sweep(start + std::chrono::seconds(6));
+    REQUIRE(c.questions.size() == 4);
+    c.questions[3].found("gw-b");
+    REQUIRE(c.forwarded.size() == 2);
+    c.forwarded[1].done(true);
+    CHECK(f.relay.parked() == 0);
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+}
+
+TEST_CASE("a receipt another node forwarded here is applied like one from a local bind and "
+          "settled once durable; one nobody here knows waits and is never forwarded again",
+          "[receipt_relay][cluster]") {
+    relay_fixture f;
+    fake_cluster c;
+    f.relay.set_elsewhere(c.seam());
+    const auto m = f.sent_as(6, "CD34");
+
+    std::vector<bool> settled;
+    f.relay.forwarded("carrierA", {f.normalized("CD34")},
+                      bytes_of(carrier_receipt_pdu({.id = "CD34"})),
+                      [&](bool taken) { settled.push_back(taken); });
+    CHECK(f.kinds().back() == record_kind::receipt);
+    CHECK(settled.empty());  // not before it is durable
+    f.journal.complete();
+    CHECK(settled == std::vector<bool>{true});
+    CHECK(m->phase == store::message_phase::finished);
+    CHECK(f.outbox("acct1").ready == 1);
+
+    f.relay.forwarded("carrierA", {f.normalized("EF56")},
+                      bytes_of(carrier_receipt_pdu({.id = "EF56"})),
+                      [&](bool taken) { settled.push_back(taken); });
+    CHECK(f.relay.parked() == 1);
+    f.relay.sweep(steady::now() + std::chrono::seconds(10));
+    CHECK(c.questions.empty());
+    CHECK(settled.size() == 1);
+
+    // A forwarded PDU that is not a receipt cannot ever be applied: taken, not retried forever.
+    f.relay.forwarded("carrierA", {"x"}, "garbage", [&](bool taken) { settled.push_back(taken); });
+    CHECK(settled == std::vector<bool>{true, true});
 }
 
 }  // namespace component_test

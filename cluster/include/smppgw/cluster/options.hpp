@@ -28,6 +28,14 @@ struct object_names {
     std::string holds = "smppgw_holds";        // brand.msisdn -> review hold or release
     std::string nodes = "smppgw_nodes";        // node -> heartbeat (expires)
     std::string sends = "smppgw_sends";        // stream: <sends>.<node> -> batches of send counts
+    // Work-queue stream: <outbox>.<account> -> receipts and MOs waiting for a receiver bound on
+    // another node (or on none yet).
+    std::string outbox = "smppgw_outbox";
+    // Bucket: carrier.carrier-id -> the node that submitted it (expires after
+    // store.retention.carrier_ids), and the work-queue stream <receipts>.<node> of carrier
+    // receipts that arrived on another node's bind.
+    std::string routes = "smppgw_receipt_routes";
+    std::string receipts = "smppgw_receipts";
 };
 
 struct options {
@@ -38,6 +46,11 @@ struct options {
     tls_options tls;
     object_names names;
     int replicas = 3;  // JetStream replicas of every bucket (1..5)
+    // Record which node submitted each carrier message id, so that a receipt the carrier
+    // delivers on another node's bind is matched (one asynchronous bucket write per submitted
+    // part). Off: a receipt is matched only on the node whose carrier bind it arrives on (give
+    // each node its own carrier system_id).
+    bool receipt_routes = true;
 
     // How long a STOP (or an admin write) waits for the cluster's acknowledgement before the
     // node counts it as not replicated, answers from its own durable write and publishes the

@@ -51,6 +51,16 @@ struct counters {
     std::atomic<std::uint64_t> sends_dropped_queue{0};   // not published: the queue was full
     std::atomic<std::uint64_t> sends_dropped_remote{0};  // not held: the table was full
     std::atomic<std::uint64_t> sends_unreadable{0};  // batches this node cannot read
+    // Receipts and MOs for receivers bound on other nodes (the outbox stream).
+    std::atomic<std::uint64_t> outbox_handed_off{0};        // this node's, stored by the stream
+    std::atomic<std::uint64_t> outbox_handoff_failures{0};  // not stored in time (retried)
+    std::atomic<std::uint64_t> outbox_received{0};  // taken from the stream into this outbox
+    std::atomic<std::uint64_t> outbox_refused{0};   // offered here, refused (no receiver now)
+    // Carrier receipts that arrived on another node's bind (cluster.receipt_routes).
+    std::atomic<std::uint64_t> routes_written{0};      // carrier ids recorded for this node
+    std::atomic<std::uint64_t> routes_failed{0};       // not recorded (NATS away, timeout)
+    std::atomic<std::uint64_t> receipts_forwarded{0};  // sent on to the submitting node
+    std::atomic<std::uint64_t> receipts_received{0};   // forwarded here by another node
 };
 
 struct stats {
@@ -128,6 +138,8 @@ struct status {
     std::size_t remote_sends = 0;         // other nodes' sends held, within the window
     std::uint64_t sends_applied_sequence = 0;  // the stream position applied here
     std::uint64_t sends_last_sequence = 0;     // the stream's last sequence when last asked
+    // Accounts whose entries this node takes from the outbox stream (a receiver bound here).
+    std::vector<std::string> outbox_served;
 };
 
 }  // namespace smppgw::cluster

@@ -1,0 +1,56 @@
+#pragma once
+// The outbox hand-off (cluster nodes only): an account's receipts and MOs reach its receivers
+// wherever they are bound. Entries of an account with no receiver bound on this node go to the
+// cluster's outbox stream (cluster::node::hand_off) and leave this node's outbox once the
+// stream holds them. While a receiver of an account is bound here, this node serves the
+// account: entries handed off by any node arrive, are journaled into this node's outbox (from
+// where the outbox relay delivers them like its own) and are settled with the stream once
+// durable. An entry that arrives just after its receiver left is refused, and the stream offers
+// it again. A receipt or MO is in one durable place at any time: this node's journal or the
+// stream (at least once across a crash between the two).
+//
+// Thread rule: receivers_changed() from any thread (the relay's callers), sweep() on the
+// scheduler's thread, arrivals and hand-off completions on nats.c threads; the few fields
+// shared between them are under one mutex.
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "inbound/outbox_relay.hpp"
+#include "smppgw/cluster/node.hpp"
+#include "smppgw/store/live_state.hpp"
+
+namespace smppgw::gateway {
+
+class outbox_handoff {
+public:
+    // Per account: entries handed to the stream and not yet stored there.
+    static constexpr std::size_t max_in_flight = 512;
+
+    outbox_handoff(store::live_state& live, const outbox_relay& relay, cluster::node& node);
+
+    // Registers for the stream's arrivals; before the node starts.
+    void attach();
+    // A receiver of `account` bound here or left: serve the account's stream while any is.
+    void receivers_changed(std::string_view account);
+    // Hands the entries of accounts with no receiver here to the stream (while NATS is up).
+    void sweep();
+
+private:
+    void hand_off(const std::string& account);
+    void arrived(std::string_view account, store::outbox_kind kind, std::string_view bytes,
+                 std::function<void(bool)> settle);
+
+    store::live_state& live_;
+    const outbox_relay& relay_;
+    cluster::node& node_;
+    std::mutex mu_;
+    std::map<std::string, bool, std::less<>> serving_;
+    std::map<std::string, std::size_t, std::less<>> in_flight_;
+};
+
+}  // namespace smppgw::gateway
