@@ -205,7 +205,10 @@ stop_sim() {
 #
 # start_gateway CARRIER_PORT NODE (NODE 1..N, --nodes > 1) starts node NODE of the cluster: its
 # own directory, log ($work/gatewayNODE.log), node_id and carrier system_id ("smppgw-NODE", so
-# that the simulator sends each node the receipts of its own messages).
+# that the simulator sends each node the receipts of its own messages; GW_SHARED_CARRIER_ID=1
+# gives every node the same one, so that the simulator spreads each node's receipts over all
+# nodes' binds and the cluster forwards them). GW_CLUSTER_TOML: more keys for [cluster], e.g.
+# "receipt_routes = false".
 start_gateway() {
   local carrier_port=$1 node=${2:-}
   local gw_bin="${SMPPGW_BIN:-${build_dir}/gateway/smppgw}"
@@ -238,7 +241,11 @@ start_gateway() {
     echo '[[carriers]]'
     echo 'name = "sim"'
     echo "address = \"127.0.0.1:$carrier_port\""
-    echo "system_id = \"smppgw${node:+-$node}\""
+    if [ "${GW_SHARED_CARRIER_ID:-0}" = 1 ]; then
+      echo 'system_id = "smppgw"'
+    else
+      echo "system_id = \"smppgw${node:+-$node}\""
+    fi
     echo "sessions = $sessions"
     echo "window = $carrier_window"
     echo '[[routes]]'
@@ -261,6 +268,7 @@ start_gateway() {
       echo "node = \"gw-$node\""
       echo "servers = [$NATS_URLS]"
       echo 'replicas = 3'
+      [ -z "${GW_CLUSTER_TOML:-}" ] || printf '%b\n' "$GW_CLUSTER_TOML"
     fi
   } > "$dir/smppgw.toml"
   "$gw_bin" --config "$dir/smppgw.toml" > "$log" 2>&1 &

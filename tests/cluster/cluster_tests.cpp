@@ -717,9 +717,10 @@ TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B'
           "the account's receiver on C with A's message id",
           "[cluster]") {
     nats_cluster nats;
-    cluster_node a(nats, "gw-a", 94);
-    cluster_node b(nats, "gw-b", 95);
-    cluster_node c(nats, "gw-c", 96);
+    const std::string routes = "receipt_routes = true";
+    cluster_node a(nats, "gw-a", 94, routes);
+    cluster_node b(nats, "gw-b", 95, routes);
+    cluster_node c(nats, "gw-c", 96, routes);
     // The carrier (one per node here, all named "sim") sends receipts only when told, on the
     // bind the test picks.
     a.carrier().set_auto_receipts(false);

@@ -494,12 +494,13 @@ constexpr auto keys = std::to_array<config_key>({
     {"cluster.heartbeat_interval", duration, "\"2s\"",
      "How often the node writes its heartbeat to the nodes bucket (GET /v1/cluster lists the "
      "nodes whose heartbeat is younger than three intervals)."},
-    {"cluster.receipt_routes", boolean, "true",
-     "Record which node submitted each carrier message id (one asynchronous write to the routes "
+    {"cluster.receipt_routes", boolean, "false",
+     "Record which node submitted each carrier message id (one replicated write to the routes "
      "bucket per submitted part), so that a receipt the carrier delivers on another node's "
-     "bind is forwarded to the submitting node and matched there. false: a receipt is matched "
-     "only on the node whose carrier bind it arrives on (each node then needs its own carrier "
-     "system_id, so that the carrier returns receipts to the binds that submitted)."},
+     "bind is forwarded to the submitting node and matched there. Costly (BENCHMARKS.md, "
+     "\"Cluster: receipts on another node's bind\"): prefer giving each node its own carrier "
+     "system_id, so that the carrier returns receipts to the binds that submitted, and leave "
+     "this false; then a receipt is matched only on the node whose carrier bind it arrives on."},
     {"cluster.max_remote_sends", integer, "1000000",
      "Other nodes' sends held in memory for frequency caps (about 200 bytes each, within "
      "store.retention.freq_window). Past it new ones are dropped and counted "

@@ -47,10 +47,10 @@ struct options {
     object_names names;
     int replicas = 3;  // JetStream replicas of every bucket (1..5)
     // Record which node submitted each carrier message id, so that a receipt the carrier
-    // delivers on another node's bind is matched (one asynchronous bucket write per submitted
-    // part). Off: a receipt is matched only on the node whose carrier bind it arrives on (give
-    // each node its own carrier system_id).
-    bool receipt_routes = true;
+    // delivers on another node's bind is matched (one replicated bucket write per submitted
+    // part: BENCHMARKS.md measures what it costs). Off (the default): a receipt is matched only
+    // on the node whose carrier bind it arrives on; give each node its own carrier system_id.
+    bool receipt_routes = false;
 
     // How long a STOP (or an admin write) waits for the cluster's acknowledgement before the
     // node counts it as not replicated, answers from its own durable write and publishes the
