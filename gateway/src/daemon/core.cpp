@@ -136,7 +136,8 @@ void core::start() {
         cluster_ = std::make_unique<cluster::node>(*c->cluster, *store_,
                                                    [this] { acceptance_->policy_changed(); });
         // Receipts and MOs for accounts whose receivers are bound on other nodes.
-        handoff_ = std::make_unique<outbox_handoff>(store_->live(), outbox_, *cluster_);
+        handoff_link_ = std::make_unique<node_outbox_link>(*cluster_);
+        handoff_ = std::make_unique<outbox_handoff>(store_->live(), outbox_, *handoff_link_);
         handoff_->attach();
         outbox_.on_receivers_changed(
             [this](std::string_view account) { handoff_->receivers_changed(account); });

@@ -162,7 +162,8 @@ private:
     std::unique_ptr<mo_relay> mos_;
     std::unique_ptr<scheduler> scheduler_;
     std::unique_ptr<cluster::node> cluster_;  // after acceptance_: it tells it of changes
-    std::unique_ptr<outbox_handoff> handoff_;  // with cluster_
+    std::unique_ptr<node_outbox_link> handoff_link_;  // with cluster_
+    std::unique_ptr<outbox_handoff> handoff_;
     std::unique_ptr<northbound_services> services_;
     std::vector<std::shared_ptr<listener>> listeners_;
 

@@ -5,11 +5,11 @@
 namespace smppgw::gateway {
 
 outbox_handoff::outbox_handoff(store::live_state& live, const outbox_relay& relay,
-                               cluster::node& node)
-    : live_(live), relay_(relay), node_(node) {}
+                               outbox_link& cluster)
+    : live_(live), relay_(relay), node_(cluster) {}
 
 void outbox_handoff::attach() {
-    node_.on_outbox_arrival([this](std::string_view account, store::outbox_kind kind,
+    node_.on_arrival([this](std::string_view account, store::outbox_kind kind,
                                    std::string_view bytes, std::function<void(bool)> settle) {
         arrived(account, kind, bytes, std::move(settle));
     });

@@ -26,12 +26,42 @@
 
 namespace smppgw::gateway {
 
+// What the hand-off needs of the cluster: cluster::node (node_outbox_link), or a unit test's
+// fake. Same contracts as the node's methods of the same names.
+class outbox_link {
+public:
+    virtual ~outbox_link() = default;
+    virtual void on_arrival(cluster::node::outbox_arrival fn) = 0;
+    virtual bool hand_off(std::string_view account, store::outbox_kind kind,
+                          std::string_view bytes, std::uint64_t id,
+                          std::function<void(bool stored)> done) = 0;
+    virtual void serve(std::string_view account, bool on) = 0;
+    [[nodiscard]] virtual bool connected() const = 0;
+};
+
+class node_outbox_link final : public outbox_link {
+public:
+    explicit node_outbox_link(cluster::node& n) : node_(n) {}
+    void on_arrival(cluster::node::outbox_arrival fn) override {
+        node_.on_outbox_arrival(std::move(fn));
+    }
+    bool hand_off(std::string_view account, store::outbox_kind kind, std::string_view bytes,
+                  std::uint64_t id, std::function<void(bool)> done) override {
+        return node_.hand_off(account, kind, bytes, id, std::move(done));
+    }
+    void serve(std::string_view account, bool on) override { node_.serve(account, on); }
+    [[nodiscard]] bool connected() const override { return node_.connected(); }
+
+private:
+    cluster::node& node_;
+};
+
 class outbox_handoff {
 public:
     // Per account: entries handed to the stream and not yet stored there.
     static constexpr std::size_t max_in_flight = 512;
 
-    outbox_handoff(store::live_state& live, const outbox_relay& relay, cluster::node& node);
+    outbox_handoff(store::live_state& live, const outbox_relay& relay, outbox_link& cluster);
 
     // Registers for the stream's arrivals; before the node starts.
     void attach();
@@ -47,7 +77,7 @@ private:
 
     store::live_state& live_;
     const outbox_relay& relay_;
-    cluster::node& node_;
+    outbox_link& node_;
     std::mutex mu_;
     std::map<std::string, bool, std::less<>> serving_;
     std::map<std::string, std::size_t, std::less<>> in_flight_;

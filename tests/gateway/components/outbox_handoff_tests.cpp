@@ -1,0 +1,200 @@
+// The outbox hand-off over the live state and a fake cluster: an account's entries go to the
+// cluster only while no receiver of it is bound here, and leave the outbox only once the cluster
+// stored them; the node serves an account exactly while a receiver of it is bound; an entry
+// from the cluster is journaled into the outbox and settled once durable, or refused when its
+// receiver has left.
+
+#include <catch2/catch.hpp>
+
+#include "inbound/outbox_handoff.hpp"
+#include "support.hpp"
+
+namespace component_test {
+namespace {
+
+class fake_link final : public gateway::outbox_link {
+public:
+    struct handed {
+        std::string account;
+        store::outbox_kind kind;
+        std::string bytes;
+        std::uint64_t id;
+        std::function<void(bool)> done;
+    };
+
+    void on_arrival(cluster::node::outbox_arrival fn) override { arrive = std::move(fn); }
+    bool hand_off(std::string_view account, store::outbox_kind kind, std::string_view bytes,
+                  std::uint64_t id, std::function<void(bool)> done) override {
+        if (!taking) {
+            return false;
+        }
+        handed_off.push_back({std::string(account), kind, std::string(bytes), id,
+                              std::move(done)});
+        return true;
+    }
+    void serve(std::string_view account, bool on) override {
+        serves.emplace_back(std::string(account), on);
+    }
+    [[nodiscard]] bool connected() const override { return up; }
+
+    bool up = true;
+    bool taking = true;
+    cluster::node::outbox_arrival arrive;
+    std::vector<handed> handed_off;
+    std::vector<std::pair<std::string, bool>> serves;
+};
+
+class idle_receiver final : public gateway::receiver {
+public:
+    bool deliver(std::string_view, std::uint64_t) override { return false; }
+    void kick() override {}
+};
+
+struct handoff_fixture : live_fixture {
+    handoff_fixture() : live_fixture(eastern(10, 15)), handoff(live, relay, link) {
+        relay.on_receivers_changed(
+            [this](std::string_view account) { handoff.receivers_changed(account); });
+        handoff.attach();
+    }
+
+    // `n` durable MOs for `account`.
+    void add_entries(const std::string& account, int n) {
+        for (int i = 0; i < n; ++i) {
+            store::mo_record r;
+            r.account = account;
+            r.kind = store::outbox_kind::mo;
+            r.when = clock->now();
+            r.bytes = account + "-mo-" + std::to_string(next_++);
+            live.mo(std::move(r), {}, nullptr, nullptr, {});
+        }
+        journal.complete();
+    }
+
+    fake_link link;
+    gateway::outbox_relay relay;
+    gateway::outbox_handoff handoff;
+
+private:
+    int next_ = 1;
+};
+
+}  // namespace
+
+TEST_CASE("an account bound nowhere here: its entries go to the cluster and leave the outbox "
+          "only once it stored them",
+          "[outbox_handoff]") {
+    handoff_fixture f;
+    f.add_entries("acct1", 3);
+
+    f.handoff.sweep();
+    REQUIRE(f.link.handed_off.size() == 3);
+    CHECK(f.link.handed_off[0].bytes == "acct1-mo-1");
+    CHECK(f.link.handed_off[0].kind == store::outbox_kind::mo);
+    CHECK(f.outbox("acct1").in_flight == 3);
+    f.handoff.sweep();
+    CHECK(f.link.handed_off.size() == 3);  // in flight: not handed twice
+
+    f.link.handed_off[0].done(true);
+    f.link.handed_off[1].done(true);
+    CHECK(f.outbox("acct1").in_flight == 1);
+    CHECK(f.outbox("acct1").ready == 0);
+    CHECK(f.count(record_kind::delivered_upstream) == 2);
+
+    // Not stored: deliverable here again, and handed again at the next sweep.
+    f.link.handed_off[2].done(false);
+    CHECK(f.outbox("acct1").ready == 1);
+    f.handoff.sweep();
+    REQUIRE(f.link.handed_off.size() == 4);
+    CHECK(f.link.handed_off[3].bytes == "acct1-mo-3");
+    f.link.handed_off[3].done(true);
+    CHECK(f.outbox("acct1").ready + f.outbox("acct1").in_flight == 0);
+}
+
+TEST_CASE("nothing is handed off while a receiver of the account is bound here, or while the "
+          "cluster is away",
+          "[outbox_handoff]") {
+    handoff_fixture f;
+    auto receiver = std::make_shared<idle_receiver>();
+    f.relay.add("acct1", receiver);
+    f.add_entries("acct1", 2);
+    f.add_entries("acct2", 1);
+
+    f.link.up = false;
+    f.handoff.sweep();
+    CHECK(f.link.handed_off.empty());
+
+    f.link.up = true;
+    f.handoff.sweep();
+    REQUIRE(f.link.handed_off.size() == 1);  // acct2's only: acct1 has its receiver here
+    CHECK(f.link.handed_off[0].account == "acct2");
+
+    // NATS cannot take it at all: it stays deliverable here.
+    f.link.taking = false;
+    f.relay.remove("acct1", receiver.get());
+    f.handoff.sweep();
+    CHECK(f.link.handed_off.size() == 1);
+    CHECK(f.outbox("acct1").ready == 2);
+    CHECK(f.outbox("acct1").in_flight == 0);
+}
+
+TEST_CASE("at most max_in_flight entries per account wait for the cluster at a time",
+          "[outbox_handoff]") {
+    handoff_fixture f;
+    const int n = static_cast<int>(gateway::outbox_handoff::max_in_flight) + 10;
+    f.add_entries("acct1", n);
+
+    f.handoff.sweep();
+    CHECK(f.link.handed_off.size() == gateway::outbox_handoff::max_in_flight);
+    for (auto& h : f.link.handed_off) {
+        h.done(true);
+    }
+    f.handoff.sweep();
+    CHECK(f.link.handed_off.size() == static_cast<std::size_t>(n));
+}
+
+TEST_CASE("the node serves an account's stream exactly while a receiver of it is bound here",
+          "[outbox_handoff]") {
+    handoff_fixture f;
+    auto first = std::make_shared<idle_receiver>();
+    auto second = std::make_shared<idle_receiver>();
+
+    f.relay.add("acct1", first);
+    f.relay.add("acct1", second);
+    f.relay.remove("acct1", first.get());
+    CHECK(f.link.serves == std::vector<std::pair<std::string, bool>>{{"acct1", true}});
+    f.relay.remove("acct1", second.get());
+    CHECK(f.link.serves ==
+          std::vector<std::pair<std::string, bool>>{{"acct1", true}, {"acct1", false}});
+}
+
+TEST_CASE("an entry from the cluster is journaled into the outbox and settled once durable; "
+          "without a receiver here, or when the journal fails, it is refused",
+          "[outbox_handoff]") {
+    handoff_fixture f;
+    REQUIRE(f.link.arrive);
+    std::vector<bool> settled;
+    const auto settle = [&](bool taken) { settled.push_back(taken); };
+
+    // Nobody of acct1 bound here (its receiver just left): refused at once, nothing written.
+    f.link.arrive("acct1", store::outbox_kind::dlr, "dlr-1", settle);
+    CHECK(settled == std::vector<bool>{false});
+    CHECK(f.journal.records().empty());
+
+    auto receiver = std::make_shared<idle_receiver>();
+    f.relay.add("acct1", receiver);
+    f.link.arrive("acct1", store::outbox_kind::dlr, "dlr-1", settle);
+    CHECK(settled.size() == 1);  // not before it is durable
+    CHECK(f.outbox("acct1").pending == 1);
+    f.journal.complete();
+    CHECK(settled == std::vector<bool>{false, true});
+    CHECK(f.outbox("acct1").ready == 1);
+    CHECK(f.outbox_ready == std::vector<std::string>{"acct1"});
+
+    // The journal refuses it: the cluster offers it again, and nothing stays here.
+    f.link.arrive("acct1", store::outbox_kind::mo, "mo-2", settle);
+    f.journal.complete(std::make_error_code(std::errc::no_space_on_device));
+    CHECK(settled == std::vector<bool>{false, true, false});
+    CHECK(f.outbox("acct1").ready == 1);
+}
+
+}  // namespace component_test
