@@ -38,6 +38,9 @@ Scenario (passed to both the baseline and the gateway run):
   --threads N          I/O threads for each tool (default 1)
   --nodes N            smppgw nodes in the gateway scenario (default 1; >1: a cluster over
                        three local nats-servers; --binds is split between the nodes)
+  --rx-sink N          (--nodes > 1) bind one receiver-only client (bench/rx_sink.js, npm
+                       smpp) to node N before the load: with --bind-type tx the other nodes'
+                       receipts reach it through the cluster's outbox stream
   --sim-args "..."     extra smsc-sim options (fault injection, outcomes, MO...)
   --gen-args "..."     extra smppgw-bench options (message mix...)
 
@@ -66,6 +69,7 @@ ack_latency=0
 receipt_delay=100ms
 threads=1
 nodes=1
+rx_sink=
 sim_args=
 gen_args=
 baseline_only=0
@@ -88,6 +92,7 @@ while [ $# -gt 0 ]; do
     --receipt-delay) receipt_delay=${2:?}; shift 2 ;;
     --threads) threads=${2:?}; shift 2 ;;
     --nodes) nodes=${2:?}; shift 2 ;;
+    --rx-sink) rx_sink=${2:?}; shift 2 ;;
     --sim-args) sim_args=${2?}; shift 2 ;;
     --gen-args) gen_args=${2?}; shift 2 ;;
     --baseline-only) baseline_only=1; shift ;;
@@ -521,6 +526,13 @@ if [ "$baseline_only" = 0 ] && [ "$nodes" -gt 1 ]; then
     gw_pids+=("$GW_PID"); ports+=("$GW_PORT"); admins+=("$GW_ADMIN")
     GW_PID=
   done
+  sink_pid=
+  if [ -n "$rx_sink" ]; then
+    node "$here/rx_sink.js" "${ports[rx_sink-1]}" >"$work/rx_sink.json" 2>"$work/rx_sink.log" &
+    sink_pid=$!
+    for _ in $(seq 100); do grep -q bound "$work/rx_sink.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q bound "$work/rx_sink.log" || die "rx_sink did not bind: $(cat "$work/rx_sink.log")"
+  fi
   nats_before=$(nats_cpu_seconds)
   gen_pids=()
   for n in $(seq "$nodes"); do
@@ -528,6 +540,12 @@ if [ "$baseline_only" = 0 ] && [ "$nodes" -gt 1 ]; then
     gen_pids+=($!)
   done
   for p in "${gen_pids[@]}"; do wait "$p"; done
+  if [ -n "$sink_pid" ]; then
+    sleep 3  # the last receipts' way through the cluster
+    sink_cpu=$(proc_cpu_seconds "$sink_pid")
+    kill -TERM "$sink_pid"; wait "$sink_pid" || true
+    echo "  rx_sink on gw-$rx_sink: $(cat "$work/rx_sink.json") (CPU ${sink_cpu} s)" >&2
+  fi
   nats_cpu=$(python3 -c "print($(nats_cpu_seconds) - $nats_before)")
   reports=()
   for n in $(seq "$nodes"); do reports+=("$work/gateway-$n.json"); done
