@@ -167,7 +167,12 @@ void core::start() {
                                       metrics_, cluster_.get());
     configure_relays(*c);
     announce_carrier_shares(*c);
-    store_->live().on_outbox_ready([this](std::string_view account) { outbox_.ready(account); });
+    store_->live().on_outbox_ready([this](std::string_view account) {
+        outbox_.ready(account);
+        if (handoff_) {
+            handoff_->ready(account);  // no receiver of it here: to the cluster now
+        }
+    });
     services_ = std::make_unique<northbound_services>(northbound_services{
         cfg_, accounts_, *acceptance_, *router_, *store_, outbox_, metrics_, *io_, auth_pool_,
         connections_});

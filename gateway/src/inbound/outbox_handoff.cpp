@@ -30,6 +30,25 @@ void outbox_handoff::receivers_changed(std::string_view account) {
     }
 }
 
+void outbox_handoff::ready(std::string_view account, std::chrono::steady_clock::time_point now) {
+    if (!node_.connected() || relay_.receivers(account) > 0) {
+        return;
+    }
+    {
+        std::lock_guard lock(mu_);
+        auto it = last_ready_.find(account);
+        if (it == last_ready_.end()) {
+            it = last_ready_.emplace(std::string(account), std::chrono::steady_clock::time_point{})
+                     .first;
+        }
+        if (now - it->second < burst_interval) {
+            return;  // a burst went moments ago: these join the next one
+        }
+        it->second = now;
+    }
+    hand_off(std::string(account));
+}
+
 void outbox_handoff::sweep() {
     if (!node_.connected()) {
         return;  // they wait here, as on a single node, until NATS is back
