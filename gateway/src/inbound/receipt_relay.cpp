@@ -196,32 +196,38 @@ void receipt_relay::forwarded(std::string_view carrier, std::vector<std::string>
     take(carrier, std::move(ids), *r, nullptr, std::string(pdu), std::move(respond), false);
 }
 
-void receipt_relay::take(std::string_view carrier, std::vector<std::string> ids, smpp::receipt r,
-                         const smpp::pdu* request, std::string pdu, deferred_response respond,
-                         bool may_forward) {
+bool receipt_relay::settle(std::string_view carrier, const std::vector<std::string>& ids,
+                           const smpp::receipt& r, const deferred_response& respond) {
     const auto result = apply(carrier, ids, r, [respond](std::error_code ec) {
         respond.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
     });
     if (result == outcome::repeat) {
         respond.send(smpp::status::ESME_ROK);
-        return;
+        return true;
     }
     if (result == outcome::applied) {
-        return;
+        return true;
     }
     std::function<bool(std::string_view, std::string_view)> known_finished;
     {
         std::lock_guard lock(mutex_);
         known_finished = settings_.known_finished;
     }
-    if (known_finished) {
-        for (const auto& id : ids) {
-            if (known_finished(carrier, id)) {
-                stats_.receipt_match_failure("after_final").Increment();
-                respond.send(smpp::status::ESME_ROK);
-                return;
-            }
-        }
+    if (known_finished && std::any_of(ids.begin(), ids.end(), [&](const auto& id) {
+            return known_finished(carrier, id);
+        })) {
+        stats_.receipt_match_failure("after_final").Increment();
+        respond.send(smpp::status::ESME_ROK);
+        return true;
+    }
+    return false;
+}
+
+void receipt_relay::take(std::string_view carrier, std::vector<std::string> ids, smpp::receipt r,
+                         const smpp::pdu* request, std::string pdu, deferred_response respond,
+                         bool may_forward) {
+    if (settle(carrier, ids, r, respond)) {
+        return;
     }
     waiting w;
     w.carrier = std::string(carrier);
@@ -377,11 +383,9 @@ void receipt_relay::sweep(steady::time_point now) {
     std::vector<waiting> retry;
     std::vector<ask> asks;
     std::size_t limit = 0;
-    std::function<bool(std::string_view, std::string_view)> known_finished;
     {
         std::lock_guard lock(mutex_);
         limit = settings_.max_unmatched;
-        known_finished = settings_.known_finished;
         std::erase_if(first_parked_, [&](const auto& e) {
             return now - e.second > settings_.park_timeout * 2;
         });
@@ -391,22 +395,7 @@ void receipt_relay::sweep(steady::time_point now) {
         }
     }
     for (auto& w : retry) {
-        const auto respond = w.respond;
-        const auto result = apply(w.carrier, w.ids, w.receipt, [respond](std::error_code ec) {
-            respond.send(ec ? smpp::status::ESME_RX_T_APPN : smpp::status::ESME_ROK);
-        });
-        if (result == outcome::repeat) {
-            w.respond.send(smpp::status::ESME_ROK);
-            continue;
-        }
-        if (result == outcome::applied) {
-            continue;
-        }
-        if (known_finished && std::any_of(w.ids.begin(), w.ids.end(), [&](const auto& id) {
-                return known_finished(w.carrier, id);
-            })) {
-            stats_.receipt_match_failure("after_final").Increment();
-            w.respond.send(smpp::status::ESME_ROK);
+        if (settle(w.carrier, w.ids, w.receipt, w.respond)) {
             continue;
         }
         if (now < w.deadline) {

@@ -102,6 +102,10 @@ private:
     outcome apply(std::string_view carrier, const std::vector<std::string>& ids,
                   const smpp::receipt& r, store::completion done,
                   std::span<const store::lsn_t> resolves = {});
+    // Applies a receipt, or answers it as a repeat or as one for a message already finished;
+    // false when nothing here knows the message yet, and the caller parks or keeps it.
+    bool settle(std::string_view carrier, const std::vector<std::string>& ids,
+                const smpp::receipt& r, const deferred_response& respond);
     void keep(waiting w);
     // Applies a receipt, or parks it; `request` is encoded for the record only when parked
     // (a forwarded receipt comes with its bytes in `pdu`).
