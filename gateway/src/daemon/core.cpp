@@ -168,9 +168,9 @@ void core::start() {
     configure_relays(*c);
     announce_carrier_shares(*c);
     store_->live().on_outbox_ready([this](std::string_view account) {
-        outbox_.ready(account);
+        const auto woken = outbox_.ready(account);
         if (handoff_) {
-            handoff_->ready(account);  // no receiver of it here: to the cluster now
+            handoff_->ready(account, woken);  // no receiver of it here: to the cluster now
         }
     });
     services_ = std::make_unique<northbound_services>(northbound_services{

@@ -30,8 +30,9 @@ void outbox_handoff::receivers_changed(std::string_view account) {
     }
 }
 
-void outbox_handoff::ready(std::string_view account, std::chrono::steady_clock::time_point now) {
-    if (!node_.connected() || relay_.receivers(account) > 0) {
+void outbox_handoff::ready(std::string_view account, std::size_t receivers_here,
+                           std::chrono::steady_clock::time_point now) {
+    if (receivers_here > 0 || !node_.connected()) {
         return;
     }
     {

@@ -75,10 +75,10 @@ public:
     void attach();
     // A receiver of `account` bound here or left: serve the account's stream while any is.
     void receivers_changed(std::string_view account);
-    // The outbox of `account` gained deliverable entries (the journal's completion thread):
-    // with no receiver of it bound here, they go to the stream now (at most every
-    // burst_interval), not at the next sweep. `now` for tests.
-    void ready(std::string_view account,
+    // The outbox of `account` gained deliverable entries (the journal's completion thread) and
+    // outbox_relay::ready() woke `receivers_here` receivers for them: with none, they go to
+    // the stream now (at most every burst_interval), not at the next sweep. `now` for tests.
+    void ready(std::string_view account, std::size_t receivers_here,
                std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
     // Hands the entries of accounts with no receiver here to the stream (while NATS is up):
     // what ready() could not take (the in-flight cap, NATS away, a receiver that left).

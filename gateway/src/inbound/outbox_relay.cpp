@@ -114,13 +114,13 @@ void outbox_relay::remove(std::string_view account, const receiver* r) {
     }
 }
 
-void outbox_relay::ready(std::string_view account) {
+std::size_t outbox_relay::ready(std::string_view account) {
     std::vector<std::shared_ptr<receiver>> live;
     {
         std::lock_guard lock(mutex_);
         const auto it = receivers_.find(account);
         if (it == receivers_.end()) {
-            return;
+            return 0;
         }
         for (const auto& w : it->second) {
             if (auto p = w.lock()) {
@@ -131,6 +131,7 @@ void outbox_relay::ready(std::string_view account) {
     for (auto& r : live) {
         r->kick();
     }
+    return live.size();
 }
 
 std::size_t outbox_relay::receivers(std::string_view account) const {

@@ -73,8 +73,8 @@ public:
     void on_receivers_changed(std::function<void(std::string_view account)> fn);
     void add(std::string_view account, const std::shared_ptr<receiver>& r);
     void remove(std::string_view account, const receiver* r);
-    // The account's outbox has deliverable entries: wake its receivers.
-    void ready(std::string_view account);
+    // The account's outbox has deliverable entries: wake its receivers; returns how many.
+    std::size_t ready(std::string_view account);
     [[nodiscard]] std::size_t receivers(std::string_view account) const;
 
 private:

@@ -143,15 +143,15 @@ TEST_CASE("new entries of an account with no receiver here go to the cluster as 
     handoff_fixture f;
     auto t = std::chrono::steady_clock::now();
     f.add_entries("acct1", 2);
-    f.handoff.ready("acct1", t);
+    f.handoff.ready("acct1", f.relay.ready("acct1"), t);
     CHECK(f.link.handed_off.size() == 2);
 
     // Within burst_interval of the last burst they wait for the next one.
     f.add_entries("acct1", 1);
-    f.handoff.ready("acct1", t + std::chrono::milliseconds(5));
+    f.handoff.ready("acct1", f.relay.ready("acct1"), t + std::chrono::milliseconds(5));
     CHECK(f.link.handed_off.size() == 2);
     t += gateway::outbox_handoff::burst_interval;
-    f.handoff.ready("acct1", t);
+    f.handoff.ready("acct1", f.relay.ready("acct1"), t);
     CHECK(f.link.handed_off.size() == 3);
 
     // With a receiver here, the relay delivers them; the hand-off leaves them alone.
@@ -159,13 +159,13 @@ TEST_CASE("new entries of an account with no receiver here go to the cluster as 
     f.relay.add("acct1", receiver);
     f.add_entries("acct1", 1);
     t += gateway::outbox_handoff::burst_interval;
-    f.handoff.ready("acct1", t);
+    f.handoff.ready("acct1", f.relay.ready("acct1"), t);
     CHECK(f.link.handed_off.size() == 3);
     // NATS away: nothing is tried.
     f.relay.remove("acct1", receiver.get());
     f.link.up = false;
     t += gateway::outbox_handoff::burst_interval;
-    f.handoff.ready("acct1", t);
+    f.handoff.ready("acct1", f.relay.ready("acct1"), t);
     CHECK(f.link.handed_off.size() == 3);
     CHECK(f.outbox("acct1").ready == 1);
 }
