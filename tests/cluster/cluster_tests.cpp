@@ -13,6 +13,7 @@
 // also without haproxy.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <regex>
@@ -106,6 +107,28 @@ private:
     std::string name_;
     fake_smsc carrier_;  // before daemon_: its render function reads the port
     daemon_process daemon_;
+};
+
+// Three nodes gw-a, gw-b and gw-c of one NATS cluster, with node ids first_id .. first_id + 2;
+// `extra` goes into each one's [cluster] table. Started by start(), so that a test can set up
+// their carriers first.
+struct three_nodes {
+    three_nodes(const nats_cluster& nats, unsigned first_id, const std::string& extra = {},
+                bool behind_proxy = false)
+        : a(nats, "gw-a", first_id, extra, 1, 0, behind_proxy),
+          b(nats, "gw-b", first_id + 1, extra, 1, 0, behind_proxy),
+          c(nats, "gw-c", first_id + 2, extra, 1, 0, behind_proxy) {}
+
+    void start() {
+        a.start();
+        b.start();
+        c.start();
+    }
+    [[nodiscard]] std::array<cluster_node*, 3> all() noexcept { return {&a, &b, &c}; }
+
+    cluster_node a;
+    cluster_node b;
+    cluster_node c;
 };
 
 std::uint32_t submit_status(test_esme& esme, const std::string& to, const std::string& text) {
@@ -496,7 +519,7 @@ TEST_CASE("a give-back queued while NATS was away outlives kill -9 of its node",
     CHECK(a.log_text().find("giving them back again") != std::string::npos);
 }
 
-TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds on the other "
+TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds on another "
           "node, what the killed node accepted is sent after its restart, and a node that is "
           "not ready loses its binds",
           "[cluster][haproxy]") {
@@ -506,34 +529,50 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
         return;
     }
     nats_cluster nats;
-    cluster_node a(nats, "gw-a", 81, {}, 1, 0, true);
-    cluster_node b(nats, "gw-b", 82, {}, 1, 0, true);
-    // Both carriers are bound (the nodes are ready) but answer no submit until told: whatever
+    three_nodes nodes(nats, 81, {}, true);
+    const auto all = nodes.all();
+    const std::array<std::string, 3> names{"gw-a", "gw-b", "gw-c"};
+    // Every carrier is bound (the nodes are ready) but answers no submit until told: whatever
     // the node HAProxy picks accepts stays unsent there. (SMPPGW_KEEP_TEST_DIRS=1 keeps
     // HAProxy's config and log, with each connection and health-check transition.)
     const auto hold = [](const carrier_submit&) {
         return submit_action{.what = submit_action::kind::hold};
     };
     const auto answer = [](const carrier_submit&) { return submit_action{}; };
-    a.carrier().set_policy(hold);
-    b.carrier().set_policy(hold);
-    a.start();
-    b.start();
-    haproxy_front front(*haproxy, {{"gw-a", a.smpp_port(), a.daemon().admin_port()},
-                                   {"gw-b", b.smpp_port(), b.daemon().admin_port()}});
+    for (auto* n : all) {
+        n->carrier().set_policy(hold);
+    }
+    nodes.start();
+    std::vector<haproxy_backend> backends;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        backends.push_back({names[i], all[i]->smpp_port(), all[i]->daemon().admin_port()});
+    }
+    haproxy_front front(*haproxy, backends);
     REQUIRE(eventually([&] {
-        return front.server_status("gw-a") == "UP" && front.server_status("gw-b") == "UP";
+        return std::all_of(names.begin(), names.end(),
+                           [&](const auto& name) { return front.server_status(name) == "UP"; });
     }, 10s));
+    // The node the client's one bind is on, once there is exactly one (`down`: a node not to
+    // ask, its daemon killed; 3: none).
+    const auto bound_node = [&](std::size_t down = 3) -> std::size_t {
+        std::size_t at = all.size();
+        REQUIRE(eventually([&] {
+            std::size_t binds = 0;
+            for (std::size_t i = 0; i < all.size(); ++i) {
+                const auto here = i == down ? 0 : binds_on(*all[i]);
+                binds += here;
+                at = here == 1 ? i : at;
+            }
+            return binds == 1;
+        }, 5s));
+        return at;
+    };
 
     test_esme esme(front.port());
     REQUIRE(bind_through_front(esme));
-    REQUIRE(eventually([&] { return binds_on(a) + binds_on(b) == 1; }, 5s));
-    const bool on_a = binds_on(a) == 1;
-    auto& landed = on_a ? a : b;
-    auto& survivor = on_a ? b : a;
-    const std::string landed_name = on_a ? "gw-a" : "gw-b";
-    const std::string survivor_name = on_a ? "gw-b" : "gw-a";
-    INFO("the client landed on " << landed_name);
+    const auto landed_at = bound_node();
+    auto& landed = *all[landed_at];
+    INFO("the client landed on " << names[landed_at]);
     // HAProxy connects from 127.0.0.2; its PROXY v2 header says the client is 127.0.0.1, and
     // that is the address the node checked and lists.
     const auto binds = http_get(landed.daemon().admin_port(), "/v1/binds", admin_token).body;
@@ -560,17 +599,28 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
 
     // kill -9: HAProxy loses its server side and closes the client's; its checks of /readyz
     // take the node out of the rotation.
-    survivor.carrier().set_policy(answer);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (i != landed_at) {
+            all[i]->carrier().set_policy(answer);
+        }
+    }
     landed.kill_hard();
     REQUIRE(esme.wait_closed(10s));
-    REQUIRE(eventually([&] { return front.server_status(landed_name).starts_with("DOWN"); },
+    REQUIRE(eventually([&] { return front.server_status(names[landed_at]).starts_with("DOWN"); },
                        10s));
-    CHECK(front.server_status(survivor_name) == "UP");
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (i != landed_at) {
+            CHECK(front.server_status(names[i]) == "UP");
+        }
+    }
 
-    // The same client binds again through HAProxy, lands on the survivor, and what it submits
-    // now is accepted there and reaches the survivor's carrier.
+    // The same client binds again through HAProxy, lands on one of the two survivors, and what
+    // it submits now is accepted there and reaches that survivor's carrier.
     REQUIRE(bind_through_front(esme));
-    CHECK(binds_on(survivor) == 1);
+    const auto survivor_at = bound_node(landed_at);
+    REQUIRE(survivor_at != landed_at);
+    auto& survivor = *all[survivor_at];
+    INFO("it rebound on " << names[survivor_at]);
     for (const auto& s : submit_all(esme, second, n)) {
         REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
         CHECK_FALSE(ids.contains(s.reply.message_id()));  // node ids differ per node_id
@@ -590,34 +640,40 @@ TEST_CASE("behind HAProxy, kill -9 of the node a client is bound to: it rebinds 
         return carrier_accepted_tokens(v.submits()).size() == n;
     }));
     const auto sent_by_landed = carrier_accepted_tokens(landed.carrier().submits());
-    const auto sent_by_survivor = carrier_accepted_tokens(survivor.carrier().submits());
     for (const auto& text : first) {
         INFO(text);
         CHECK(sent_by_landed.contains(token_in(text)));
-        CHECK_FALSE(sent_by_survivor.contains(token_in(text)));
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (i != landed_at) {
+                CHECK_FALSE(
+                    carrier_accepted_tokens(all[i]->carrier().submits()).contains(token_in(text)));
+            }
+        }
     }
     for (const auto& id : ids) {
         CHECK(eventually([&] { return message_state(landed, id) != "accepted"; }, 5s));
     }
     // Back in the rotation once its /readyz says so.
-    REQUIRE(eventually([&] { return front.server_status(landed_name) == "UP"; }, 10s));
+    REQUIRE(eventually([&] { return front.server_status(names[landed_at]) == "UP"; }, 10s));
 
     // A node that is alive but stops being ready (its only carrier gone: /readyz 503) is marked
     // down, and on-marked-down shutdown-sessions closes the client's bind there (smppgw itself
-    // keeps it open), so the client binds again on the node that can send.
+    // keeps it open), so the client binds again on a node that can send.
     survivor.carrier().stop_listening();
-    REQUIRE(eventually([&] { return front.server_status(survivor_name).starts_with("DOWN"); },
+    REQUIRE(eventually([&] { return front.server_status(names[survivor_at]).starts_with("DOWN"); },
                        10s));
     REQUIRE(esme.wait_closed(10s));
     // HAProxy's tcplog line for that session ends in termination state "D": killed because its
     // server was marked down.
-    const std::regex killed_when_down("smppgw_nodes/" + survivor_name + R"( \S+ \d+ D)");
+    const std::regex killed_when_down("smppgw_nodes/" + names[survivor_at] + R"( \S+ \d+ D)");
     CHECK(eventually([&] { return std::regex_search(front.log_text(), killed_when_down); }, 5s));
     REQUIRE(bind_through_front(esme));
-    CHECK(binds_on(landed) == 1);
+    const auto next_at = bound_node();
+    CHECK(next_at != survivor_at);
+    auto& next = *all[next_at];
     const auto moved = "Your code " + token("ha", 2 * n) + " expires soon";
     CHECK(submit_status(esme, handset(2 * n), moved) == smpp::status::ESME_ROK);
-    CHECK(landed.carrier().wait([&](auto v) {
+    CHECK(next.carrier().wait([&](auto v) {
         return carrier_accepted_tokens(v.submits()).contains(token_in(moved));
     }));
 }
@@ -627,12 +683,11 @@ TEST_CASE("receipts and MOs reach the account's receiver on another node; bound 
           "node the account binds to next",
           "[cluster]") {
     nats_cluster nats;
-    cluster_node a(nats, "gw-a", 91);
-    cluster_node b(nats, "gw-b", 92);
-    cluster_node c(nats, "gw-c", 93);
-    a.start();
-    b.start();
-    c.start();
+    three_nodes nodes(nats, 91);
+    nodes.start();
+    auto& a = nodes.a;
+    auto& b = nodes.b;
+    auto& c = nodes.c;
 
     // The account submits through A on a transmitter (it cannot receive there) and receives on
     // B: A's carrier answers with receipts, and an MO arrives on A's carrier bind.
@@ -724,17 +779,15 @@ TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B'
           "the account's receiver on C with A's message id",
           "[cluster]") {
     nats_cluster nats;
-    const std::string routes = "receipt_routes = true";
-    cluster_node a(nats, "gw-a", 94, routes);
-    cluster_node b(nats, "gw-b", 95, routes);
-    cluster_node c(nats, "gw-c", 96, routes);
+    three_nodes nodes(nats, 94, "receipt_routes = true");
+    auto& a = nodes.a;
+    auto& b = nodes.b;
+    auto& c = nodes.c;
     // The carrier (one per node here, all named "sim") sends receipts only when told, on the
     // bind the test picks.
     a.carrier().set_auto_receipts(false);
     b.carrier().set_auto_receipts(false);
-    a.start();
-    b.start();
-    c.start();
+    nodes.start();
 
     test_esme sender(a.smpp_port());
     bind_ok(sender, smpp::bind_type::transmitter);
