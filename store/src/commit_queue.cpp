@@ -246,12 +246,17 @@ void committer::complete_loop() {
             g->reset();
         }
         lk.lock();
+        // The writer waits on in_flight_ only when the pipeline was full: waking it otherwise
+        // interrupts its wait for the group to fill, a context switch per group for nothing.
+        const bool writer_held = in_flight_ >= max_in_flight_;
         in_flight_ -= ready.size();
         for (auto& g : ready) {
             spare_.push_back(std::move(g));
         }
         ready.clear();
-        writer_cv_.notify_one();
+        if (writer_held) {
+            writer_cv_.notify_one();
+        }
     }
 }
 

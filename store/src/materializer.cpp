@@ -140,7 +140,7 @@ void store::impl::materializer_loop() {
     std::unique_lock lk(wake_mu);
     while (!stopping) {
         // A short period batches what becomes durable meanwhile into one sorted write.
-        wake_cv.wait_for(lk, std::chrono::milliseconds(20),
+        materializer_cv.wait_for(lk, std::chrono::milliseconds(20),
                          [&] { return stopping || materialize_now.load(); });
         materialize_now.store(false);
         if (stopping) {
@@ -161,7 +161,7 @@ bool store::await_materialized(std::chrono::milliseconds timeout) {
             return false;
         }
         impl_->materialize_now.store(true);
-        impl_->wake_cv.notify_all();
+        impl_->materializer_cv.notify_all();
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return true;

@@ -89,6 +89,7 @@ void store::impl::stop() {
         stopping = true;
     }
     wake_cv.notify_all();
+    materializer_cv.notify_all();
     if (checkpointer.joinable()) {
         checkpointer.join();
     }
@@ -101,11 +102,11 @@ void store::impl::stop() {
 }
 
 void store::impl::records_completed(lsn_t first, std::size_t count, std::error_code ec) {
+    // No wake-up here: the materializer looks every 20 ms, and waking it (and, on a shared
+    // condition variable, the checkpointer) for each group cost two context switches per group
+    // for nothing (BENCHMARKS.md, 2026-12-07).
     if (live) {
         live->group_completed(first, count, ec);
-    }
-    if (!ec && count > 0) {
-        wake_cv.notify_all();  // the materializer may have durable work now
     }
 }
 

@@ -122,8 +122,9 @@ struct store::impl final : detail::commit_hooks {
     static constexpr std::chrono::hours idle_checkpoint_every{1};
     std::atomic<bool> resync_wanted{false};  // a write failed: memory must become durable again
     std::mutex wake_mu;
-    std::condition_variable wake_cv;  // the checkpointer and the materializer sleep here
-    bool stopping = false;            // guarded by wake_mu
+    std::condition_variable wake_cv;          // the checkpointer sleeps here
+    std::condition_variable materializer_cv;  // the materializer sleeps here
+    bool stopping = false;                    // guarded by wake_mu
     std::thread checkpointer;
     std::thread materializer;
     std::atomic<lsn_t> materialized{0};
