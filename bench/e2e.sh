@@ -331,6 +331,7 @@ thread_cpu_summary() {
 import os, sys
 pid, tick = sys.argv[1], os.sysconf("SC_CLK_TCK")
 by_name = {}
+switches = {}
 for tid in os.listdir(f"/proc/{pid}/task"):
     try:
         stat = open(f"/proc/{pid}/task/{tid}/stat").read()
@@ -341,9 +342,18 @@ for tid in os.listdir(f"/proc/{pid}/task"):
     cpu = (int(fields[11]) + int(fields[12])) / tick
     key = name.rstrip("0123456789:-_ ") or name
     by_name[key] = by_name.get(key, 0.0) + cpu
+    # Each switch is a sleep and a wake-up: the cost of handing work between threads.
+    try:
+        for line in open(f"/proc/{pid}/task/{tid}/status"):
+            if "ctxt_switches:" in line:
+                switches[key] = switches.get(key, 0) + int(line.split()[-1])
+    except OSError:
+        pass
 total = sum(by_name.values()) or 1.0
 print("  gateway CPU by thread: " + ", ".join(
     f"{n} {c:.1f}s ({100 * c / total:.0f}%)" for n, c in sorted(by_name.items(), key=lambda x: -x[1]) if c >= 0.05))
+print(f"  gateway context switches: {sum(switches.values()):,} (" + ", ".join(
+    f"{n} {k:,}" for n, k in sorted(switches.items(), key=lambda x: -x[1]) if k >= 1000) + ")")
 PY
 }
 
