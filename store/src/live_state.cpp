@@ -897,14 +897,12 @@ bool live_state::keep_unmatched(unmatched_record r, std::size_t limit, completio
     return !dropped;
 }
 
-std::vector<unmatched_receipt> live_state::list_unmatched(std::size_t limit) const {
+std::vector<unmatched_receipt> live_state::list_unmatched(std::size_t limit, lsn_t after) const {
     std::vector<unmatched_receipt> out;
     std::lock_guard lock(mu_);
-    for (const auto& [lsn, u] : unmatched_) {
-        if (out.size() >= limit) {
-            break;
-        }
-        out.push_back(u);
+    for (auto it = unmatched_.upper_bound(after); it != unmatched_.end() && out.size() < limit;
+         ++it) {
+        out.push_back(it->second);
     }
     return out;
 }

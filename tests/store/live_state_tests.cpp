@@ -563,6 +563,12 @@ TEST_CASE("unmatched receipts are kept, handed back, resolved and bounded", "[li
     CHECK(kept[0].carrier_message_id == cmid_of(800, 0));
     CHECK(kept[0].pdu == "pdu-bytes");
     CHECK(f.live.counts().unmatched_receipts == 2);
+    // Listed in turn from a given entry on (the receipt relay asks the cluster about them so).
+    const auto after_first = f.live.list_unmatched(10, kept[0].lsn);
+    REQUIRE(after_first.size() == 1);
+    CHECK(after_first[0].carrier_message_id == "never-known");
+    CHECK(f.live.list_unmatched(1).size() == 1);
+    CHECK(f.live.list_unmatched(10, kept[1].lsn).empty());
 
     SECTION("the mapping appears: submitted() hands the receipt back, receipt() resolves it") {
         auto m = f.live.accept(make_accepted(800), nullptr, {});

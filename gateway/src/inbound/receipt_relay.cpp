@@ -425,6 +425,44 @@ void receipt_relay::sweep(steady::time_point now) {
         }
     }
     send_asks(std::move(asks));
+    ask_about_kept(now);
+}
+
+void receipt_relay::ask_about_kept(steady::time_point now) {
+    if (!elsewhere_.locate || now < next_kept_ask_) {
+        return;
+    }
+    next_kept_ask_ = now + kept_ask_interval;
+    auto kept = live_.list_unmatched(kept_ask_batch, kept_cursor_);
+    // In turn: the next round starts after the last one asked, and from the oldest again once
+    // the end is reached.
+    kept_cursor_ = kept.size() < kept_ask_batch ? 0 : kept.back().lsn;
+    for (auto& u : kept) {
+        const auto id = u.carrier_message_id;
+        const auto carrier = u.carrier;
+        elsewhere_.locate(carrier, id, [this, u = std::move(u)](std::string node) {
+            located_kept(u, node);
+        });
+    }
+}
+
+void receipt_relay::located_kept(const store::unmatched_receipt& kept, const std::string& node) {
+    if (node.empty() || node == elsewhere_.self) {
+        return;  // still nobody's, or ours after all (then its mapping hands it back here)
+    }
+    const auto entry = kept.lsn;
+    (void)elsewhere_.forward(
+        node, kept.carrier, {kept.carrier_message_id}, kept.pdu,
+        [this, entry, node, id = kept.carrier_message_id](bool stored) {
+            if (!stored) {
+                return;  // still kept here; asked about again in a later round
+            }
+            // The submitting node has it durably. Dropping it here is journaled; a crash
+            // before that forwards it again later, which that node takes as a repeat.
+            log::info("kept receipt for id {} forwarded to node {}, where it was submitted", id,
+                      node);
+            (void)live_.drop_unmatched(entry, {});
+        });
 }
 
 }  // namespace smppgw::gateway

@@ -80,8 +80,13 @@ public:
     // A carrier id was just mapped to one of our messages: receipts waiting for it go now.
     void mapped(std::string_view carrier, std::string_view carrier_message_id,
                 std::vector<store::unmatched_receipt> kept);
-    // Parked receipts: look again; those past their deadline are kept as unmatched.
+    // Parked receipts: look again; those past their deadline are kept as unmatched. On a
+    // cluster node, also asks again which node submitted the kept ones (kept_ask_batch of them
+    // every kept_ask_interval, in turn): one whose route reached the cluster only after its
+    // park timeout (a slow or partitioned cluster) still goes to that node.
     void sweep(std::chrono::steady_clock::time_point now);
+    static constexpr std::chrono::seconds kept_ask_interval{60};
+    static constexpr std::size_t kept_ask_batch = 256;
     [[nodiscard]] std::size_t parked() const;
 
 private:
@@ -124,6 +129,8 @@ private:
                                   std::chrono::steady_clock::time_point now);
     void send_asks(std::vector<ask> asks);
     void located(const std::string& key, std::uint64_t ticket, std::string node);
+    void ask_about_kept(std::chrono::steady_clock::time_point now);
+    void located_kept(const store::unmatched_receipt& kept, const std::string& node);
 
     store::live_state& live_;
     metrics& stats_;
@@ -135,6 +142,9 @@ private:
     // When each unknown id was first parked: a carrier that delivers the receipt again (its link
     // dropped before our answer) must not restart the wait. Bounded; pruned by sweep().
     std::map<std::string, std::chrono::steady_clock::time_point> first_parked_;
+    // sweep()'s own: the kept receipts asked about next, after kept_cursor_, from next_kept_ask_.
+    std::chrono::steady_clock::time_point next_kept_ask_{};
+    store::lsn_t kept_cursor_ = 0;
 };
 
 }  // namespace smppgw::gateway

@@ -1,8 +1,8 @@
 // The receipt relay over the live state: a carrier's receipt is matched, journaled, answered
 // once durable, and its DLR reaches the account's outbox; receipts nobody can match yet are
 // parked, then kept durably as unmatched, and applied when their mapping appears. On a cluster
-// node, an unknown receipt goes to the node that submitted it, and one forwarded here is
-// applied like a local one.
+// node, an unknown receipt goes to the node that submitted it (a kept one too, asked about
+// again in turn), and one forwarded here is applied like a local one.
 
 #include <catch2/catch.hpp>
 
@@ -433,6 +433,62 @@ TEST_CASE("on a cluster, a receipt the cluster did not store, or that no node cl
     c.forwarded[1].done(true);
     CHECK(f.relay.parked() == 0);
     CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});
+}
+
+TEST_CASE("on a cluster, a receipt kept as unmatched is asked about again in turn, and goes to "
+          "the node that submitted it once the cluster knows that node",
+          "[receipt_relay][cluster]") {
+    relay_fixture f;
+    fake_cluster c;
+    f.relay.set_elsewhere(c.seam());
+    const auto interval = gateway::receipt_relay::kept_ask_interval;
+
+    f.handle({.id = "AB12"});
+    REQUIRE(c.questions.size() == 1);
+    c.questions[0].found("");  // no route yet: a slow cluster
+    auto t = steady::now() + park_timeout + std::chrono::seconds(1);
+    f.relay.sweep(t);
+    f.journal.complete();
+    REQUIRE(f.live.list_unmatched(10).size() == 1);
+    CHECK(*f.answers == std::vector<smpp::command_status>{ESME_ROK});  // kept durably
+
+    const auto asked = c.questions.size();
+    t += interval;
+    f.relay.sweep(t);
+    REQUIRE(c.questions.size() == asked + 1);
+    CHECK(c.questions.back().carrier == "carrierA");
+    CHECK(c.questions.back().id == f.normalized("AB12"));
+    c.questions.back().found("");  // still nobody's
+    f.relay.sweep(t + std::chrono::seconds(1));
+    CHECK(c.questions.size() == asked + 1);  // not again within the interval
+
+    t += interval;
+    f.relay.sweep(t);
+    REQUIRE(c.questions.size() == asked + 2);
+    c.questions.back().found("gw-a");  // ours after all: its mapping will hand it back here
+    CHECK(c.forwarded.empty());
+
+    t += interval;
+    f.relay.sweep(t);
+    REQUIRE(c.questions.size() == asked + 3);
+    c.questions.back().found("gw-b");
+    REQUIRE(c.forwarded.size() == 1);
+    CHECK(c.forwarded[0].node == "gw-b");
+    CHECK(c.forwarded[0].ids == std::vector<std::string>{f.normalized("AB12")});
+    CHECK_FALSE(c.forwarded[0].pdu.empty());
+    c.forwarded[0].done(false);  // the cluster did not store it: it stays kept here
+    CHECK(f.live.list_unmatched(10).size() == 1);
+
+    t += interval;
+    f.relay.sweep(t);
+    REQUIRE(c.questions.size() == asked + 4);
+    c.questions.back().found("gw-b");
+    REQUIRE(c.forwarded.size() == 2);
+    c.forwarded[1].done(true);
+    CHECK(f.kinds().back() == record_kind::unmatched_resolved);
+    f.journal.complete();
+    CHECK(f.live.list_unmatched(10).empty());
+    CHECK(f.answers->size() == 1);  // the carrier was answered once, when it was kept
 }
 
 TEST_CASE("a receipt another node forwarded here is applied like one from a local bind and "

@@ -211,7 +211,9 @@ public:
     // hands it back) or an operator drops it. Bounded: beyond `limit` the oldest is dropped;
     // returns false when one was.
     bool keep_unmatched(unmatched_record r, std::size_t limit, completion done);
-    [[nodiscard]] std::vector<unmatched_receipt> list_unmatched(std::size_t limit) const;
+    // Oldest first, from the first entry after `after`.
+    [[nodiscard]] std::vector<unmatched_receipt> list_unmatched(std::size_t limit,
+                                                                lsn_t after = 0) const;
     // Operator decision: forget one (false if unknown).
     bool drop_unmatched(lsn_t entry, completion done);
 
