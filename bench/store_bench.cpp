@@ -401,38 +401,34 @@ std::vector<std::uint32_t> timed_syncs(int fd, std::size_t count, std::size_t sp
 void bench_disk(const config& c) {
     fs::create_directories(c.db);
     const auto file = c.db / "fdatasync-probe";
-    const auto open_probe = [&] {
-        const int fd = ::open(file.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            throw std::runtime_error(fmt::format("{}: {}", file.string(), std::strerror(errno)));
+    struct probe {
+        explicit probe(const fs::path& f)
+            : fd(::open(f.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600)) {
+            if (fd < 0) {
+                throw std::runtime_error(fmt::format("{}: {}", f.string(), std::strerror(errno)));
+            }
         }
-        return fd;
+        ~probe() { ::close(fd); }
+        probe(const probe&) = delete;
+        probe& operator=(const probe&) = delete;
+        int fd;
     };
     fmt::print("disk floor (4 KiB pwrite + fdatasync, one thread, {})\n", c.db.string());
-    // Appending, as RocksDB's WAL does: each sync also commits the file's new size.
-    int fd = open_probe();
-    std::vector<std::uint32_t> ns;
-    try {
-        ns = timed_syncs(fd, c.syncs, c.syncs);
-    } catch (...) {
-        ::close(fd);
-        throw;
+    {
+        // Appending, as RocksDB's WAL does: each sync also commits the file's new size.
+        const probe p(file);
+        auto ns = timed_syncs(p.fd, c.syncs, c.syncs);
+        print_latency("append + fdatasync", ns);
     }
-    ::close(fd);
-    print_latency("append + fdatasync", ns);
     // Over blocks written and synced before, so each sync writes data only: the floor. Printed
     // last: e2e.sh shows this line.
-    fd = open_probe();
-    constexpr std::size_t span = 1024;  // blocks, 4 MiB, rewritten in a ring
-    try {
-        (void)timed_syncs(fd, span, span);
-        (void)::fsync(fd);
-        ns = timed_syncs(fd, c.syncs, span);
-    } catch (...) {
-        ::close(fd);
-        throw;
+    std::vector<std::uint32_t> ns;
+    {
+        const probe p(file);
+        constexpr std::size_t span = 1024;  // blocks, 4 MiB, rewritten in a ring
+        (void)timed_syncs(p.fd, span, span);
+        ns = timed_syncs(p.fd, c.syncs, span);
     }
-    ::close(fd);
     fs::remove(file);
     print_latency("write + fdatasync", ns);
 }

@@ -359,9 +359,9 @@ void store::impl::checkpoint_loop() {
             return checkpoint_due_by_size();
         };
         if (opts.checkpoint_interval.count() > 0) {
-            wake_cv.wait_until(lk, last + opts.checkpoint_interval, due);
+            checkpoint_cv.wait_until(lk, last + opts.checkpoint_interval, due);
         } else {
-            wake_cv.wait(lk, due);
+            checkpoint_cv.wait(lk, due);
         }
         if (stopping) {
             break;
@@ -388,7 +388,7 @@ void store::impl::checkpoint_loop() {
         if (write_checkpoint()) {
             // Failed (disk full...): try again after a pause rather than in a loop.
             lk.lock();
-            wake_cv.wait_for(lk, std::chrono::seconds(1), [&] { return stopping; });
+            checkpoint_cv.wait_for(lk, std::chrono::seconds(1), [&] { return stopping; });
             lk.unlock();
         } else {
             last_written = std::chrono::steady_clock::now();

@@ -141,7 +141,7 @@ void store::impl::materializer_loop() {
     while (!stopping) {
         // A short period batches what becomes durable meanwhile into one sorted write.
         materializer_cv.wait_for(lk, std::chrono::milliseconds(20),
-                         [&] { return stopping || materialize_now.load(); });
+                                 [&] { return stopping || materialize_now.load(); });
         materialize_now.store(false);
         if (stopping) {
             break;

@@ -88,7 +88,7 @@ void store::impl::stop() {
         std::lock_guard lock(wake_mu);
         stopping = true;
     }
-    wake_cv.notify_all();
+    checkpoint_cv.notify_all();
     materializer_cv.notify_all();
     if (checkpointer.joinable()) {
         checkpointer.join();
@@ -128,7 +128,7 @@ void store::impl::written(std::size_t record_bytes, std::error_code ec) {
     }
     journal_bytes_since.fetch_add(record_bytes, std::memory_order_relaxed);
     if (checkpoint_due_by_size() || resync_wanted.load(std::memory_order_relaxed)) {
-        wake_cv.notify_all();
+        checkpoint_cv.notify_all();
     }
 }
 

@@ -122,7 +122,7 @@ struct store::impl final : detail::commit_hooks {
     static constexpr std::chrono::hours idle_checkpoint_every{1};
     std::atomic<bool> resync_wanted{false};  // a write failed: memory must become durable again
     std::mutex wake_mu;
-    std::condition_variable wake_cv;          // the checkpointer sleeps here
+    std::condition_variable checkpoint_cv;    // the checkpointer sleeps here
     std::condition_variable materializer_cv;  // the materializer sleeps here
     bool stopping = false;                    // guarded by wake_mu
     std::thread checkpointer;

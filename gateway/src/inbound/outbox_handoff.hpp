@@ -10,8 +10,8 @@
 // stream (at least once across a crash between the two).
 //
 // Thread rule: receivers_changed() from any thread (the relay's callers), ready() on the
-// journal's completion thread, sweep() on the scheduler's thread, arrivals and hand-off completions on nats.c threads; the few fields
-// shared between them are under one mutex.
+// journal's completion thread, sweep() on the scheduler's thread, arrivals and hand-off
+// completions on nats.c threads; the few fields shared between them are under one mutex.
 
 #include <chrono>
 #include <cstddef>

@@ -438,6 +438,7 @@ void receipt_relay::ask_about_kept(steady::time_point now) {
     // the end is reached.
     kept_cursor_ = kept.size() < kept_ask_batch ? 0 : kept.back().lsn;
     for (auto& u : kept) {
+        // Copies: `u` itself moves into the answer's callback.
         const auto id = u.carrier_message_id;
         const auto carrier = u.carrier;
         elsewhere_.locate(carrier, id, [this, u = std::move(u)](std::string node) {
