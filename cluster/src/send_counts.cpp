@@ -4,8 +4,14 @@
 #include <cstring>
 #include <functional>
 
+#include "byte_codec.hpp"
+
 namespace smppgw::cluster {
 namespace {
+
+using detail::byte_reader;
+using detail::put_i64;
+using detail::put_field;
 
 constexpr std::uint8_t batch_version = 1;
 constexpr std::uint8_t op_counted = 1;
@@ -13,66 +19,6 @@ constexpr std::uint8_t op_released = 2;
 constexpr std::size_t header_size = 1 + 8;
 // Brands and numbers are short; a longer length is a damaged batch, not data.
 constexpr std::uint64_t max_field = 4096;
-
-void put_i64(std::string& out, std::int64_t v) {
-    const auto u = static_cast<std::uint64_t>(v);
-    for (int i = 0; i < 8; ++i) {
-        out.push_back(static_cast<char>((u >> (8 * i)) & 0xFFU));
-    }
-}
-
-void put_varint(std::string& out, std::uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7FU) | 0x80U));
-        v >>= 7U;
-    }
-    out.push_back(static_cast<char>(v));
-}
-
-struct reader {
-    std::string_view in;
-    bool ok = true;
-
-    std::uint8_t u8() {
-        if (in.empty()) {
-            ok = false;
-            return 0;
-        }
-        const auto v = static_cast<std::uint8_t>(in.front());
-        in.remove_prefix(1);
-        return v;
-    }
-    std::int64_t i64() {
-        if (in.size() < 8) {
-            ok = false;
-            return 0;
-        }
-        std::uint64_t u = 0;
-        for (int i = 0; i < 8; ++i) {
-            u |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(in[static_cast<std::size_t>(i)]))
-                 << (8 * i);
-        }
-        in.remove_prefix(8);
-        return static_cast<std::int64_t>(u);
-    }
-    std::string_view field() {
-        std::uint64_t n = 0;
-        for (unsigned shift = 0; shift < 64; shift += 7) {
-            const auto b = u8();
-            n |= static_cast<std::uint64_t>(b & 0x7FU) << shift;
-            if ((b & 0x80U) == 0) {
-                break;
-            }
-        }
-        if (!ok || n > max_field || n > in.size()) {
-            ok = false;
-            return {};
-        }
-        const auto v = in.substr(0, static_cast<std::size_t>(n));
-        in.remove_prefix(static_cast<std::size_t>(n));
-        return v;
-    }
-};
 
 void key_of(std::string& k, std::string_view brand, std::string_view msisdn) {
     k.clear();
@@ -91,10 +37,8 @@ void append_send(std::string& batch, const send_entry& e, std::int64_t published
         put_i64(batch, published_us);
     }
     batch.push_back(static_cast<char>(e.delta > 0 ? op_counted : op_released));
-    put_varint(batch, e.brand.size());
-    batch.append(e.brand);
-    put_varint(batch, e.msisdn.size());
-    batch.append(e.msisdn);
+    put_field(batch, e.brand);
+    put_field(batch, e.msisdn);
     put_i64(batch, e.when.time_since_epoch().count());
 }
 
@@ -109,7 +53,7 @@ void stamp_batch(std::string& batch, std::int64_t published_us) noexcept {
 }
 
 std::optional<decoded_batch> decode_sends(std::string_view batch) {
-    reader r{batch};
+    byte_reader r{batch};
     if (r.u8() != batch_version) {
         return std::nullopt;
     }
@@ -118,8 +62,8 @@ std::optional<decoded_batch> decode_sends(std::string_view batch) {
     while (r.ok && !r.in.empty()) {
         const auto op = r.u8();
         send_entry e;
-        e.brand = r.field();
-        e.msisdn = r.field();
+        e.brand = r.field(max_field);
+        e.msisdn = r.field(max_field);
         e.when = time_point{std::chrono::milliseconds{r.i64()}};
         if (op == op_counted) {
             e.delta = 1;
