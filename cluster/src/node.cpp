@@ -282,9 +282,9 @@ void node::on_outbox_arrival(outbox_arrival fn) {
     impl_->boxes.on_arrival(std::move(fn));
 }
 
-bool node::hand_off(std::string_view account, store::outbox_kind kind, std::string_view bytes,
-                    std::uint64_t id, std::function<void(bool)> done) {
-    return impl_->boxes.hand_off(impl_->link, account, kind, bytes, id, std::move(done));
+bool node::hand_off(std::string_view account, std::span<const outbox_entry> entries,
+                    std::uint64_t first_id, std::function<void(bool)> done) {
+    return impl_->boxes.hand_off(impl_->link, account, entries, first_id, std::move(done));
 }
 
 void node::serve(std::string_view account, bool on) {

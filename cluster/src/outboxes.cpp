@@ -1,5 +1,9 @@
 #include "outboxes.hpp"
 
+#include <charconv>
+#include <limits>
+#include <optional>
+
 #include "jetstream.hpp"
 #include "log.hpp"
 #include "smppgw/cluster/names.hpp"
@@ -8,8 +12,25 @@ namespace smppgw::cluster::detail {
 
 namespace {
 
-constexpr const char* kind_header = "Smppgw-Kind";
+constexpr const char* entries_header = "Smppgw-Entries";  // a batch, and its count
+constexpr const char* kind_header = "Smppgw-Kind";        // a single entry's (before batches)
 constexpr const char* node_header = "Smppgw-Node";
+
+// The batch's entry count; nullopt for a single entry as published before batches. A header
+// that is present but no count reads as a count no batch has, so the batch is rejected.
+std::optional<std::size_t> header_count(natsMsg* m) {
+    const char* text = nullptr;
+    if (natsMsgHeader_Get(m, entries_header, &text) != NATS_OK || text == nullptr) {
+        return std::nullopt;
+    }
+    std::size_t n = 0;
+    const std::string_view v(text);
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || end != v.data() + v.size()) {
+        return std::numeric_limits<std::size_t>::max();
+    }
+    return n;
+}
 
 // The consumer (and its queue group) of one account: a name of its own token, so that no two
 // accounts share one.
@@ -48,20 +69,22 @@ std::string outboxes::open(link& l) {
     return {};
 }
 
-bool outboxes::hand_off(link& l, std::string_view account, store::outbox_kind kind,
-                        std::string_view bytes, std::uint64_t id,
-                        std::function<void(bool)> done) {
-    if (!opened_.load() || !l.up()) {
+bool outboxes::hand_off(link& l, std::string_view account, std::span<const outbox_entry> entries,
+                        std::uint64_t first_id, std::function<void(bool)> done) {
+    if (!opened_.load() || !l.up() || entries.empty()) {
         return false;
     }
-    const headers h{{"Nats-Msg-Id", fmt::format("{}-outbox-{}", opts_.node, id)},
-                    {kind_header, std::string(store::to_string(kind))},
+    // The id names the batch by its entries, so that the stream drops a retry of the same
+    // batch that it stored after all (its duplicate window).
+    const headers h{{"Nats-Msg-Id", fmt::format("{}-outbox-{}-{}", opts_.node, first_id,
+                                                entries.size())},
+                    {entries_header, std::to_string(entries.size())},
                     {node_header, opts_.node}};
     auto* st = &stats_;
     return l.publish(
-        opts_.names.outbox + "." + encode_token(account), bytes,
-        [st, done = std::move(done)](const published& p) {
-            (p.ok ? st->count.outbox_handed_off : st->count.outbox_handoff_failures)++;
+        opts_.names.outbox + "." + encode_token(account), encode_outbox_batch(entries),
+        [st, n = entries.size(), done = std::move(done)](const published& p) {
+            (p.ok ? st->count.outbox_handed_off : st->count.outbox_handoff_failures) += n;
             done(p.ok);
         },
         opts_.write_timeout, h);
@@ -144,28 +167,47 @@ void outboxes::arrived(const subscription& s, natsMsg* m) {
     if (reply == nullptr || !arrival_) {
         return;
     }
-    const char* kind_text = nullptr;
-    auto kind = store::outbox_kind::dlr;
-    if (natsMsgHeader_Get(m, kind_header, &kind_text) == NATS_OK && kind_text != nullptr &&
-        std::string_view(kind_text) == store::to_string(store::outbox_kind::mo)) {
-        kind = store::outbox_kind::mo;
-    }
-    std::string_view bytes;
+    std::string_view body;
     if (const auto* data = natsMsg_GetData(m); data != nullptr) {
-        bytes = {data, static_cast<std::size_t>(natsMsg_GetDataLength(m))};
+        body = {data, static_cast<std::size_t>(natsMsg_GetDataLength(m))};
     }
-    arrival_(s.account, kind, bytes, [this, reply = std::string(reply)](bool taken) {
-        settle(reply, taken);
-    });
+    std::vector<outbox_entry> entries;
+    if (const auto count = header_count(m); count.has_value()) {
+        auto decoded = decode_outbox_batch(body, *count);
+        if (!decoded) {
+            // Offered again it would be as damaged: it goes, loudly, rather than circling the
+            // stream until its max_age.
+            log(log_level::error,
+                "cluster: dropping a damaged outbox batch for {} ({} bytes, {} entries claimed)",
+                s.account, body.size(), *count);
+            stats_.count.outbox_unreadable++;
+            settle(reply, true, 0);
+            return;
+        }
+        entries = std::move(*decoded);
+    } else {
+        // One entry, as nodes published them before batches.
+        outbox_entry e{store::outbox_kind::dlr, body};
+        const char* kind_text = nullptr;
+        if (natsMsgHeader_Get(m, kind_header, &kind_text) == NATS_OK && kind_text != nullptr &&
+            std::string_view(kind_text) == store::to_string(store::outbox_kind::mo)) {
+            e.kind = store::outbox_kind::mo;
+        }
+        entries.push_back(e);
+    }
+    arrival_(s.account, entries,
+             [this, reply = std::string(reply), n = entries.size()](bool taken) {
+                 settle(reply, taken, n);
+             });
 }
 
-void outboxes::settle(const std::string& reply, bool taken) {
+void outboxes::settle(const std::string& reply, bool taken, std::size_t entries) {
     std::lock_guard lock(mu_);  // stop() waits for a settlement under way
     if (stopped_ || link_ == nullptr) {
         return;  // the stream offers it again after ack_wait
     }
     if (settle_delivery(link_->connection(), reply, taken, refused_delay)) {
-        (taken ? stats_.count.outbox_received : stats_.count.outbox_refused)++;
+        (taken ? stats_.count.outbox_received : stats_.count.outbox_refused) += entries;
     }
 }
 

@@ -2,14 +2,15 @@
 // Receipts and MOs between nodes: the cluster's outbox stream, a JetStream work queue with one
 // subject per account (`<outbox>.<account>`), replicated like the buckets.
 //
-// A node hands an entry to the stream when the entry's account has no receiver bound on it; the
-// entry leaves that node's outbox once the stream acknowledged it. A node on which a receiver of
-// the account is bound serves the account: it subscribes to the account's durable consumer,
-// whose deliveries are shared by a queue group between every node serving it (each entry goes
-// to one of them), and settles each delivery once the entry is durable in its own outbox (or
-// refuses it, to have it offered again a second later). An entry is always in one durable
+// A node hands entries to the stream, in batches of one account's entries (outbox_batch.hpp),
+// when the account has no receiver bound on it; they leave that node's outbox once the stream
+// acknowledged the batch. A node on which a receiver of the account is bound serves the
+// account: it subscribes to the account's durable consumer, whose deliveries are shared by a
+// queue group between every node serving it (each batch goes to one of them), and settles each
+// delivery once its entries are durable in its own outbox (or refuses it, to have it offered
+// again a second later). An entry is always in one durable
 // place; a crash between the two writes delivers it twice, never zero times. Nothing is
-// broadcast: an entry costs one publish and one delivery whatever the number of nodes.
+// broadcast: a batch costs one publish and one delivery whatever the number of nodes.
 //
 // Thread rule: hand_off(), serve(), settle functions from any thread; open(), tick(), stop()
 // on the cluster's control thread; arrivals run on nats.c threads.
@@ -23,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,8 +49,8 @@ public:
 
     void on_arrival(node::outbox_arrival fn);  // before the first tick()
     [[nodiscard]] std::string open(link& l);    // the stream; empty on success
-    bool hand_off(link& l, std::string_view account, store::outbox_kind kind,
-                  std::string_view bytes, std::uint64_t id, std::function<void(bool)> done);
+    bool hand_off(link& l, std::string_view account, std::span<const outbox_entry> entries,
+                  std::uint64_t first_id, std::function<void(bool)> done);
     void serve(std::string_view account, bool on);
     // Subscribes to the consumers of the accounts served now and leaves the others.
     void tick(link& l);
@@ -64,7 +66,7 @@ private:
     static void on_message(natsConnection*, natsSubscription*, natsMsg* m, void* closure);
     void arrived(const subscription& s, natsMsg* m);
     [[nodiscard]] std::string subscribe(link& l, subscription& s);
-    void settle(const std::string& reply, bool taken);
+    void settle(const std::string& reply, bool taken, std::size_t entries);
 
     const options& opts_;
     stats& stats_;

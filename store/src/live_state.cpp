@@ -946,6 +946,29 @@ void live_state::mo(mo_record r, std::vector<accepted_record> replies, batch* ex
     }
 }
 
+void live_state::outbox_entries(std::vector<mo_record> rs, completion done) {
+    if (rs.empty()) {
+        if (done) {
+            done({});
+        }
+        return;
+    }
+    std::lock_guard lock(mu_);
+    std::vector<std::string> payloads(rs.size());
+    std::vector<record_ref> records;
+    records.reserve(rs.size());
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        encode(rs[i], payloads[i]);
+        records.push_back({record_kind::mo, payloads[i]});
+    }
+    const auto first = append_many(records, nullptr, std::move(done));
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        auto account = rs[i].account;
+        apply(first + i, std::move(rs[i]), false);
+        pending_.push_back({first + i, record_kind::mo, nullptr, std::move(account)});
+    }
+}
+
 std::size_t live_state::take_outbox(std::string_view account, std::size_t max,
                                     const outbox_sender& send) {
     std::lock_guard lock(mu_);

@@ -775,6 +775,58 @@ TEST_CASE("receipts and MOs reach the account's receiver on another node; bound 
     }, 5s));
 }
 
+TEST_CASE("hundreds of receipts cross to a receiver on another node in batches, each once",
+          "[cluster]") {
+    nats_cluster nats;
+    three_nodes nodes(nats, 97);
+    nodes.start();
+    auto& a = nodes.a;
+    auto& b = nodes.b;
+
+    test_esme sender(a.smpp_port());
+    bind_ok(sender, smpp::bind_type::transmitter);
+    test_esme receiver(b.smpp_port());
+    bind_ok(receiver, smpp::bind_type::receiver);
+    REQUIRE(eventually([&] {
+        return b.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
+    }, 5s));
+
+    // More than one batch holds (cluster::outbox_batch_limits::max_entries; the component
+    // tests check the split), submitted in bursts the gateway's window takes.
+    constexpr unsigned n = 600;
+    constexpr unsigned burst = 100;
+    std::set<std::string> ids;
+    for (unsigned first = 0; first < n; first += burst) {
+        std::vector<std::string> texts;
+        for (unsigned i = first; i < first + burst; ++i) {
+            texts.push_back("Your code " + token("xb", i) + " expires soon");
+        }
+        for (const auto& s : submit_all(sender, texts, first)) {
+            REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+            ids.insert(s.reply.message_id());
+        }
+    }
+    REQUIRE(ids.size() == n);
+    REQUIRE(receiver.wait_deliveries(n, 30s));
+    std::set<std::string> receipted;
+    for (const auto& [id, count] : receipts_by_id(receiver.deliveries())) {
+        CHECK(count == 1);
+        receipted.insert(id);
+    }
+    CHECK(receipted == ids);
+    CHECK(a.daemon().metric("smppgw_cluster_outbox_entries_total", {{"event", "handed_off"}}) ==
+          n);
+    CHECK(eventually([&] {
+        return b.daemon().metric("smppgw_cluster_outbox_entries_total",
+                                 {{"event", "received"}}) == n;
+    }, 5s));
+    CHECK(b.daemon().metric("smppgw_cluster_outbox_unreadable_total") == 0);
+    CHECK(eventually([&] {
+        return a.daemon().metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0 &&
+               b.daemon().metric("smppgw_outbox_depth", {{"account", "demo"}}) == 0;
+    }, 10s));
+}
+
 TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B's bind reaches "
           "the account's receiver on C with A's message id",
           "[cluster]") {

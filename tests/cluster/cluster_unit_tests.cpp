@@ -17,6 +17,7 @@
 
 #include "smppgw/cluster/change.hpp"
 #include "smppgw/cluster/names.hpp"
+#include "smppgw/cluster/outbox_batch.hpp"
 #include "smppgw/cluster/send_counts.hpp"
 #include "smppgw/cluster/stats.hpp"
 #include "config_fixture.hpp"
@@ -24,6 +25,7 @@
 
 namespace cl = smppgw::cluster;
 namespace policy = smppgw::policy;
+namespace store = smppgw::store;
 using smppgw::gateway::config_error;
 
 namespace {
@@ -198,6 +200,45 @@ TEST_CASE("a batch of send counts survives encode and decode; damage is refused 
     REQUIRE(header_only);
     CHECK(header_only->entries.empty());
     CHECK_FALSE(cl::decode_sends(""));
+}
+
+TEST_CASE("a batch of outbox entries survives encode and decode; damage is refused whole",
+          "[cluster][outbox]") {
+    const std::string big(70'000, 'x');  // a message_payload-sized PDU: a three-byte varint
+    const std::vector<cl::outbox_entry> entries{{store::outbox_kind::dlr, "receipt-1"},
+                                                {store::outbox_kind::mo, ""},
+                                                {store::outbox_kind::mo, big}};
+    const auto body = cl::encode_outbox_batch(entries);
+    std::size_t expected = 1;
+    for (const auto& e : entries) {
+        expected += cl::encoded_size(e);
+    }
+    CHECK(body.size() == expected);
+    const auto back = cl::decode_outbox_batch(body, 3);
+    REQUIRE(back);
+    REQUIRE(back->size() == 3);
+    CHECK((*back)[0].kind == store::outbox_kind::dlr);
+    CHECK((*back)[0].bytes == "receipt-1");
+    CHECK((*back)[1].kind == store::outbox_kind::mo);
+    CHECK((*back)[1].bytes.empty());
+    CHECK((*back)[2].bytes == big);
+
+    // The count in the header must match: a batch cut at an entry boundary is not taken.
+    CHECK_FALSE(cl::decode_outbox_batch(body, 2));
+    CHECK_FALSE(cl::decode_outbox_batch(body, 4));
+    for (std::size_t cut = 0; cut < body.size(); cut += (cut < 64 ? 1 : 997)) {
+        INFO("cut at " << cut);
+        CHECK_FALSE(cl::decode_outbox_batch(std::string_view(body).substr(0, cut), 3));
+    }
+    auto wrong_kind = body;
+    wrong_kind[1] = 9;
+    CHECK_FALSE(cl::decode_outbox_batch(wrong_kind, 3));
+    CHECK_FALSE(cl::decode_outbox_batch(std::string("\x02") + body.substr(1), 3));
+    CHECK_FALSE(cl::decode_outbox_batch(body + "x", 3));  // trailing bytes
+    const auto none = cl::decode_outbox_batch(cl::encode_outbox_batch({}), 0);
+    REQUIRE(none);
+    CHECK(none->empty());
+    CHECK_FALSE(cl::decode_outbox_batch("", 0));
 }
 
 TEST_CASE("other nodes' sends count within the window; this node's own batches do not",

@@ -138,6 +138,9 @@ std::string cluster_metrics(const cluster::node& n) {
             "(no receiver of the account bound here), received from it for a receiver bound "
             "here, refused (the receiver had just left), hand-offs not stored in time (retried).",
             "event", crossed);
+    counter("smppgw_cluster_outbox_unreadable_total",
+            "Outbox batches this node could not read (dropped, logged as errors).",
+            st.count.outbox_unreadable.load());
     const std::pair<std::string_view, std::uint64_t> routes[] = {
         {"written", st.count.routes_written.load()}, {"failed", st.count.routes_failed.load()}};
     labeled("counter", "smppgw_cluster_receipt_routes_total",
@@ -245,6 +248,7 @@ json::object cluster_json(const core& c) {
                                       {"handed_off", st.count.outbox_handed_off.load()},
                                       {"received", st.count.outbox_received.load()},
                                       {"refused", st.count.outbox_refused.load()},
+                                      {"unreadable", st.count.outbox_unreadable.load()},
                                       {"handoff_failures",
                                        st.count.outbox_handoff_failures.load()}}},
                         {"receipts",

@@ -9,9 +9,10 @@ outbox_handoff::outbox_handoff(store::live_state& live, const outbox_relay& rela
     : live_(live), relay_(relay), node_(cluster) {}
 
 void outbox_handoff::attach() {
-    node_.on_arrival([this](std::string_view account, store::outbox_kind kind,
-                                   std::string_view bytes, std::function<void(bool)> settle) {
-        arrived(account, kind, bytes, std::move(settle));
+    node_.on_arrival([this](std::string_view account,
+                            std::span<const cluster::outbox_entry> entries,
+                            std::function<void(bool)> settle) {
+        arrived(account, entries, std::move(settle));
     });
 }
 
@@ -75,44 +76,75 @@ void outbox_handoff::hand_off(const std::string& account) {
         store::outbox_kind kind;
         std::string bytes;
     };
-    std::vector<taken> batch;
+    std::vector<taken> took;
     // Copied under the live state's lock, published outside it.
     (void)live_.take_outbox(account, room,
                             [&](store::lsn_t entry, store::outbox_kind kind, std::string_view b) {
-                                batch.push_back({entry, kind, std::string(b)});
+                                took.push_back({entry, kind, std::string(b)});
                                 return true;
                             });
-    for (const auto& t : batch) {
+    using limits = cluster::outbox_batch_limits;
+    std::vector<cluster::outbox_entry> batch;
+    for (std::size_t first = 0; first < took.size();) {
+        // One stream message per max_entries / max_bytes (a larger single entry goes alone).
+        batch.clear();
+        std::size_t bytes = 0;
+        auto end = first;
+        for (; end < took.size() && batch.size() < limits::max_entries; ++end) {
+            const cluster::outbox_entry e{took[end].kind, took[end].bytes};
+            if (!batch.empty() && bytes + cluster::encoded_size(e) > limits::max_bytes) {
+                break;
+            }
+            bytes += cluster::encoded_size(e);
+            batch.push_back(e);
+        }
+        std::vector<store::lsn_t> entries;
+        entries.reserve(end - first);
+        for (auto i = first; i < end; ++i) {
+            entries.push_back(took[i].entry);
+        }
         {
             std::lock_guard lock(mu_);
-            ++in_flight_[account];
+            in_flight_[account] += entries.size();
         }
-        const auto settled = [this, account, entry = t.entry](bool stored) {
-            // Stored by the stream: gone from here (journaled like a delivery). Not stored:
+        const auto first_id = entries.front();
+        const auto settled = [this, account, entries = std::move(entries)](bool stored) {
+            // Stored by the stream: gone from here (journaled like deliveries). Not stored:
             // deliverable here again, and the next sweep tries again.
-            stored ? live_.delivered(account, entry) : live_.returned(account, entry);
+            for (const auto entry : entries) {
+                stored ? live_.delivered(account, entry) : live_.returned(account, entry);
+            }
             std::lock_guard lock(mu_);
-            --in_flight_[account];
+            in_flight_[account] -= entries.size();
         };
-        if (!node_.hand_off(account, t.kind, t.bytes, t.entry, settled)) {
+        if (!node_.hand_off(account, batch, first_id, settled)) {
             settled(false);
         }
+        first = end;
     }
 }
 
-void outbox_handoff::arrived(std::string_view account, store::outbox_kind kind,
-                             std::string_view bytes, std::function<void(bool)> settle) {
+void outbox_handoff::arrived(std::string_view account,
+                             std::span<const cluster::outbox_entry> entries,
+                             std::function<void(bool)> settle) {
     if (relay_.receivers(account) == 0) {
         settle(false);  // its receiver just left: the stream offers it to whoever serves it
         return;
     }
-    store::mo_record r;
-    r.account = std::string(account);
-    r.kind = kind;
-    r.when = live_.now();
-    r.bytes = std::string(bytes);
-    live_.mo(std::move(r), {}, nullptr, nullptr,
-             [settle = std::move(settle)](std::error_code ec) { settle(!ec); });
+    std::vector<store::mo_record> records;
+    records.reserve(entries.size());
+    const auto now = live_.now();
+    for (const auto& e : entries) {
+        store::mo_record r;
+        r.account = std::string(account);
+        r.kind = e.kind;
+        r.when = now;
+        r.bytes = std::string(e.bytes);
+        records.push_back(std::move(r));
+    }
+    // One group: the batch is in this outbox whole or not at all, and settled once.
+    live_.outbox_entries(std::move(records),
+                         [settle = std::move(settle)](std::error_code ec) { settle(!ec); });
 }
 
 }  // namespace smppgw::gateway

@@ -1,12 +1,13 @@
 #pragma once
 // The outbox hand-off (cluster nodes only): an account's receipts and MOs reach its receivers
 // wherever they are bound. Entries of an account with no receiver bound on this node go to the
-// cluster's outbox stream (cluster::node::hand_off) and leave this node's outbox once the
-// stream holds them. While a receiver of an account is bound here, this node serves the
-// account: entries handed off by any node arrive, are journaled into this node's outbox (from
-// where the outbox relay delivers them like its own) and are settled with the stream once
-// durable. An entry that arrives just after its receiver left is refused, and the stream offers
-// it again. A receipt or MO is in one durable place at any time: this node's journal or the
+// cluster's outbox stream (cluster::node::hand_off), in batches of up to
+// cluster::outbox_batch_limits::max_entries, and leave this node's outbox once the stream holds
+// their batch. While a receiver of an account is bound here, this node serves the
+// account: batches handed off by any node arrive, their entries are journaled into this node's
+// outbox in one group (from where the outbox relay delivers them like its own) and the batch is
+// settled with the stream once durable. A batch that arrives just after its receiver left is
+// refused, and the stream offers it again. A receipt or MO is in one durable place at any time: this node's journal or the
 // stream (at least once across a crash between the two).
 //
 // Thread rule: receivers_changed() from any thread (the relay's callers), ready() on the
@@ -18,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,9 +35,8 @@ class outbox_link {
 public:
     virtual ~outbox_link() = default;
     virtual void on_arrival(cluster::node::outbox_arrival fn) = 0;
-    virtual bool hand_off(std::string_view account, store::outbox_kind kind,
-                          std::string_view bytes, std::uint64_t id,
-                          std::function<void(bool stored)> done) = 0;
+    virtual bool hand_off(std::string_view account, std::span<const cluster::outbox_entry> entries,
+                          std::uint64_t first_id, std::function<void(bool stored)> done) = 0;
     virtual void serve(std::string_view account, bool on) = 0;
     [[nodiscard]] virtual bool connected() const = 0;
 };
@@ -46,9 +47,9 @@ public:
     void on_arrival(cluster::node::outbox_arrival fn) override {
         node_.on_outbox_arrival(std::move(fn));
     }
-    bool hand_off(std::string_view account, store::outbox_kind kind, std::string_view bytes,
-                  std::uint64_t id, std::function<void(bool)> done) override {
-        return node_.hand_off(account, kind, bytes, id, std::move(done));
+    bool hand_off(std::string_view account, std::span<const cluster::outbox_entry> entries,
+                  std::uint64_t first_id, std::function<void(bool)> done) override {
+        return node_.hand_off(account, entries, first_id, std::move(done));
     }
     void serve(std::string_view account, bool on) override { node_.serve(account, on); }
     [[nodiscard]] bool connected() const override { return node_.connected(); }
@@ -86,7 +87,7 @@ public:
 
 private:
     void hand_off(const std::string& account);
-    void arrived(std::string_view account, store::outbox_kind kind, std::string_view bytes,
+    void arrived(std::string_view account, std::span<const cluster::outbox_entry> entries,
                  std::function<void(bool)> settle);
 
     store::live_state& live_;

@@ -19,12 +19,14 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "smppgw/cluster/change.hpp"
 #include "smppgw/cluster/options.hpp"
+#include "smppgw/cluster/outbox_batch.hpp"
 #include "smppgw/cluster/send_counts.hpp"
 #include "smppgw/cluster/stats.hpp"
 #include "smppgw/store/records.hpp"
@@ -62,21 +64,23 @@ public:
     void publish(staged_changes s, std::function<void(bool replicated)> done);
 
     // ---- receipts and MOs for receivers bound on other nodes -----------------------------------
-    // What the stream delivers for an account this node serves: the entry, and `settle(true)`
-    // once it is durable in this node's outbox (the stream drops it) or `settle(false)` to have
-    // it offered again a second later (here or on another node). Runs on a nats.c thread and
-    // must hand its work on. Set once, before start().
+    // What the stream delivers for an account this node serves: a batch of entries (one stream
+    // message, outbox_batch.hpp), and `settle(true)` once all of them are durable in this
+    // node's outbox (the stream drops the batch) or `settle(false)` to have the whole batch
+    // offered again a second later (here or on another node). Runs on a nats.c thread and must
+    // hand its work on; the entries' bytes live until it returns. Set once, before start().
     using outbox_arrival =
-        std::function<void(std::string_view account, store::outbox_kind kind,
-                           std::string_view bytes, std::function<void(bool taken)> settle)>;
+        std::function<void(std::string_view account, std::span<const outbox_entry> entries,
+                           std::function<void(bool taken)> settle)>;
     void on_outbox_arrival(outbox_arrival fn);
-    // Hands an outbox entry of `account` (which has no receiver bound here) to the cluster's
-    // outbox stream: `done(true)` once the stream holds it (replicated), `done(false)` when it
-    // did not take it in cluster.write_timeout. `id` names the entry on this node, so that a
-    // retry is the same message to the stream. False when NATS could not take it at all (then
-    // `done` never runs).
-    bool hand_off(std::string_view account, store::outbox_kind kind, std::string_view bytes,
-                  std::uint64_t id, std::function<void(bool stored)> done);
+    // Hands entries of `account` (which has no receiver bound here) to the cluster's outbox
+    // stream as one message (at most outbox_batch_limits::max_entries, and max_bytes unless
+    // it is one entry): `done(true)` once the stream holds it (replicated), `done(false)` when
+    // it did not take it in cluster.write_timeout. `first_id` names the first entry on this
+    // node, so that a retry of the same batch is the same message to the stream. False when
+    // NATS could not take it at all (then `done` never runs).
+    bool hand_off(std::string_view account, std::span<const outbox_entry> entries,
+                  std::uint64_t first_id, std::function<void(bool stored)> done);
     // Whether this node takes `account`'s entries from the stream: while a receiver of the
     // account is bound here.
     void serve(std::string_view account, bool on);

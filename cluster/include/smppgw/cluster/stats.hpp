@@ -56,6 +56,7 @@ struct counters {
     std::atomic<std::uint64_t> outbox_handoff_failures{0};  // not stored in time (retried)
     std::atomic<std::uint64_t> outbox_received{0};  // taken from the stream into this outbox
     std::atomic<std::uint64_t> outbox_refused{0};   // offered here, refused (no receiver now)
+    std::atomic<std::uint64_t> outbox_unreadable{0};  // damaged batches dropped (not entries)
     // Carrier receipts that arrived on another node's bind (cluster.receipt_routes).
     std::atomic<std::uint64_t> routes_written{0};      // carrier ids recorded for this node
     std::atomic<std::uint64_t> routes_failed{0};       // not recorded (NATS away, timeout)

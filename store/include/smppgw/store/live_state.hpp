@@ -224,6 +224,8 @@ public:
     // cannot run earlier) may read them.
     void mo(mo_record r, std::vector<accepted_record> replies, batch* extra,
             std::vector<message_ptr>* accepted, completion done);
+    // Several entries (another node's batch) in one group: all durable, or none.
+    void outbox_entries(std::vector<mo_record> rs, completion done);
     // Hands up to `max` deliverable entries of `account` to `send` (under the lock), oldest
     // first; an entry `send` accepts (returns true) is in flight until delivered() or
     // returned(). Returns how many were handed out.
