@@ -398,6 +398,7 @@ start_nats() {
     nats_pids+=($!)
     NATS_URLS+="${NATS_URLS:+, }\"nats://127.0.0.1:${client[i]}\""
   done
+  NATS_MONITOR="127.0.0.1:${monitor[1]}"
   for i in 1 2 3; do
     for _ in $(seq 200); do
       curl -sf "http://127.0.0.1:${monitor[i]}/healthz" >/dev/null && break
@@ -405,6 +406,18 @@ start_nats() {
     done
     curl -sf "http://127.0.0.1:${monitor[i]}/healthz" >/dev/null || die "nats-server n$i did not come up"
   done
+}
+
+# Messages each JetStream stream took so far (its last sequence: a work queue keeps none once
+# taken), to read the nats-servers' CPU per stream message, not only per submit.
+nats_stream_messages() {
+  curl -sf "http://$NATS_MONITOR/jsz?accounts=true&streams=true" | python3 -c '
+import json, sys
+streams = {}
+for account in json.load(sys.stdin).get("account_details") or []:
+    for s in account.get("stream_detail") or []:
+        streams[s["name"]] = s["state"]["last_seq"]
+print(", ".join(f"{n} {v}" for n, v in sorted(streams.items())) or "none")' || echo "unknown"
 }
 
 # CPU seconds of the nats-servers so far (summed), for the cluster's own share.
@@ -557,6 +570,7 @@ if [ "$baseline_only" = 0 ] && [ "$nodes" -gt 1 ]; then
     echo "  rx_sink on gw-$rx_sink: $(cat "$work/rx_sink.json") (CPU ${sink_cpu} s)" >&2
   fi
   nats_cpu=$(python3 -c "print($(nats_cpu_seconds) - $nats_before)")
+  echo "  JetStream messages per stream: $(nats_stream_messages)" >&2
   reports=()
   for n in $(seq "$nodes"); do reports+=("$work/gateway-$n.json"); done
   merge_reports "$work/gateway.json" "${reports[@]}"
