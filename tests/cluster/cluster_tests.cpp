@@ -896,6 +896,82 @@ TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B'
           0);
 }
 
+TEST_CASE("a receipt B kept as unmatched while NATS was down goes to A, which submitted the "
+          "message, as soon as NATS is back, and reaches the receiver on C",
+          "[cluster]") {
+    nats_cluster nats;
+    three_nodes nodes(nats, 87, "receipt_routes = true");
+    auto& a = nodes.a;
+    auto& b = nodes.b;
+    auto& c = nodes.c;
+    a.carrier().set_auto_receipts(false);
+    b.carrier().set_auto_receipts(false);
+    nodes.start();
+
+    test_esme sender(a.smpp_port());
+    bind_ok(sender, smpp::bind_type::transmitter);
+    test_esme receiver(c.smpp_port());
+    bind_ok(receiver, smpp::bind_type::receiver);
+    REQUIRE(eventually([&] {
+        return c.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
+    }, 5s));
+
+    constexpr unsigned n = 3;
+    std::set<std::string> ids;
+    for (const auto& s : submit_all(sender, tokened_texts("rk", n))) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        ids.insert(s.reply.message_id());
+    }
+    REQUIRE(a.carrier().wait([](auto v) {
+        return std::count_if(v.submits().begin(), v.submits().end(), [](const auto& s) {
+                   return !s.carrier_id.empty();
+               }) == n;
+    }));
+    // A's routes are in the cluster before it goes down.
+    REQUIRE(eventually([&] {
+        return a.daemon().metric("smppgw_cluster_receipt_routes_total",
+                                 {{"result", "written"}}) == n;
+    }, 5s));
+
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.kill_hard(i);
+    }
+    REQUIRE(eventually([&] { return b.daemon().metric("smppgw_cluster_degraded") == 1; }, 10s,
+                       50ms));
+    // The carrier delivers the receipts on B's bind. B cannot ask anyone: after its park
+    // timeout it keeps them durably as unmatched and answers the carrier ESME_ROK.
+    for (const auto& s : a.carrier().submits()) {
+        b.carrier().send_receipt(s.carrier_id);
+    }
+    REQUIRE(b.carrier().wait([](auto v) {
+        return std::count_if(v.deliveries().begin(), v.deliveries().end(),
+                             [](const auto& d) { return d.receipt && d.acked; }) == n;
+    }, 15s));
+    REQUIRE(eventually([&] { return b.daemon().metric("smppgw_receipts_unmatched") == n; }, 5s));
+    CHECK(receiver.deliveries().empty());
+
+    // NATS comes back (same stores): B asks about what it kept at once, not a minute later,
+    // finds that A submitted them and forwards them; A applies them and the account's
+    // receipts reach C with A's ids, once each.
+    for (std::size_t i = 0; i < nats_cluster::size; ++i) {
+        nats.start(i);
+    }
+    REQUIRE(receiver.wait_deliveries(n, 40s));
+    std::set<std::string> receipted;
+    for (const auto& [id, count] : receipts_by_id(receiver.deliveries())) {
+        CHECK(count == 1);
+        receipted.insert(id);
+    }
+    CHECK(receipted == ids);
+    for (const auto& id : ids) {
+        CHECK(eventually([&] { return message_state(a, id) == "delivered"; }, 5s));
+    }
+    CHECK(eventually([&] { return b.daemon().metric("smppgw_receipts_unmatched") == 0; }, 5s));
+    CHECK(b.daemon().metric("smppgw_cluster_receipts_forwarded_total", {{"direction", "out"}}) ==
+          n);
+    CHECK(b.log_text().find("kept receipt for id") != std::string::npos);
+}
+
 TEST_CASE("every smppgw_cluster_* series the dashboard and alerts query is on a node's /metrics",
           "[cluster][metrics]") {
     // The single-node check (tests/gateway/daemon_metrics_tests.cpp) cannot see these: only a

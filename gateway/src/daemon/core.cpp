@@ -154,7 +154,8 @@ void core::start() {
                                   const std::vector<std::string>& ids, std::string_view pdu,
                                   std::function<void(bool)> done) {
                     return node->forward_receipt(to, carrier, ids, pdu, std::move(done));
-                }});
+                },
+                .reachable = [node] { return node->state() == cluster::node_state::ready; }});
             cluster_->on_receipt_arrival([this](std::string_view carrier,
                                                 std::vector<std::string> ids,
                                                 std::string_view pdu,

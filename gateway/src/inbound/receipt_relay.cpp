@@ -429,9 +429,20 @@ void receipt_relay::sweep(steady::time_point now) {
 }
 
 void receipt_relay::ask_about_kept(steady::time_point now) {
-    if (!elsewhere_.locate || now < next_kept_ask_) {
+    if (!elsewhere_.locate) {
         return;
     }
+    if (elsewhere_.reachable && !elsewhere_.reachable()) {
+        // Every answer now would be "nobody knows": a round runs as soon as the cluster is
+        // back, whatever the interval (receipts kept while it was away are the likeliest to
+        // have found their route there by then).
+        kept_ask_on_return_ = true;
+        return;
+    }
+    if (now < next_kept_ask_ && !kept_ask_on_return_) {
+        return;
+    }
+    kept_ask_on_return_ = false;
     next_kept_ask_ = now + kept_ask_interval;
     auto kept = live_.list_unmatched(kept_ask_batch, kept_cursor_);
     // In turn: the next round starts after the last one asked, and from the oldest again once

@@ -71,6 +71,8 @@ public:
                            const std::vector<std::string>& ids, std::string_view pdu,
                            std::function<void(bool stored)> done)>
             forward;
+        // Whether the cluster can answer now (the node is ready, not degraded); empty: always.
+        std::function<bool()> reachable;
     };
     void set_elsewhere(elsewhere e);
     // A receipt another node forwarded here, with the ids it normalized; `settle(true)` once it
@@ -82,8 +84,9 @@ public:
                 std::vector<store::unmatched_receipt> kept);
     // Parked receipts: look again; those past their deadline are kept as unmatched. On a
     // cluster node, also asks again which node submitted the kept ones (kept_ask_batch of them
-    // every kept_ask_interval, in turn): one whose route reached the cluster only after its
-    // park timeout (a slow or partitioned cluster) still goes to that node.
+    // every kept_ask_interval, in turn, and at once when the cluster is reachable again after
+    // it was not): one whose route reached the cluster only after its park timeout (a slow or
+    // partitioned cluster) still goes to that node.
     void sweep(std::chrono::steady_clock::time_point now);
     static constexpr std::chrono::seconds kept_ask_interval{60};
     static constexpr std::size_t kept_ask_batch = 256;
@@ -145,6 +148,7 @@ private:
     // sweep()'s own: the kept receipts asked about next, after kept_cursor_, from next_kept_ask_.
     std::chrono::steady_clock::time_point next_kept_ask_{};
     store::lsn_t kept_cursor_ = 0;
+    bool kept_ask_on_return_ = false;  // a round was due while the cluster was away
 };
 
 }  // namespace smppgw::gateway

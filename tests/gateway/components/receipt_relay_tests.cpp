@@ -357,8 +357,10 @@ struct fake_cluster {
                     forwarded.push_back({node, std::string(carrier), ids, std::string(pdu),
                                          std::move(done)});
                     return true;
-                }};
+                },
+                .reachable = [this] { return reachable; }};
     }
+    bool reachable = true;
 };
 
 std::string bytes_of(const smpp::pdu& p) {
@@ -489,6 +491,58 @@ TEST_CASE("on a cluster, a receipt kept as unmatched is asked about again in tur
     f.journal.complete();
     CHECK(f.live.list_unmatched(10).empty());
     CHECK(f.answers->size() == 1);  // the carrier was answered once, when it was kept
+}
+
+TEST_CASE("on a cluster, kept receipts are not asked about while the cluster is away, and are "
+          "asked about as soon as it is back",
+          "[receipt_relay][cluster]") {
+    relay_fixture f;
+    fake_cluster c;
+    f.relay.set_elsewhere(c.seam());
+    const auto interval = gateway::receipt_relay::kept_ask_interval;
+    const auto t0 = steady::now();
+    f.relay.sweep(t0);  // a round with nothing kept: the next is due at t0 + interval
+
+    // The cluster is away (this node degraded) when the receipt comes: kept after the park.
+    c.reachable = false;
+    f.handle({.id = "AB12"});
+    for (auto& q : c.questions) {
+        q.found("");  // what the node answers while away
+    }
+    const auto asked = c.questions.size();
+    auto t = t0 + park_timeout + std::chrono::seconds(1);
+    f.relay.sweep(t);
+    f.journal.complete();
+    REQUIRE(f.live.list_unmatched(10).size() == 1);
+    CHECK(c.questions.size() == asked);
+
+    // Back long before the round is due: asked at the next sweep all the same.
+    c.reachable = true;
+    t += std::chrono::seconds(1);
+    REQUIRE(t < t0 + interval);
+    f.relay.sweep(t);
+    REQUIRE(c.questions.size() == asked + 1);
+    CHECK(c.questions.back().id == f.normalized("AB12"));
+    c.questions.back().found("");  // the route has not reached the cluster yet
+    f.relay.sweep(t + std::chrono::seconds(1));
+    CHECK(c.questions.size() == asked + 1);  // then the interval again
+
+    // Away when the next round is due: none, however long it stays away...
+    c.reachable = false;
+    t += interval + interval;
+    f.relay.sweep(t);
+    CHECK(c.questions.size() == asked + 1);
+    // ...and one as soon as it is back, which finds the submitting node.
+    c.reachable = true;
+    t += std::chrono::seconds(1);
+    f.relay.sweep(t);
+    REQUIRE(c.questions.size() == asked + 2);
+    c.questions.back().found("gw-b");
+    REQUIRE(c.forwarded.size() == 1);
+    CHECK(c.forwarded[0].node == "gw-b");
+    c.forwarded[0].done(true);
+    f.journal.complete();
+    CHECK(f.live.list_unmatched(10).empty());
 }
 
 TEST_CASE("a receipt another node forwarded here is applied like one from a local bind and "
