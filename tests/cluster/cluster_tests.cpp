@@ -16,6 +16,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -186,6 +187,64 @@ bool bind_through_front(test_esme& e) {
         },
         default_wait, 50ms);
 }
+
+// Waits until `n` serves the demo account's share of the outbox stream (a receiver of the
+// account is bound there).
+void require_serving_demo(const cluster_node& n) {
+    REQUIRE(eventually([&] {
+        return n.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
+    }, 5s));
+}
+
+// Submits `texts` through `sender` (bound on `n`), each accepted; returns our ids once `n`'s
+// carrier answered every one with its own id.
+std::set<std::string> submit_until_carrier_ids(test_esme& sender, cluster_node& n,
+                                               const std::vector<std::string>& texts) {
+    std::set<std::string> ids;
+    for (const auto& s : submit_all(sender, texts)) {
+        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
+        ids.insert(s.reply.message_id());
+    }
+    REQUIRE(ids.size() == texts.size());
+    REQUIRE(n.carrier().wait([&](auto v) {
+        return static_cast<std::size_t>(
+                   std::count_if(v.submits().begin(), v.submits().end(),
+                                 [](const auto& s) { return !s.carrier_id.empty(); })) ==
+               texts.size();
+    }));
+    return ids;
+}
+
+// The receipts `receiver` got: exactly one for each of `ids`.
+void check_receipted_once(const test_esme& receiver, const std::set<std::string>& ids) {
+    std::set<std::string> receipted;
+    for (const auto& [id, count] : receipts_by_id(receiver.deliveries())) {
+        CHECK(count == 1);
+        receipted.insert(id);
+    }
+    CHECK(receipted == ids);
+}
+
+// Three nodes with cluster.receipt_routes, whose carriers (one per node, all named "sim")
+// send receipts only when told, on the bind the test picks; the account submits through A (a
+// transmitter: it cannot receive there) and receives on C.
+struct routed_receipts {
+    explicit routed_receipts(const nats_cluster& nats, unsigned first_id)
+        : nodes(nats, first_id, "receipt_routes = true") {
+        nodes.a.carrier().set_auto_receipts(false);
+        nodes.b.carrier().set_auto_receipts(false);
+        nodes.start();
+        sender = std::make_unique<test_esme>(nodes.a.smpp_port());
+        bind_ok(*sender, smpp::bind_type::transmitter);
+        receiver = std::make_unique<test_esme>(nodes.c.smpp_port());
+        bind_ok(*receiver, smpp::bind_type::receiver);
+        require_serving_demo(nodes.c);
+    }
+
+    three_nodes nodes;
+    std::unique_ptr<test_esme> sender;
+    std::unique_ptr<test_esme> receiver;
+};
 
 // A sample of `name` (any labels) in a Prometheus text exposition.
 bool has_series(const std::string& text, const std::string& name) {
@@ -695,9 +754,7 @@ TEST_CASE("receipts and MOs reach the account's receiver on another node; bound 
     bind_ok(sender, smpp::bind_type::transmitter);
     test_esme receiver_b(b.smpp_port());
     bind_ok(receiver_b, smpp::bind_type::receiver);
-    REQUIRE(eventually([&] {
-        return b.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
-    }, 5s));
+    require_serving_demo(b);
 
     constexpr unsigned n = 5;
     std::set<std::string> ids;
@@ -714,12 +771,7 @@ TEST_CASE("receipts and MOs reach the account's receiver on another node; bound 
     }));
     // B delivers A's receipts with A's message ids, once each, and the MO.
     REQUIRE(receiver_b.wait_deliveries(n + 1));
-    std::set<std::string> receipted;
-    for (const auto& [id, count] : receipts_by_id(receiver_b.deliveries())) {
-        CHECK(count == 1);
-        receipted.insert(id);
-    }
-    CHECK(receipted == ids);
+    check_receipted_once(receiver_b, ids);
     const auto deliveries_b = receiver_b.deliveries();
     CHECK(std::count_if(deliveries_b.begin(), deliveries_b.end(), [&](const smpp::pdu& d) {
               return !smpp::is_receipt(d) && text_of(d) == mo_text;
@@ -759,12 +811,7 @@ TEST_CASE("receipts and MOs reach the account's receiver on another node; bound 
     test_esme receiver_c(c.smpp_port());
     bind_ok(receiver_c, smpp::bind_type::receiver);
     REQUIRE(receiver_c.wait_deliveries(n));
-    std::set<std::string> receipted_c;
-    for (const auto& [id, count] : receipts_by_id(receiver_c.deliveries())) {
-        CHECK(count == 1);
-        receipted_c.insert(id);
-    }
-    CHECK(receipted_c == later);
+    check_receipted_once(receiver_c, later);
     CHECK(eventually([&] {
         return c.daemon().metric("smppgw_cluster_outbox_entries_total",
                                  {{"event", "received"}}) == n;
@@ -787,9 +834,7 @@ TEST_CASE("hundreds of receipts cross to a receiver on another node in batches, 
     bind_ok(sender, smpp::bind_type::transmitter);
     test_esme receiver(b.smpp_port());
     bind_ok(receiver, smpp::bind_type::receiver);
-    REQUIRE(eventually([&] {
-        return b.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
-    }, 5s));
+    require_serving_demo(b);
 
     // More than one batch holds (cluster::outbox_batch_limits::max_entries; the component
     // tests check the split), submitted in bursts the gateway's window takes.
@@ -808,12 +853,7 @@ TEST_CASE("hundreds of receipts cross to a receiver on another node in batches, 
     }
     REQUIRE(ids.size() == n);
     REQUIRE(receiver.wait_deliveries(n, 30s));
-    std::set<std::string> receipted;
-    for (const auto& [id, count] : receipts_by_id(receiver.deliveries())) {
-        CHECK(count == 1);
-        receipted.insert(id);
-    }
-    CHECK(receipted == ids);
+    check_receipted_once(receiver, ids);
     CHECK(a.daemon().metric("smppgw_cluster_outbox_entries_total", {{"event", "handed_off"}}) ==
           n);
     CHECK(eventually([&] {
@@ -831,36 +871,14 @@ TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B'
           "the account's receiver on C with A's message id",
           "[cluster]") {
     nats_cluster nats;
-    three_nodes nodes(nats, 94, "receipt_routes = true");
-    auto& a = nodes.a;
-    auto& b = nodes.b;
-    auto& c = nodes.c;
-    // The carrier (one per node here, all named "sim") sends receipts only when told, on the
-    // bind the test picks.
-    a.carrier().set_auto_receipts(false);
-    b.carrier().set_auto_receipts(false);
-    nodes.start();
-
-    test_esme sender(a.smpp_port());
-    bind_ok(sender, smpp::bind_type::transmitter);
-    test_esme receiver(c.smpp_port());
-    bind_ok(receiver, smpp::bind_type::receiver);
-    REQUIRE(eventually([&] {
-        return c.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
-    }, 5s));
+    routed_receipts f(nats, 94);
+    auto& a = f.nodes.a;
+    auto& b = f.nodes.b;
+    auto& sender = *f.sender;
+    auto& receiver = *f.receiver;
 
     constexpr unsigned n = 5;
-    std::set<std::string> ids;
-    for (const auto& s : submit_all(sender, tokened_texts("rb", n))) {
-        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
-        ids.insert(s.reply.message_id());
-    }
-    REQUIRE(ids.size() == n);
-    REQUIRE(a.carrier().wait([](auto v) {
-        return std::count_if(v.submits().begin(), v.submits().end(), [](const auto& s) {
-                   return !s.carrier_id.empty();
-               }) == n;
-    }));
+    const auto ids = submit_until_carrier_ids(sender, a, tokened_texts("rb", n));
     // Every carrier id A got back is delivered as a receipt on B's carrier bind: B does not know
     // them, finds in the cluster that A submitted them, and forwards the receipts to A; the
     // carrier hears ESME_ROK from B once the cluster holds each one.
@@ -874,12 +892,7 @@ TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B'
     // A matches them (its messages are delivered) and the account's receipts, with A's ids,
     // reach its receiver on C: once each.
     REQUIRE(receiver.wait_deliveries(n, 15s));
-    std::set<std::string> receipted;
-    for (const auto& [id, count] : receipts_by_id(receiver.deliveries())) {
-        CHECK(count == 1);
-        receipted.insert(id);
-    }
-    CHECK(receipted == ids);
+    check_receipted_once(receiver, ids);
     for (const auto& id : ids) {
         CHECK(eventually([&] { return message_state(a, id) == "delivered"; }, 5s));
     }
@@ -900,33 +913,14 @@ TEST_CASE("a receipt B kept as unmatched while NATS was down goes to A, which su
           "message, as soon as NATS is back, and reaches the receiver on C",
           "[cluster]") {
     nats_cluster nats;
-    three_nodes nodes(nats, 87, "receipt_routes = true");
-    auto& a = nodes.a;
-    auto& b = nodes.b;
-    auto& c = nodes.c;
-    a.carrier().set_auto_receipts(false);
-    b.carrier().set_auto_receipts(false);
-    nodes.start();
-
-    test_esme sender(a.smpp_port());
-    bind_ok(sender, smpp::bind_type::transmitter);
-    test_esme receiver(c.smpp_port());
-    bind_ok(receiver, smpp::bind_type::receiver);
-    REQUIRE(eventually([&] {
-        return c.cluster_json().find("\"served_accounts\":[\"demo\"]") != std::string::npos;
-    }, 5s));
+    routed_receipts f(nats, 87);
+    auto& a = f.nodes.a;
+    auto& b = f.nodes.b;
+    auto& sender = *f.sender;
+    auto& receiver = *f.receiver;
 
     constexpr unsigned n = 3;
-    std::set<std::string> ids;
-    for (const auto& s : submit_all(sender, tokened_texts("rk", n))) {
-        REQUIRE(s.reply.status() == smpp::status::ESME_ROK);
-        ids.insert(s.reply.message_id());
-    }
-    REQUIRE(a.carrier().wait([](auto v) {
-        return std::count_if(v.submits().begin(), v.submits().end(), [](const auto& s) {
-                   return !s.carrier_id.empty();
-               }) == n;
-    }));
+    const auto ids = submit_until_carrier_ids(sender, a, tokened_texts("rk", n));
     // A's routes are in the cluster before it goes down.
     REQUIRE(eventually([&] {
         return a.daemon().metric("smppgw_cluster_receipt_routes_total",
@@ -957,12 +951,7 @@ TEST_CASE("a receipt B kept as unmatched while NATS was down goes to A, which su
         nats.start(i);
     }
     REQUIRE(receiver.wait_deliveries(n, 40s));
-    std::set<std::string> receipted;
-    for (const auto& [id, count] : receipts_by_id(receiver.deliveries())) {
-        CHECK(count == 1);
-        receipted.insert(id);
-    }
-    CHECK(receipted == ids);
+    check_receipted_once(receiver, ids);
     for (const auto& id : ids) {
         CHECK(eventually([&] { return message_state(a, id) == "delivered"; }, 5s));
     }
