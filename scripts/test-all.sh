@@ -15,7 +15,7 @@ scripts/check-package.sh --lint-only test
 fuzz_seconds="${SMPPGW_FUZZ_SECONDS:-30}"
 # Undefined behaviour is a finding like a crash: stop at the first report, with its stack.
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-fuzzers=(fuzz_pdu_decoder fuzz_receipt fuzz_keywords fuzz_config fuzz_proxy_header)
+fuzzers=(fuzz_pdu_decoder fuzz_receipt fuzz_keywords fuzz_config fuzz_proxy_header fuzz_cluster_wire)
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz --target "${fuzzers[@]}"
 for fuzzer in "${fuzzers[@]/#/build/fuzz/tests/fuzz/}"; do
