@@ -481,29 +481,32 @@ void committer::note_writes(std::error_code ec) {
 }
 
 void committer::complete(group& g) {
-    // The group counters move on this thread, just before the commit counters of the same
-    // group (finish), so that a metrics snapshot taken while a group is in the pipeline does
-    // not count its writes without its commits.
-    if (g.wrote) {
-        groups_.fetch_add(1, std::memory_order_relaxed);
-    }
-    group_size_.observe(g.items.size());
-    record_bytes_.fetch_add(g.records.size(), std::memory_order_relaxed);
     hooks_.applied(g.fx, !g.ec);
     hooks_.records_completed(g.first_lsn, g.record_count, g.ec);
     const auto now = steady::now();
+    {
+        // A group's counters and its commits' counters move together, under the lock fill()
+        // takes, so that a metrics snapshot never counts a group without its commits or the
+        // other way round (batch_size_sum == commit count at rest, and at any instant).
+        std::lock_guard lock(completed_stats_mu_);
+        if (g.wrote) {
+            groups_.fetch_add(1, std::memory_order_relaxed);
+        }
+        group_size_.observe(g.items.size());
+        record_bytes_.fetch_add(g.records.size(), std::memory_order_relaxed);
+        for (std::size_t i = 0; i < g.items.size(); ++i) {
+            commit_latency_.observe(micros(now - g.items[i].enqueued));
+            const bool ok = !(g.results[i] ? g.results[i] : g.ec);
+            (ok ? committed_ : failed_).fetch_add(1, std::memory_order_relaxed);
+        }
+    }
     for (std::size_t i = 0; i < g.items.size(); ++i) {
-        finish(g.items[i], g.results[i] ? g.results[i] : g.ec, now);
+        run(g.items[i].done, g.results[i] ? g.results[i] : g.ec);
     }
 }
 
-void committer::finish(item& it, std::error_code ec, steady::time_point now) {
-    commit_latency_.observe(micros(now - it.enqueued));
-    (ec ? failed_ : committed_).fetch_add(1, std::memory_order_relaxed);
-    run(it.done, ec);
-}
-
 void committer::fill(commit_stats& s) const {
+    std::lock_guard lock(completed_stats_mu_);  // see complete()
     s.commits = commits_.load(std::memory_order_relaxed);
     s.committed = committed_.load(std::memory_order_relaxed);
     s.failed = failed_.load(std::memory_order_relaxed);

@@ -182,7 +182,6 @@ private:
     // and without it a store that stays refusing with room on the disk says nothing about why.
     void report_resume_failure(const rocksdb::Status& s, std::optional<std::uint64_t> free);
     void note_severity(const rocksdb::Status& s) noexcept;
-    void finish(item& it, std::error_code ec, steady::time_point now);
     std::error_code enqueue(item&& it, std::span<const record_ref> records, lsn_t& first);
 
     database& db_;
@@ -231,6 +230,8 @@ private:
         syncs_{0}, write_errors_{0}, resumes_{0}, operations_{0}, bytes_{0}, queue_depth_{0},
         records_{0}, record_bytes_{0};
     histogram group_size_, commit_latency_, write_latency_, sync_latency_;
+    // Held while complete() counts a group and its commits, and while fill() reads them.
+    mutable std::mutex completed_stats_mu_;
 };
 
 }  // namespace smppgw::store::detail
