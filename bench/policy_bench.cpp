@@ -8,6 +8,8 @@
 //   taskset -c 1 build/h-policy/bench/policy_bench [data-dir] [messages] [optouts] [consents]
 //   taskset -c 1 build/h-pstore/bench/policy_bench --store DIR [--optouts N] [--consents N]
 //                                                  [--messages N] [data-dir]
+//   either form with --remote-sends N: as on a cluster node, the frequency lookup is
+//   cluster::shared_frequency, this node's sends plus N sends another node counted
 //
 // Without --store the lookups are compact open-addressing tables in this process: the chain's
 // own cost plus the memory misses of its probes. With --store they are answered by a real
@@ -41,6 +43,7 @@
 #include <fmt/format.h>
 
 #include "common/store_load.hpp"
+#include "smppgw/cluster/send_counts.hpp"
 #include "smppgw/policy/engine.hpp"
 #include "smppgw/store/store.hpp"
 
@@ -68,6 +71,7 @@ using namespace smppgw::policy;
 using std::chrono::milliseconds;
 namespace fs = std::filesystem;
 namespace st = smppgw::store;
+namespace cluster = smppgw::cluster;
 
 constexpr std::size_t brand_count = 32;
 constexpr std::uint64_t all_brands_index = 63;
@@ -412,6 +416,36 @@ double mib(std::uint64_t bytes) {
     return static_cast<double>(bytes) / (1024.0 * 1024.0);
 }
 
+// --- a cluster node ----------------------------------------------------------------------------
+
+// Sends another node ("gw-b") counted toward frequency caps, for `n` consented (brand, number)
+// pairs drawn like the send histories: what a node of a cluster holds beside its own store.
+void hold_other_node_sends(cluster::remote_sends& remote, number_pool& pool, const population& p,
+                           std::size_t n) {
+    if (n == 0) {
+        return;
+    }
+    std::vector<std::string> brands;
+    std::vector<std::string> numbers;
+    brands.reserve(n);
+    numbers.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto k = p.consents[pool.rng() % p.consents.size()].key;
+        brands.push_back(brand_name(brand_of(k)));
+        numbers.push_back(std::to_string(msisdn_of(k)));
+    }
+    std::vector<cluster::send_entry> batch;
+    for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back({brands[i], numbers[i],
+                         send_day - std::chrono::hours{1 + static_cast<int>(pool.rng() % 20)}, 1});
+        if (batch.size() == 1024 || i + 1 == n) {
+            (void)remote.apply("gw-b", batch, send_day);
+            batch.clear();
+        }
+    }
+    std::fprintf(stderr, "holding %zu sends of another node\n", remote.size());
+}
+
 // --- the store -------------------------------------------------------------------------------
 
 st::store_options store_options_for(const fs::path& dir, const population& p) {
@@ -596,13 +630,18 @@ struct options {
     std::size_t optouts = 10'000'000;
     std::size_t consents = 10'000'000;
     std::optional<fs::path> store;
+    // A cluster node's frequency lookup (cluster::shared_frequency): this many sends another
+    // node counted are held beside the local lookups, for numbers of the population.
+    std::size_t remote_sends = 0;
 };
 
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: policy_bench [data-dir] [messages] [optouts] [consents]\n"
                  "       policy_bench --store DIR [--optouts N] [--consents N] [--messages N] "
-                 "[data-dir]\n");
+                 "[data-dir]\n"
+                 "       either form with --remote-sends N: the frequency lookup of a cluster "
+                 "node, N sends of another node held\n");
     std::exit(2);
 }
 
@@ -627,6 +666,8 @@ options parse(int argc, char** argv) {
                 o.optouts = std::stoul(value());
             } else if (a == "--consents") {
                 o.consents = std::stoul(value());
+            } else if (a == "--remote-sends") {
+                o.remote_sends = std::stoul(value());
             } else if (a.starts_with("--")) {
                 usage();
             } else if (positional == 0) {
@@ -671,6 +712,8 @@ void run(const options& opt) {
     const auto pop = generate(pool, opt.optouts, opt.consents, n_histories);
     const auto msgs = make_messages(pool, pop, opt.messages);
     const hold_table holds(pop.holds);
+    cluster::remote_sends remote("gw-a", std::chrono::hours{24 * 7}, opt.remote_sends + 1);
+    hold_other_node_sends(remote, pool, pop, opt.remote_sends);
 
     if (opt.store) {
         std::printf("policy_bench over smppgw::store in %s: %zu messages\n", opt.store->c_str(),
@@ -679,7 +722,10 @@ void run(const options& opt) {
         std::printf("  engine build (load data + compile): %.0f ms\n", build_ms);
         // As gateway/src/core.cpp wires it: the store answers opt-outs, consents and send
         // histories; holds come from memory.
-        time_chain(*policy, msgs, lookups{s.get(), s.get(), s.get(), &holds});
+        const cluster::shared_frequency shared(*s, remote);
+        const frequency_lookup* frequency =
+            opt.remote_sends > 0 ? static_cast<const frequency_lookup*>(&shared) : s.get();
+        time_chain(*policy, msgs, lookups{s.get(), s.get(), frequency, &holds});
         if (const auto errors = s->stats().lookup_errors; errors != 0) {
             std::printf("  WARNING: %llu lookup errors (answered fail-safe)\n",
                         static_cast<unsigned long long>(errors));
@@ -690,7 +736,10 @@ void run(const options& opt) {
                     msgs.size(), mem.optouts(), mem.consents(), n_histories);
         std::printf("  engine build (load data + compile): %.0f ms; lookup tables: %.0f MiB\n",
                     build_ms, mib(mem.bytes()));
-        time_chain(*policy, msgs, lookups{&mem, &mem, &mem, &holds});
+        const cluster::shared_frequency shared(mem, remote);
+        const frequency_lookup* frequency =
+            opt.remote_sends > 0 ? static_cast<const frequency_lookup*>(&shared) : &mem;
+        time_chain(*policy, msgs, lookups{&mem, &mem, frequency, &holds});
     }
 }
 
