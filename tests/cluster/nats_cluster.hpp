@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,20 +33,38 @@ public:
     static constexpr std::size_t size = 3;
 
     nats_cluster() : dir_("smppgw-nats") {
-        for (auto& s : servers_) {
-            s.client = free_port();
-            s.route = free_port();
-            s.monitor = free_port();
-        }
-        for (std::size_t i = 0; i < size; ++i) {
-            write_file(conf(i), render(i));
-            start(i);
-        }
-        for (std::size_t i = 0; i < size; ++i) {
-            if (!wait_healthy(i)) {
-                throw std::runtime_error("nats-server n" + std::to_string(i + 1) +
-                                         " did not come up:\n" + log_text(i));
+        for (int attempt = 1;; ++attempt) {
+            const auto ports = free_ports(3 * size);  // distinct among themselves
+            for (std::size_t i = 0; i < size; ++i) {
+                servers_[i].client = ports[3 * i];
+                servers_[i].route = ports[3 * i + 1];
+                servers_[i].monitor = ports[3 * i + 2];
             }
+            for (std::size_t i = 0; i < size; ++i) {
+                write_file(conf(i), render(i));
+                start(i);
+            }
+            std::optional<std::size_t> down;
+            for (std::size_t i = 0; i < size && !down; ++i) {
+                if (!wait_healthy(i)) {
+                    down = i;
+                }
+            }
+            if (!down) {
+                return;
+            }
+            // Another process took one of the ports between the pick and the listen: start the
+            // cluster afresh on new ones.
+            const auto log = log_text(*down);
+            if (attempt < 3 && log.find("address already in use") != std::string::npos) {
+                for (std::size_t i = 0; i < size; ++i) {
+                    kill_hard(i);
+                    std::filesystem::remove_all(dir_ / fmt::format("js{}", i + 1));
+                }
+                continue;
+            }
+            throw std::runtime_error("nats-server n" + std::to_string(*down + 1) +
+                                     " did not come up:\n" + log);
         }
     }
 

@@ -163,11 +163,9 @@ public:
     // /healthz. Throws with the daemon's log when it does not come up.
     void start() {
         for (int attempt = 0; attempt < 5; ++attempt) {
-            ports_.smpp = free_port();
-            ports_.admin = free_port();
-            if (ports_.smpp == ports_.admin) {
-                continue;
-            }
+            const auto ports = free_ports(2);
+            ports_.smpp = ports[0];
+            ports_.admin = ports[1];
             if (launch()) {
                 return;
             }

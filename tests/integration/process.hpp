@@ -104,10 +104,8 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
     }
 }
 
-// A loopback port that was free a moment ago. The kernel hands out bind(0) ports from a
-// randomised range, so two parallel tests rarely collide; callers still retry a start that
-// fails with "address in use".
-inline std::uint16_t free_port() {
+// A socket bound to a loopback port the kernel picked (bind to port 0), and that port.
+inline std::pair<int, std::uint16_t> bind_any_loopback_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         throw std::runtime_error("socket() failed");
@@ -122,8 +120,40 @@ inline std::uint16_t free_port() {
         ::close(fd);
         throw std::runtime_error("bind(0) failed");
     }
+    return {fd, ntohs(a.sin_port)};
+}
+
+// A loopback port that was free a moment ago. The kernel hands out bind(0) ports from a
+// randomised range, so two parallel tests rarely collide; callers still retry a start that
+// fails with "address in use".
+inline std::uint16_t free_port() {
+    const auto [fd, port] = bind_any_loopback_port();
     ::close(fd);
-    return ntohs(a.sin_port);
+    return port;
+}
+
+// `n` distinct loopback ports that were free a moment ago. Every socket stays bound until all
+// are picked: free_port() called n times may return one port twice (it is free again as soon
+// as its socket closes), and a server configured to listen twice on it fails.
+inline std::vector<std::uint16_t> free_ports(std::size_t n) {
+    std::vector<int> fds;
+    std::vector<std::uint16_t> ports;
+    try {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto [fd, port] = bind_any_loopback_port();
+            fds.push_back(fd);
+            ports.push_back(port);
+        }
+    } catch (...) {
+        for (const int fd : fds) {
+            ::close(fd);
+        }
+        throw;
+    }
+    for (const int fd : fds) {
+        ::close(fd);
+    }
+    return ports;
 }
 
 // A child process with stdout and stderr in a log file. It dies with the test: SIGKILL from the
