@@ -3,8 +3,11 @@
 #include <array>
 #include <cstdarg>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 namespace smppgw::store::detail {
 namespace {
@@ -64,17 +67,36 @@ public:
         const auto length = static_cast<std::size_t>(n);
         if (length < small.size()) {
             va_end(again);
-            sink_(level_of(level), trimmed({small.data(), length}));
+            forward(level_of(level), trimmed({small.data(), length}));
             return;
         }
         std::string large(length + 1, '\0');
         std::vsnprintf(large.data(), large.size(), format, again);
         va_end(again);
         large.resize(length);
-        sink_(level_of(level), trimmed(large));
+        forward(level_of(level), trimmed(large));
     }
 
 private:
+    // Under mu_, so that the repeat count and the order of lines hold across RocksDB's threads.
+    void forward(engine_log_level level, std::string_view line) {
+        std::lock_guard lock(mu_);
+        const auto now = std::chrono::steady_clock::now();
+        if (line == last_ && now - last_passed_ < engine_log_repeat_window) {
+            ++repeats_;
+            return;
+        }
+        if (repeats_ > 0) {
+            sink_(last_level_, fmt::format("(the previous RocksDB line repeated {} more time{})",
+                                           repeats_, repeats_ == 1 ? "" : "s"));
+            repeats_ = 0;
+        }
+        last_.assign(line);
+        last_level_ = level;
+        last_passed_ = now;
+        sink_(level, line);
+    }
+
     static std::string_view trimmed(std::string_view line) {
         while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) {
             line.remove_suffix(1);
@@ -83,6 +105,11 @@ private:
     }
 
     std::function<void(engine_log_level, std::string_view)> sink_;
+    std::mutex mu_;
+    std::string last_;  // the last line passed on
+    engine_log_level last_level_ = engine_log_level::info;
+    std::chrono::steady_clock::time_point last_passed_{};
+    std::size_t repeats_ = 0;  // of last_, since it was passed on
 };
 
 }  // namespace

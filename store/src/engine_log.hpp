@@ -7,6 +7,7 @@
 //
 // Thread rule: RocksDB calls it from any of its threads; the callback must be thread-safe.
 
+#include <chrono>
 #include <memory>
 
 #include <rocksdb/env.h>
@@ -16,7 +17,12 @@
 namespace smppgw::store::detail {
 
 // A logger that formats only lines at or above opts.engine_log_min and passes them on; with
-// no callback it drops everything (and formats nothing).
+// no callback it drops everything (and formats nothing). A line that repeats the previous one
+// within repeat_window is counted, not passed on: while the disk is full RocksDB reports the
+// same background error for every write attempt (50 a second), which buried everything else
+// in the daemon's log. The count goes out before the next different line, or with the same
+// line once the window has passed ("... repeated N times").
+inline constexpr std::chrono::seconds engine_log_repeat_window{10};
 [[nodiscard]] std::shared_ptr<rocksdb::Logger> make_engine_logger(const store_options& opts);
 
 }  // namespace smppgw::store::detail

@@ -10,6 +10,7 @@
 #include <rocksdb/db.h>
 
 #include "codec.hpp"
+#include "engine_log.hpp"
 #include "keys.hpp"
 #include "live_util.hpp"
 #include "smppgw/store/batch.hpp"
@@ -105,6 +106,33 @@ TEST_CASE("RocksDB's own log goes to on_engine_log, not to a LOG file in the sto
         const auto name = entry.path().filename().string();
         CHECK(name.rfind("LOG", 0) != 0);
     }
+}
+
+TEST_CASE("a RocksDB line that repeats is counted, not passed on each time", "[recovery][open]") {
+    // While the disk is full RocksDB reports the same background error for every write attempt.
+    std::vector<std::pair<engine_log_level, std::string>> lines;
+    store_options o;
+    o.engine_log_min = engine_log_level::warn;
+    o.on_engine_log = [&](engine_log_level level, std::string_view line) {
+        lines.emplace_back(level, line);
+    };
+    const auto logger = detail::make_engine_logger(o);
+    for (int i = 0; i < 5; ++i) {
+        rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, logger, "Background IO error %s",
+                     "No space left on device");
+    }
+    rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, logger, "something else");
+    rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, logger, "something else");
+    rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, logger, "Background IO error %s",
+                 "No space left on device");
+    rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, logger, "below the level: not counted");
+    const std::vector<std::pair<engine_log_level, std::string>> expected{
+        {engine_log_level::warn, "Background IO error No space left on device"},
+        {engine_log_level::warn, "(the previous RocksDB line repeated 4 more times)"},
+        {engine_log_level::error, "something else"},
+        {engine_log_level::error, "(the previous RocksDB line repeated 1 more time)"},
+        {engine_log_level::warn, "Background IO error No space left on device"}};
+    CHECK(lines == expected);
 }
 
 TEST_CASE("foreign and damaged directories give clear startup errors", "[recovery][open]") {
