@@ -130,8 +130,10 @@ bool store::impl::materialize_once() {
             traffic_listener(traffic.events());
         }
     }
-    live->materialized(through);
+    // The watermark first: await_materialized() returns once the live state hears of it, and
+    // a caller then reads materialized_through() (a TSan run caught it still at 0).
     materialized.store(through, std::memory_order_relaxed);
+    live->materialized(through);
     return true;
 }
 
