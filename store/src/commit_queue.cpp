@@ -483,6 +483,7 @@ void committer::note_writes(std::error_code ec) {
 void committer::complete(group& g) {
     hooks_.applied(g.fx, !g.ec);
     hooks_.records_completed(g.first_lsn, g.record_count, g.ec);
+    const auto result_of = [&g](std::size_t i) { return g.results[i] ? g.results[i] : g.ec; };
     const auto now = steady::now();
     {
         // A group's counters and its commits' counters move together, under the lock fill()
@@ -496,12 +497,11 @@ void committer::complete(group& g) {
         record_bytes_.fetch_add(g.records.size(), std::memory_order_relaxed);
         for (std::size_t i = 0; i < g.items.size(); ++i) {
             commit_latency_.observe(micros(now - g.items[i].enqueued));
-            const bool ok = !(g.results[i] ? g.results[i] : g.ec);
-            (ok ? committed_ : failed_).fetch_add(1, std::memory_order_relaxed);
+            (result_of(i) ? failed_ : committed_).fetch_add(1, std::memory_order_relaxed);
         }
     }
     for (std::size_t i = 0; i < g.items.size(); ++i) {
-        run(g.items[i].done, g.results[i] ? g.results[i] : g.ec);
+        run(g.items[i].done, result_of(i));
     }
 }
 

@@ -998,6 +998,28 @@ void live_state::delivered(std::string_view account, lsn_t entry, completion don
     apply_delivered(lsn, r);
 }
 
+void live_state::delivered(std::string_view account, std::span<const lsn_t> entries) {
+    if (entries.empty()) {
+        return;
+    }
+    std::lock_guard lock(mu_);
+    const auto now = clock_->now();
+    std::vector<outbox_done_record> done_records;
+    std::vector<std::string> payloads(entries.size());
+    std::vector<record_ref> records;
+    done_records.reserve(entries.size());
+    records.reserve(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        done_records.push_back({std::string(account), entries[i], now});
+        encode(done_records.back(), payloads[i]);
+        records.push_back({record_kind::delivered_upstream, payloads[i]});
+    }
+    const auto first = append_many(records, nullptr, {});
+    for (std::size_t i = 0; i < done_records.size(); ++i) {
+        apply_delivered(first + i, done_records[i]);
+    }
+}
+
 void live_state::returned(std::string_view account, lsn_t entry) {
     std::lock_guard lock(mu_);
     const auto it = outboxes_.find(account);

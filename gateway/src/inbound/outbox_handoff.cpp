@@ -111,8 +111,12 @@ void outbox_handoff::hand_off(const std::string& account) {
         const auto settled = [this, account, entries = std::move(entries)](bool stored) {
             // Stored by the stream: gone from here (journaled like deliveries). Not stored:
             // deliverable here again, and the next sweep tries again.
-            for (const auto entry : entries) {
-                stored ? live_.delivered(account, entry) : live_.returned(account, entry);
+            if (stored) {
+                live_.delivered(account, entries);
+            } else {
+                for (const auto entry : entries) {
+                    live_.returned(account, entry);
+                }
             }
             std::lock_guard lock(mu_);
             in_flight_[account] -= entries.size();

@@ -1,14 +1,15 @@
 #pragma once
 // The outbox hand-off (cluster nodes only): an account's receipts and MOs reach its receivers
 // wherever they are bound. Entries of an account with no receiver bound on this node go to the
-// cluster's outbox stream (cluster::node::hand_off), in batches of up to
-// cluster::outbox_batch_limits::max_entries, and leave this node's outbox once the stream holds
-// their batch. While a receiver of an account is bound here, this node serves the
-// account: batches handed off by any node arrive, their entries are journaled into this node's
-// outbox in one group (from where the outbox relay delivers them like its own) and the batch is
-// settled with the stream once durable. A batch that arrives just after its receiver left is
-// refused, and the stream offers it again. A receipt or MO is in one durable place at any time: this node's journal or the
-// stream (at least once across a crash between the two).
+// cluster's outbox stream (cluster::node::hand_off) in batches of up to
+// cluster::outbox_batch_limits::max_entries, and leave this node's outbox (one group per batch)
+// once the stream holds their batch. While a receiver of an account is bound here, this node
+// serves the account: batches handed off by any node arrive, their entries are journaled into
+// this node's outbox in one group (from where the outbox relay delivers them like its own) and
+// the batch is settled with the stream once durable. A batch that arrives just after its
+// receiver left is refused, and the stream offers it again. A receipt or MO is in one durable
+// place at any time: this node's journal or the stream (at least once across a crash between
+// the two).
 //
 // Thread rule: receivers_changed() from any thread (the relay's callers), ready() on the
 // journal's completion thread, sweep() on the scheduler's thread, arrivals and hand-off

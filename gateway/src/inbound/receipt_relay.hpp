@@ -148,7 +148,7 @@ private:
     // sweep()'s own: the kept receipts asked about next, after kept_cursor_, from next_kept_ask_.
     std::chrono::steady_clock::time_point next_kept_ask_{};
     store::lsn_t kept_cursor_ = 0;
-    bool kept_ask_on_return_ = false;  // a round was due while the cluster was away
+    bool kept_ask_on_return_ = false;  // a sweep found the cluster away: ask when it is back
 };
 
 }  // namespace smppgw::gateway

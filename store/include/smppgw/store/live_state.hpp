@@ -235,6 +235,8 @@ public:
     // record in the gateway (a lost one only means the entry is delivered again after a crash);
     // `done` is for those who want to know.
     void delivered(std::string_view account, lsn_t entry, completion done = {});
+    // Several at once (a batch another node's stream stored), in one group.
+    void delivered(std::string_view account, std::span<const lsn_t> entries);
     // Not delivered (timeout, throttled, session lost): deliverable again, in order.
     void returned(std::string_view account, lsn_t entry);
     [[nodiscard]] std::vector<outbox_depth> outboxes() const;
