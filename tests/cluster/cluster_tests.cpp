@@ -241,6 +241,23 @@ struct routed_receipts {
         require_serving_demo(nodes.c);
     }
 
+    // `n` messages through A, accepted; our ids once A's carrier answered each with its own.
+    std::set<std::string> submit(const std::string& tag, unsigned n) {
+        return submit_until_carrier_ids(*sender, nodes.a, tokened_texts(tag, n));
+    }
+
+    // The carrier delivers a receipt for every carrier id A got back on B's bind; returns once
+    // B has answered all `n` of them.
+    void receipts_on_b(unsigned n) {
+        for (const auto& s : nodes.a.carrier().submits()) {
+            nodes.b.carrier().send_receipt(s.carrier_id);
+        }
+        REQUIRE(nodes.b.carrier().wait([n](auto v) {
+            return std::count_if(v.deliveries().begin(), v.deliveries().end(),
+                                 [](const auto& d) { return d.receipt && d.acked; }) == n;
+        }, 15s));
+    }
+
     three_nodes nodes;
     std::unique_ptr<test_esme> sender;
     std::unique_ptr<test_esme> receiver;
@@ -874,21 +891,13 @@ TEST_CASE("a receipt for a message accepted on A that the carrier delivers on B'
     routed_receipts f(nats, 94);
     auto& a = f.nodes.a;
     auto& b = f.nodes.b;
-    auto& sender = *f.sender;
     auto& receiver = *f.receiver;
-
     constexpr unsigned n = 5;
-    const auto ids = submit_until_carrier_ids(sender, a, tokened_texts("rb", n));
+    const auto ids = f.submit("rb", n);
     // Every carrier id A got back is delivered as a receipt on B's carrier bind: B does not know
     // them, finds in the cluster that A submitted them, and forwards the receipts to A; the
     // carrier hears ESME_ROK from B once the cluster holds each one.
-    for (const auto& s : a.carrier().submits()) {
-        b.carrier().send_receipt(s.carrier_id);
-    }
-    REQUIRE(b.carrier().wait([](auto v) {
-        return std::count_if(v.deliveries().begin(), v.deliveries().end(),
-                             [](const auto& d) { return d.receipt && d.acked; }) == n;
-    }, 15s));
+    f.receipts_on_b(n);
     // A matches them (its messages are delivered) and the account's receipts, with A's ids,
     // reach its receiver on C: once each.
     REQUIRE(receiver.wait_deliveries(n, 15s));
@@ -916,11 +925,9 @@ TEST_CASE("a receipt B kept as unmatched while NATS was down goes to A, which su
     routed_receipts f(nats, 87);
     auto& a = f.nodes.a;
     auto& b = f.nodes.b;
-    auto& sender = *f.sender;
     auto& receiver = *f.receiver;
-
     constexpr unsigned n = 3;
-    const auto ids = submit_until_carrier_ids(sender, a, tokened_texts("rk", n));
+    const auto ids = f.submit("rk", n);
     // A's routes are in the cluster before it goes down.
     REQUIRE(eventually([&] {
         return a.daemon().metric("smppgw_cluster_receipt_routes_total",
@@ -934,13 +941,7 @@ TEST_CASE("a receipt B kept as unmatched while NATS was down goes to A, which su
                        50ms));
     // The carrier delivers the receipts on B's bind. B cannot ask anyone: after its park
     // timeout it keeps them durably as unmatched and answers the carrier ESME_ROK.
-    for (const auto& s : a.carrier().submits()) {
-        b.carrier().send_receipt(s.carrier_id);
-    }
-    REQUIRE(b.carrier().wait([](auto v) {
-        return std::count_if(v.deliveries().begin(), v.deliveries().end(),
-                             [](const auto& d) { return d.receipt && d.acked; }) == n;
-    }, 15s));
+    f.receipts_on_b(n);
     REQUIRE(eventually([&] { return b.daemon().metric("smppgw_receipts_unmatched") == n; }, 5s));
     CHECK(receiver.deliveries().empty());
 
