@@ -66,17 +66,18 @@ enum class message_phase : std::uint8_t {
 // may read the addresses, brand and class; `checked_epoch` is atomic.
 struct live_message {
     message_record rec;
-    message_phase phase = message_phase::queued;
     lsn_t lsn = 0;          // the last record applied to it
     time_point release{};   // deferred: when the policy runs again
-    bool counts_toward_frequency = false;
     time_point reserved_at{};    // when its send was counted (given back at that time)
-    bool keyword_reply = false;  // sent by smppgw itself: exempt from opt-outs
     // Memory only, for the gateway: the policy generation the message was last checked
     // against (a STOP after that makes the gateway look again before a carrier gets it), and
     // when this process accepted it (latency metrics).
     std::atomic<std::uint64_t> checked_epoch{0};
     std::chrono::steady_clock::time_point accepted_at{};
+    // The one-byte fields together (see message_record): one of these per message in flight.
+    message_phase phase = message_phase::queued;
+    bool counts_toward_frequency = false;
+    bool keyword_reply = false;  // sent by smppgw itself: exempt from opt-outs
     bool in_book = true;  // false once it left the live state (materialized, rolled back)
 };
 

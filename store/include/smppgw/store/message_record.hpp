@@ -78,20 +78,16 @@ struct message_part {
     friend bool operator==(const message_part&, const message_part&) = default;
 };
 
+// Kept in memory for every message in flight (live_state), so the one-byte fields sit together
+// at the end: padding between them would be paid a million times over.
 struct message_record {
     message_id id = 0;
     std::string account;
     std::string brand;
-    policy::message_class klass = policy::message_class::transactional;
     sme_address source;
     sme_address destination;
     std::string msisdn;  // normalized destination: E.164 digits without '+'
     std::string service_type;
-    std::uint8_t esm_class = 0;
-    std::uint8_t protocol_id = 0;
-    std::uint8_t priority_flag = 0;
-    std::uint8_t registered_delivery = 0;
-    std::uint8_t data_coding = 0;
     std::string payload;  // raw short_message / message_payload bytes (binary-safe)
     std::string tlvs;     // raw optional TLVs to forward to the carrier, as received
     // The campaign it counts under in the traffic statistics (traffic.hpp): a name from the
@@ -104,10 +100,16 @@ struct message_record {
     // and a part update beyond the end grows it.
     std::vector<message_part> parts;
     std::string carrier;  // chosen carrier, empty until routed
-    message_state state = message_state::accepted;
     // Every state event in order, the first one included. Capped at message_history_cap events:
     // beyond that the oldest after the first are dropped.
     std::vector<state_event> history;
+    policy::message_class klass = policy::message_class::transactional;
+    message_state state = message_state::accepted;
+    std::uint8_t esm_class = 0;
+    std::uint8_t protocol_id = 0;
+    std::uint8_t priority_flag = 0;
+    std::uint8_t registered_delivery = 0;
+    std::uint8_t data_coding = 0;
 
     friend bool operator==(const message_record&, const message_record&) = default;
 };
