@@ -13,6 +13,7 @@
 
 #include "smppgw/policy/records.hpp"
 #include "smppgw/store/id_generator.hpp"
+#include "smppgw/store/interned_name.hpp"
 
 namespace smppgw::store {
 
@@ -82,8 +83,8 @@ struct message_part {
 // at the end: padding between them would be paid a million times over.
 struct message_record {
     message_id id = 0;
-    std::string account;
-    std::string brand;
+    interned_name account;
+    interned_name brand;
     sme_address source;
     sme_address destination;
     std::string msisdn;  // normalized destination: E.164 digits without '+'
@@ -92,14 +93,14 @@ struct message_record {
     std::string tlvs;     // raw optional TLVs to forward to the carrier, as received
     // The campaign it counts under in the traffic statistics (traffic.hpp): a name from the
     // account's list, "other", or empty for none. Set at acceptance, never changed.
-    std::string campaign;
+    interned_name campaign;
     time_point received{};
     std::optional<time_point> schedule_delivery;
     std::optional<time_point> validity;
     // parts.size() is the number of segments; put_message keeps whatever the caller sized it to
     // and a part update beyond the end grows it.
     std::vector<message_part> parts;
-    std::string carrier;  // chosen carrier, empty until routed
+    interned_name carrier;  // chosen carrier, empty until routed
     // Every state event in order, the first one included. Capped at message_history_cap events:
     // beyond that the oldest after the first are dropped.
     std::vector<state_event> history;

@@ -1,0 +1,85 @@
+// interned_name: one copy per spelling, string-like comparisons, any thread.
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "smppgw/store/interned_name.hpp"
+
+using smppgw::store::interned_name;
+
+TEST_CASE("interned names: equal spellings share one copy", "[interned_name]") {
+    const std::string built = std::string("acct-") + "long-enough-to-leave-sso";
+    const interned_name a{"acct-long-enough-to-leave-sso"};
+    const interned_name b{built};
+    CHECK(&a.str() == &b.str());
+    CHECK(a == b);
+    const interned_name c{"acct-other"};
+    CHECK(a != c);
+    CHECK(&a.str() != &c.str());
+}
+
+TEST_CASE("interned names: compare and print like strings", "[interned_name]") {
+    const interned_name n{"carrier-b"};
+    CHECK(n == "carrier-b");
+    CHECK(n == std::string("carrier-b"));
+    CHECK(n == std::string_view("carrier-b"));
+    CHECK(n != "carrier-a");
+    CHECK(interned_name{"carrier-a"} < n);
+    CHECK(n.size() == 9);
+    CHECK(std::string(n.c_str()) == "carrier-b");
+    CHECK(fmt::format("[{}]", n) == "[carrier-b]");
+    const std::string& as_string = n;
+    CHECK(as_string == "carrier-b");
+
+    interned_name empty;
+    CHECK(empty.empty());
+    CHECK(empty == "");
+    CHECK(empty == interned_name{std::string_view{}});
+    interned_name assigned;
+    assigned = std::string("carrier-b");
+    CHECK(assigned == n);
+    assigned.clear();
+    CHECK(assigned.empty());
+
+    // Usable as a key of ordered and hashed containers, ordered by spelling.
+    std::set<interned_name> names{"b", "c", "a"};
+    std::vector<std::string> order(names.begin(), names.end());
+    CHECK(order == std::vector<std::string>{"a", "b", "c"});
+    std::map<std::string, int, std::less<>> counts{{"carrier-b", 1}};
+    CHECK(counts.find(n.view()) != counts.end());
+}
+
+TEST_CASE("interned names: threads interning the same spellings get the same copies",
+          "[interned_name]") {
+    constexpr int threads = 4;
+    constexpr int names = 200;
+    std::vector<std::vector<const std::string*>> seen(threads);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([t, &seen] {
+            for (int round = 0; round < 20; ++round) {
+                for (int i = 0; i < names; ++i) {
+                    const interned_name n{fmt::format("account-number-{:04}", (i * 7 + t) % names)};
+                    if (round == 0) {
+                        seen[t].push_back(&n.str());
+                    }
+                }
+            }
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
+    std::set<const std::string*> distinct;
+    for (const auto& s : seen) {
+        distinct.insert(s.begin(), s.end());
+    }
+    CHECK(distinct.size() == names);
+}
