@@ -74,7 +74,7 @@ public:
 
     // An opt-out or review hold is in force from now on (MO relay, admin API).
     void policy_changed() noexcept { epoch_.fetch_add(1, std::memory_order_acq_rel); }
-    [[nodiscard]] std::uint64_t epoch() const noexcept {
+    [[nodiscard]] std::uint32_t epoch() const noexcept {
         return epoch_.load(std::memory_order_acquire);
     }
 
@@ -88,7 +88,7 @@ private:
     acceptance_store& store_;
     const snapshot<policy::engine>& engine_;
     metrics& stats_;
-    std::atomic<std::uint64_t> epoch_{1};
+    std::atomic<std::uint32_t> epoch_{1};  // wraps; see live_message::checked_epoch
     static constexpr std::size_t stripe_count = 256;
     std::array<std::mutex, stripe_count> stripes_;
 };

@@ -69,17 +69,23 @@ struct live_message {
     lsn_t lsn = 0;          // the last record applied to it
     time_point release{};   // deferred: when the policy runs again
     time_point reserved_at{};    // when its send was counted (given back at that time)
-    // Memory only, for the gateway: the policy generation the message was last checked
-    // against (a STOP after that makes the gateway look again before a carrier gets it), and
-    // when this process accepted it (latency metrics).
-    std::atomic<std::uint64_t> checked_epoch{0};
+    // Memory only, for the gateway: when this process accepted it (latency metrics), and the
+    // policy generation the message was last checked against (a STOP after that makes the
+    // gateway look again before a carrier gets it). 32 bits: the generation wraps after 4
+    // billion policy changes, and a message would be taken as current only if it was checked
+    // exactly a multiple of that many changes ago.
     std::chrono::steady_clock::time_point accepted_at{};
+    std::atomic<std::uint32_t> checked_epoch{0};
     // The one-byte fields together (see message_record): one of these per message in flight.
     message_phase phase = message_phase::queued;
     bool counts_toward_frequency = false;
     bool keyword_reply = false;  // sent by smppgw itself: exempt from opt-outs
     bool in_book = true;  // false once it left the live state (materialized, rolled back)
 };
+
+// make_shared puts 16 bytes of counts before it: at most 368 keeps the block in jemalloc's
+// 384-byte class, where a million messages in flight take 366 MiB (the next class is 448).
+static_assert(sizeof(live_message) <= 368, "a message in flight grew: see the comment above");
 
 using message_ptr = std::shared_ptr<live_message>;
 

@@ -1,4 +1,5 @@
-// interned_name: one copy per spelling, string-like comparisons, any thread.
+// The compact fields of a message in memory: interned_name (one copy per spelling,
+// string-like comparisons, any thread) and optional_time (std::optional in 8 bytes).
 
 #include <catch2/catch.hpp>
 
@@ -11,8 +12,11 @@
 #include <fmt/format.h>
 
 #include "smppgw/store/interned_name.hpp"
+#include "smppgw/store/message_record.hpp"
 
 using smppgw::store::interned_name;
+using smppgw::store::optional_time;
+using smppgw::store::time_point;
 
 TEST_CASE("interned names: equal spellings share one copy", "[interned_name]") {
     const std::string built = std::string("acct-") + "long-enough-to-leave-sso";
@@ -82,4 +86,30 @@ TEST_CASE("interned names: threads interning the same spellings get the same cop
         distinct.insert(s.begin(), s.end());
     }
     CHECK(distinct.size() == names);
+}
+
+TEST_CASE("optional_time behaves like std::optional<time_point>", "[optional_time]") {
+    static_assert(sizeof(optional_time) == sizeof(time_point));
+    optional_time t;
+    CHECK_FALSE(t.has_value());
+    CHECK_FALSE(static_cast<bool>(t));
+    CHECK(t == std::nullopt);
+    CHECK(std::optional<time_point>(t) == std::nullopt);
+
+    // Every representable instant but the sentinel is a value, the epoch and negative ones too.
+    for (const auto when : {time_point{}, time_point{std::chrono::milliseconds{-1}},
+                            time_point{std::chrono::milliseconds{1'767'225'600'000}},
+                            time_point::max()}) {
+        t = when;
+        REQUIRE(t.has_value());
+        CHECK(*t == when);
+        CHECK(t.value_or(time_point{}) == when);
+        CHECK(std::optional<time_point>(t) == when);
+        CHECK(optional_time{std::optional<time_point>{when}} == t);
+    }
+    t.reset();
+    CHECK_FALSE(t.has_value());
+    CHECK(t.value_or(time_point{std::chrono::milliseconds{5}}) ==
+          time_point{std::chrono::milliseconds{5}});
+    CHECK(optional_time{std::optional<time_point>{}} == optional_time{});
 }
