@@ -234,7 +234,7 @@ void bench_lifecycle(const config& c) {
     m.destination = {1, 1, "+15551234567"};
     m.msisdn = "15551234567";
     m.registered_delivery = 1;
-    m.payload.assign(140, 'x');
+    m.payload = std::string(140, 'x');
     m.state = message_state::accepted;
     const std::string dlr(120, 'd');
     auto& live = st->live();
@@ -473,7 +473,7 @@ std::uint64_t allocated_bytes() {
     m.source = {5, 0, "ACME"};
     m.destination = {1, 1, "+15551234567"};
     m.registered_delivery = 1;
-    m.payload.assign(140, 'x');
+    m.payload = std::string(140, 'x');
     m.state = message_state::accepted;
 
     std::mutex mu;

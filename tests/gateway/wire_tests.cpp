@@ -41,7 +41,7 @@ store::message_record record(std::vector<std::uint8_t> payload, std::uint8_t dat
                              std::uint8_t esm_class = 0) {
     store::message_record rec;
     rec.id = 42;
-    rec.payload.assign(payload.begin(), payload.end());
+    rec.payload = std::string(payload.begin(), payload.end());
     rec.data_coding = data_coding;
     rec.esm_class = esm_class;
     return rec;

@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
             m.brand = "crash";
             m.msisdn = std::to_string(15550000000ULL + rng() % 100000);
             m.registered_delivery = 1;
-            m.payload.assign(40 + rng() % 200, 'x');
+            m.payload = std::string(40 + rng() % 200, 'x');
             m.received = st->now();
             m.parts.resize(1 + rng() % 2);
             if (rng() % 5 == 0) {

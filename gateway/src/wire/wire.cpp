@@ -226,17 +226,19 @@ store::message_record make_record(const smpp::pdu& p, const smpp::message_view& 
         rec.protocol_id = m->protocol_id;
         rec.priority_flag = m->priority_flag;
     }
-    rec.payload = std::string(as_chars(v.content));
+    rec.payload = as_chars(v.content);
+    std::string tlvs;
     for (auto e : p.tlvs) {
         if (strip_on_forward(e.tag)) {
             continue;
         }
-        rec.tlvs.push_back(static_cast<char>(e.tag >> 8));
-        rec.tlvs.push_back(static_cast<char>(e.tag & 0xFF));
-        rec.tlvs.push_back(static_cast<char>(e.value.size() >> 8));
-        rec.tlvs.push_back(static_cast<char>(e.value.size() & 0xFF));
-        rec.tlvs.append(as_chars(e.value));
+        tlvs.push_back(static_cast<char>(e.tag >> 8));
+        tlvs.push_back(static_cast<char>(e.tag & 0xFF));
+        tlvs.push_back(static_cast<char>(e.value.size() >> 8));
+        tlvs.push_back(static_cast<char>(e.value.size() & 0xFF));
+        tlvs.append(as_chars(e.value));
     }
+    rec.tlvs = tlvs;
     rec.campaign = campaign_of(p.tlvs, account);
     rec.received = now;
     rec.schedule_delivery = fields.schedule;
@@ -630,7 +632,7 @@ store::message_record make_reply_record(std::string_view account, std::string_vi
         (void)smpp::encode_ucs2(text, encoded);
         rec.data_coding = 0x08;
     }
-    rec.payload.assign(encoded.begin(), encoded.end());
+    rec.payload = as_chars(encoded);
     rec.received = now;
     rec.state = store::message_state::accepted;
     rec.history.push_back({store::message_state::accepted, now});

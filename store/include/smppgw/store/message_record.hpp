@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "smppgw/policy/records.hpp"
+#include "smppgw/store/compact_bytes.hpp"
 #include "smppgw/store/id_generator.hpp"
 #include "smppgw/store/interned_name.hpp"
 
@@ -116,9 +117,9 @@ struct message_record {
     sme_address source;
     sme_address destination;
     std::string msisdn;  // normalized destination: E.164 digits without '+'
-    std::string service_type;
-    std::string payload;  // raw short_message / message_payload bytes (binary-safe)
-    std::string tlvs;     // raw optional TLVs to forward to the carrier, as received
+    compact_bytes service_type;
+    compact_bytes payload;  // raw short_message / message_payload bytes (binary-safe)
+    compact_bytes tlvs;     // raw optional TLVs to forward to the carrier, as received
     // The campaign it counts under in the traffic statistics (traffic.hpp): a name from the
     // account's list, "other", or empty for none. Set at acceptance, never changed.
     interned_name campaign;
