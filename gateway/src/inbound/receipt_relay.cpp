@@ -317,7 +317,7 @@ void receipt_relay::located(const std::string& key, std::uint64_t ticket, std::s
     };
     const bool handed = elsewhere_.forward(
         node, parked->carrier, parked->ids, parked->pdu,
-        [this, parked, put_back, node](bool stored) {
+        [parked, put_back, node](bool stored) {
             if (stored) {
                 // The submitting node has it durably: the carrier may forget it.
                 parked->respond.send(smpp::status::ESME_ROK);
