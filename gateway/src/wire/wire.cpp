@@ -227,7 +227,10 @@ store::message_record make_record(const smpp::pdu& p, const smpp::message_view& 
         rec.priority_flag = m->priority_flag;
     }
     rec.payload = as_chars(v.content);
-    std::string tlvs;
+    // Built in a buffer this thread keeps, then copied once into the record's own block: no
+    // allocation per message beyond that block.
+    thread_local std::string tlvs;
+    tlvs.clear();
     for (auto e : p.tlvs) {
         if (strip_on_forward(e.tag)) {
             continue;
