@@ -20,22 +20,7 @@ enum class entry_type : std::uint8_t { message = 1, outbox = 2, audit = 3, unmat
 constexpr std::uint8_t flag_counts_toward_frequency = 0x01;
 constexpr std::uint8_t flag_keyword_reply = 0x02;
 
-// The worst final state of a message's parts, or delivered when all were.
-message_state aggregate(const std::vector<message_part>& parts) {
-    for (const auto& p : parts) {
-        if (p.state != message_state::delivered) {
-            return p.state;
-        }
-    }
-    return message_state::delivered;
-}
-
-bool all_final(const std::vector<message_part>& parts) {
-    return !parts.empty() &&
-           std::all_of(parts.begin(), parts.end(), [](const auto& p) { return is_final(p.state); });
-}
-
-bool all_submitted(const std::vector<message_part>& parts) {
+bool all_submitted(std::span<const message_part> parts) {
     return !parts.empty() && std::all_of(parts.begin(), parts.end(), [](const auto& p) {
         return !p.carrier_message_id.empty();
     });
@@ -331,7 +316,7 @@ bool live_state::apply(lsn_t lsn, const receipt_record& r, bool replaying) {
             part.updated = r.when;
         }
         if (all_final(rec.parts)) {
-            rec.state = aggregate(rec.parts);
+            rec.state = aggregate_state(rec.parts);
             push_history(rec, rec.state, r.when);
             finish(*m, m, lsn);
             finished_now = true;
@@ -845,7 +830,7 @@ live_state::receipt_result live_state::receipt(std::string_view carrier,
     if (will_finish) {
         auto parts = m->rec.parts;
         parts[part].state = r->state;
-        if (aggregate(parts) != message_state::delivered) {
+        if (aggregate_state(parts) != message_state::delivered) {
             release_reservation(*m, extra);
         }
     }

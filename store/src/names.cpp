@@ -1,4 +1,5 @@
 // Names of the store's enums, as they appear in logs, metrics labels and exports.
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -28,6 +29,20 @@ std::optional<message_state> parse_message_state(std::string_view s) noexcept {
         }
     }
     return std::nullopt;
+}
+
+message_state aggregate_state(std::span<const message_part> parts) noexcept {
+    for (const auto& p : parts) {
+        if (p.state != message_state::delivered) {
+            return p.state;
+        }
+    }
+    return message_state::delivered;
+}
+
+bool all_final(std::span<const message_part> parts) noexcept {
+    return !parts.empty() &&
+           std::all_of(parts.begin(), parts.end(), [](const auto& p) { return is_final(p.state); });
 }
 
 bool is_final(message_state s) noexcept {

@@ -15,6 +15,7 @@
 #include "smppgw/store/compact_bytes.hpp"
 #include "smppgw/store/interned_name.hpp"
 #include "smppgw/store/message_record.hpp"
+#include "smppgw/store/short_string.hpp"
 
 using smppgw::store::compact_bytes;
 using smppgw::store::interned_name;
@@ -149,4 +150,60 @@ TEST_CASE("compact_bytes holds any bytes in one pointer", "[compact_bytes]") {
     CHECK(fmt::format("[{}]", compact_bytes{"CMT"}) == "[CMT]");
     const std::string big(70'000, 'x');  // message_payload can exceed 64 KiB in principle
     CHECK(compact_bytes{big}.size() == big.size());
+}
+
+TEST_CASE("short strings: inline up to 23 characters, on the heap beyond", "[short_string]") {
+    using smppgw::store::short_string;
+    static_assert(sizeof(short_string) == 24);
+    const short_string empty;
+    CHECK(empty.empty());
+    CHECK(empty.size() == 0);
+    CHECK(empty == "");
+
+    const std::string longest_inline(short_string::inline_capacity, '7');
+    const short_string in{longest_inline};
+    CHECK_FALSE(in.on_heap());
+    CHECK(in == longest_inline);
+    CHECK(in.size() == 23);
+
+    const std::string heap_one = longest_inline + "8";
+    short_string out{heap_one};
+    CHECK(out.on_heap());
+    CHECK(out == heap_one);
+    CHECK(out.size() == 24);
+
+    // Binary-safe, like the carrier ids and addresses it holds.
+    const std::string with_nul("a\0b", 3);
+    CHECK(short_string{with_nul}.view() == with_nul);
+
+    // Copies are deep, moves hand the block over and leave the source empty.
+    short_string copy = out;
+    CHECK(copy == out);
+    CHECK(copy.data() != out.data());
+    short_string moved = std::move(out);
+    CHECK(moved == heap_one);
+    CHECK(out.empty());  // NOLINT(bugprone-use-after-move): a moved-from string is empty
+    moved = in;
+    CHECK(moved == in);
+    CHECK_FALSE(moved.on_heap());
+    moved = std::string(40, 'z');
+    CHECK(moved.size() == 40);
+    moved.assign(moved.view().substr(10, 5));  // from its own characters
+    CHECK(moved == "zzzzz");
+    moved.clear();
+    CHECK(moved.empty());
+
+    CHECK(short_string{"+15551234567"} < short_string{"+15559999999"});
+    CHECK(fmt::format("<{}>", short_string{"ACME"}) == "<ACME>");
+    std::set<short_string> ordered{"b", "a"};
+    CHECK(ordered.begin()->view() == "a");
+    CHECK(std::hash<short_string>{}(short_string{"x"}) == std::hash<std::string_view>{}("x"));
+}
+
+TEST_CASE("an address is its TON, NPI and short string, with no padding", "[short_string]") {
+    static_assert(sizeof(smppgw::store::sme_address) == 26);
+    const smppgw::store::sme_address a{1, 1, "15550001000"};
+    CHECK(a.addr == "15550001000");
+    CHECK(a == smppgw::store::sme_address{1, 1, "15550001000"});
+    CHECK_FALSE(a == smppgw::store::sme_address{1, 2, "15550001000"});
 }

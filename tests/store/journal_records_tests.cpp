@@ -47,8 +47,8 @@ message_record full_message(strings s) {
     m.tlvs = text(s, bin_b);
     m.validity = test_start + 48h;
     m.carrier = "carrier-a";
-    m.parts[0] = {"c0ffee", message_state::delivered, test_start + 2s, 0};
-    m.parts[1] = {"c0ffef", message_state::undeliverable, test_start + 3s, 0xffff'ffffU};
+    m.parts[0] = {test_start + 2s, "c0ffee", 0, message_state::delivered};
+    m.parts[1] = {test_start + 3s, "c0ffef", 0xffff'ffffU, message_state::undeliverable};
     m.state = message_state::undeliverable;
     m.history.push_back({message_state::submitted, test_start + 1s});
     m.history.push_back({message_state::undeliverable, test_start + 3s});

@@ -44,8 +44,8 @@ TEST_CASE("messages: a finished message's row and carrier ids read back and surv
     auto rec = sample_message(id);
     rec.state = message_state::delivered;
     rec.carrier = "carrier-a";
-    rec.parts[0] = {"c0ffee", message_state::delivered, test_start + 5s, 0};
-    rec.parts[1] = {"c0ffef", message_state::undeliverable, test_start + 6s, 34};
+    rec.parts[0] = {test_start + 5s, "c0ffee", 0, message_state::delivered};
+    rec.parts[1] = {test_start + 6s, "c0ffef", 34, message_state::undeliverable};
     {
         batch b;  // what the materializer (or an import) writes
         b.put_message(rec);

@@ -68,7 +68,7 @@ format_1_store build_format_1(const std::filesystem::path& p) {
     m = sample_message(s.partly_sent);
     m.state = message_state::queued;
     m.carrier = "carrier-a";
-    m.parts[0] = {"x0", message_state::submitted, test_start + 1s, 0};
+    m.parts[0] = {test_start + 1s, "x0", 0, message_state::submitted};
     m.history.push_back({message_state::queued, test_start});
     put_message(m);
     put_pending(s.partly_sent);
@@ -92,7 +92,7 @@ format_1_store build_format_1(const std::filesystem::path& p) {
     m.state = message_state::submitted;
     m.carrier = "carrier-a";
     m.parts.resize(1);
-    m.parts[0] = {"aw0", message_state::submitted, test_start + 1s, 0};
+    m.parts[0] = {test_start + 1s, "aw0", 0, message_state::submitted};
     put_message(m);
     detail::carrier_key(key, "carrier-a", "aw0");
     detail::encode_carrier_mapping({s.awaiting, 0}, value);
@@ -102,7 +102,7 @@ format_1_store build_format_1(const std::filesystem::path& p) {
     m.state = message_state::delivered;
     m.carrier = "carrier-a";
     m.parts.resize(1);
-    m.parts[0] = {"dn0", message_state::delivered, test_start + 2s, 0};
+    m.parts[0] = {test_start + 2s, "dn0", 0, message_state::delivered};
     put_message(m);
     detail::carrier_key(key, "carrier-a", "dn0");
     detail::encode_carrier_mapping({s.done_with_receipt, 0}, value);

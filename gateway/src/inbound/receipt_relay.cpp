@@ -12,16 +12,6 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// The worst state of a message's parts, or delivered when all were.
-store::message_state aggregate(const std::vector<store::message_part>& parts) {
-    for (const auto& p : parts) {
-        if (p.state != store::message_state::delivered) {
-            return p.state;
-        }
-    }
-    return store::message_state::delivered;
-}
-
 std::string key_of(std::string_view carrier, std::string_view id) {
     std::string k;
     k.reserve(carrier.size() + 1 + id.size());
@@ -49,8 +39,7 @@ std::optional<store::receipt_record> fold_receipt(const store::live_message& m, 
     }
     parts[part].state = state;
     parts[part].error = err;
-    const bool all_final = std::all_of(parts.begin(), parts.end(),
-                                       [](const auto& p) { return store::is_final(p.state); });
+    const bool all_final = store::all_final(parts);
     store::receipt_record out;
     out.id = m.rec.id;
     out.part = part;
@@ -65,7 +54,7 @@ std::optional<store::receipt_record> fold_receipt(const store::live_message& m, 
     } else if (all_final) {
         // One receipt per upstream submit: the parts' worst outcome, once all are final, with
         // the error of the part that had it (not necessarily this receipt's).
-        reported = aggregate(parts);
+        reported = store::aggregate_state(parts);
         if (const auto worst = std::find_if(parts.begin(), parts.end(),
                                             [&](const auto& p) { return p.state == reported; });
             reported != store::message_state::delivered && worst != parts.end()) {

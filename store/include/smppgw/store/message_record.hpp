@@ -7,14 +7,17 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "smppgw/policy/records.hpp"
 #include "smppgw/store/compact_bytes.hpp"
+#include "smppgw/store/compact_vector.hpp"
 #include "smppgw/store/id_generator.hpp"
 #include "smppgw/store/interned_name.hpp"
+#include "smppgw/store/short_string.hpp"
 
 namespace smppgw::store {
 
@@ -54,11 +57,11 @@ inline constexpr std::uint8_t message_state_count = 12;
 [[nodiscard]] std::optional<message_state> parse_message_state(std::string_view s) noexcept;
 [[nodiscard]] bool is_final(message_state s) noexcept;
 
-// An SMPP address triple.
+// An SMPP address triple, in 26 bytes aligned to 1 (two of them in every message in flight).
 struct sme_address {
     std::uint8_t ton = 0;
     std::uint8_t npi = 0;
-    std::string addr;
+    short_string addr;
 
     friend bool operator==(const sme_address&, const sme_address&) = default;
 };
@@ -100,10 +103,10 @@ private:
 
 // One segment as submitted to the carrier.
 struct message_part {
-    std::string carrier_message_id;  // as the carrier returned it (normalized by the caller)
-    message_state state = message_state::accepted;
     time_point updated{};
+    short_string carrier_message_id;  // as the carrier returned it (normalized by the caller)
     std::uint32_t error = 0;  // network/carrier error code from the receipt, 0 if none
+    message_state state = message_state::accepted;
 
     friend bool operator==(const message_part&, const message_part&) = default;
 };
@@ -116,7 +119,7 @@ struct message_record {
     interned_name brand;
     sme_address source;
     sme_address destination;
-    std::string msisdn;  // normalized destination: E.164 digits without '+'
+    short_string msisdn;  // normalized destination: E.164 digits without '+'
     compact_bytes service_type;
     compact_bytes payload;  // raw short_message / message_payload bytes (binary-safe)
     compact_bytes tlvs;     // raw optional TLVs to forward to the carrier, as received
@@ -128,11 +131,11 @@ struct message_record {
     optional_time validity;
     // parts.size() is the number of segments; put_message keeps whatever the caller sized it to
     // and a part update beyond the end grows it.
-    std::vector<message_part> parts;
+    compact_vector<message_part> parts;
     interned_name carrier;  // chosen carrier, empty until routed
     // Every state event in order, the first one included. Capped at message_history_cap events:
     // beyond that the oldest after the first are dropped.
-    std::vector<state_event> history;
+    compact_vector<state_event> history;
     policy::message_class klass = policy::message_class::transactional;
     message_state state = message_state::accepted;
     std::uint8_t esm_class = 0;
@@ -145,5 +148,10 @@ struct message_record {
 };
 
 inline constexpr std::size_t message_history_cap = 32;
+
+// The worst state of a message's parts, or delivered when all were.
+[[nodiscard]] message_state aggregate_state(std::span<const message_part> parts) noexcept;
+// True when there are parts and every one has a final state.
+[[nodiscard]] bool all_final(std::span<const message_part> parts) noexcept;
 
 }  // namespace smppgw::store
