@@ -14,6 +14,7 @@
 
 #include "checkpoint.hpp"
 #include "codec.hpp"
+#include "free_memory.hpp"
 #include "keys.hpp"
 #include "message_codec.hpp"
 #include "record_codec.hpp"
@@ -57,6 +58,7 @@ void store::impl::recover() {
         upgrade_format_1();
     }
     rebuild_live_state();
+    detail::give_back_free_memory();
 }
 
 void store::impl::load_indexes() {
