@@ -105,7 +105,7 @@ lsn_t live_state::append_many(std::span<const record_ref> records, batch* extra,
 
 message_ptr live_state::lookup(message_id id) const {
     const auto it = messages_.find(id);
-    return it == messages_.end() ? nullptr : it->second;
+    return it == messages_.end() ? nullptr : *it;
 }
 
 message_ptr live_state::target(message_id id, lsn_t lsn) const {
@@ -209,7 +209,7 @@ message_ptr live_state::apply(lsn_t lsn, accepted_record r, bool replaying) {
     if (auto existing = lookup(id)) {
         return replaying ? nullptr : existing;  // replay of a record the checkpoint reflects
     }
-    auto m = std::make_shared<live_message>();
+    auto m = make_message();
     m->rec = std::move(r.message);
     m->lsn = lsn;
     m->counts_toward_frequency = r.counts_toward_frequency;
@@ -224,7 +224,7 @@ message_ptr live_state::apply(lsn_t lsn, accepted_record r, bool replaying) {
         m->phase = message_phase::queued;
     }
     max_id_ = std::max(max_id_, id);
-    messages_.emplace(id, m);
+    messages_.insert(m);
     count_in(*m);
     return m;
 }
@@ -384,12 +384,12 @@ void live_state::apply(lsn_t lsn, restored_record r) {
     if (lookup(id)) {
         return;
     }
-    auto m = std::make_shared<live_message>();
+    auto m = make_message();
     m->rec = std::move(r.message);
     m->lsn = lsn;
     m->phase = message_phase::awaiting_receipt;
     max_id_ = std::max(max_id_, id);
-    messages_.emplace(id, m);
+    messages_.insert(m);
     count_in(*m);
     for (std::uint16_t p = 0; p < m->rec.parts.size(); ++p) {
         map_part(m, p);
@@ -735,7 +735,7 @@ live_state::change_result live_state::replace(message_id id, std::string_view ac
 std::vector<message_ptr> live_state::queued() const {
     std::vector<message_ptr> out;
     std::lock_guard lock(mu_);
-    for (const auto& [id, m] : messages_) {
+    for (const auto& m : messages_) {
         if (m->phase == message_phase::queued) {
             out.push_back(m);
         }
@@ -1217,7 +1217,7 @@ lsn_t live_state::snapshot(const std::function<void(std::string_view)>& sink,
         locked = true;
         at = journal_.next_lsn();
         messages.reserve(messages_.size());
-        for (const auto& [id, m] : messages_) {
+        for (const auto& m : messages_) {
             messages.push_back(m);
         }
         for (const auto& [account, box] : outboxes_) {
@@ -1315,7 +1315,7 @@ std::size_t live_state::find_overdue(std::size_t max, std::size_t per_lock) {
         }
         before = clock_->now() - receipt_timeout_;
         messages.reserve(messages_.size());
-        for (const auto& [id, m] : messages_) {
+        for (const auto& m : messages_) {
             messages.push_back(m);
         }
     }
@@ -1343,7 +1343,7 @@ bool live_state::load_chunk(std::string_view chunk) {
     while (r.remaining() > 0) {
         switch (static_cast<entry_type>(r.u8())) {
             case entry_type::message: {
-                auto m = std::make_shared<live_message>();
+                auto m = make_message();
                 m->lsn = r.varint();
                 const auto phase = r.u8();
                 const auto flags = r.u8();
@@ -1359,7 +1359,10 @@ bool live_state::load_chunk(std::string_view chunk) {
                 m->keyword_reply = (flags & flag_keyword_reply) != 0;
                 m->accepted_at = std::chrono::steady_clock::now();
                 max_id_ = std::max(max_id_, m->rec.id);
-                messages_[m->rec.id] = m;
+                if (auto [at, fresh] = messages_.insert(m); !fresh) {
+                    messages_.erase(at);  // a later chunk's copy of the same message wins
+                    messages_.insert(m);
+                }
                 count_in(*m);
                 switch (m->phase) {
                     case message_phase::deferred: insert_deferred(m); break;

@@ -1,11 +1,13 @@
 // The compact fields of a message in memory: interned_name (one copy per spelling,
-// string-like comparisons, any thread), compact_bytes (a byte string in 8 bytes) and
+// string-like comparisons, any thread), compact_bytes (a byte string in 8 bytes),
+// short_string (24 bytes, short ones inline), compact_vector (a vector in 8 bytes) and
 // optional_time (std::optional in 8 bytes).
 
 #include <catch2/catch.hpp>
 
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "smppgw/store/compact_bytes.hpp"
+#include "smppgw/store/compact_vector.hpp"
 #include "smppgw/store/interned_name.hpp"
 #include "smppgw/store/message_record.hpp"
 #include "smppgw/store/short_string.hpp"
@@ -206,4 +209,60 @@ TEST_CASE("an address is its TON, NPI and short string, with no padding", "[shor
     CHECK(a.addr == "15550001000");
     CHECK(a == smppgw::store::sme_address{1, 1, "15550001000"});
     CHECK_FALSE(a == smppgw::store::sme_address{1, 2, "15550001000"});
+}
+
+TEST_CASE("compact vectors: a vector in one pointer, growing one element at a time",
+          "[compact_vector]") {
+    using smppgw::store::compact_vector;
+    static_assert(sizeof(compact_vector<std::string>) == sizeof(void*));
+    compact_vector<std::string> v;
+    CHECK(v.empty());
+    CHECK(v.capacity() == 0);
+    CHECK(v.begin() == v.end());
+
+    v.push_back("a");
+    v.emplace_back(30, 'b');  // beyond std::string's inline buffer: moves must carry it
+    v.push_back(v.front());   // an element of its own, while it grows
+    CHECK(v.size() == 3);
+    CHECK(v.capacity() == 3);  // short lists hold no spare room
+    CHECK(v[0] == "a");
+    CHECK(v[1] == std::string(30, 'b'));
+    CHECK(v.back() == "a");
+
+    auto copy = v;
+    CHECK(copy == v);
+    copy[0] = "changed";
+    CHECK(v[0] == "a");
+
+    v.erase(v.begin() + 1);
+    CHECK(v == compact_vector<std::string>{"a", "a"});
+    v.pop_back();
+    CHECK(v.size() == 1);
+    v.resize(3);
+    CHECK(v == compact_vector<std::string>{"a", "", ""});
+    v.resize(1);
+    CHECK(v == compact_vector<std::string>{"a"});
+    v.assign(2, "x");
+    CHECK(v == compact_vector<std::string>{"x", "x"});
+    v.resize(4, "y");
+    CHECK(v == compact_vector<std::string>{"x", "x", "y", "y"});
+    v.erase(v.begin() + 1, v.end());
+    CHECK(v == compact_vector<std::string>{"x"});
+
+    auto moved = std::move(copy);
+    CHECK(moved.size() == 3);
+    CHECK(copy.empty());  // NOLINT(bugprone-use-after-move): a moved-from vector is empty
+    moved.clear();
+    CHECK(moved.empty());
+    CHECK(moved.capacity() == 0);  // clearing frees the block
+
+    // Beyond eight elements it grows by half, not by one.
+    compact_vector<int> many;
+    for (int i = 0; i < 100; ++i) {
+        many.push_back(i);
+    }
+    CHECK(many.size() == 100);
+    CHECK(many.capacity() < 150);
+    CHECK(many[99] == 99);
+    CHECK(std::span<const int>(many).size() == 100);  // contiguous: views and algorithms work
 }
