@@ -8,18 +8,17 @@
 //
 // Thread rule: a value type; the usual rules for sharing one between threads.
 
-#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
+#include "smppgw/store/string_like.hpp"
 
 namespace smppgw::store {
 
-class compact_bytes {
+class compact_bytes : public string_like<compact_bytes> {
 public:
     compact_bytes() noexcept = default;
     compact_bytes(std::string_view s) { assign(s); }                       // NOLINT: like string
@@ -49,15 +48,6 @@ public:
     friend bool operator==(const compact_bytes& a, const compact_bytes& b) noexcept {
         return a.view() == b.view();
     }
-    friend bool operator==(const compact_bytes& a, std::string_view b) noexcept {
-        return a.view() == b;
-    }
-    friend bool operator==(const compact_bytes& a, const std::string& b) noexcept {
-        return a.view() == b;
-    }
-    friend bool operator==(const compact_bytes& a, const char* b) noexcept {
-        return a.view() == b;
-    }
 
 private:
     // The block: a 32-bit length, then the bytes (at most a few KiB for any SMPP field).
@@ -65,11 +55,3 @@ private:
 };
 
 }  // namespace smppgw::store
-
-template <>
-struct fmt::formatter<smppgw::store::compact_bytes> : fmt::formatter<std::string_view> {
-    template <typename Context>
-    auto format(const smppgw::store::compact_bytes& b, Context& ctx) const {
-        return fmt::formatter<std::string_view>::format(b.view(), ctx);
-    }
-};

@@ -11,15 +11,14 @@
 // Thread rule: any thread; interning takes a process-wide lock only for a spelling this thread
 // has not used recently.
 
-#include <compare>
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
+#include "smppgw/store/string_like.hpp"
 
 namespace smppgw::store {
 
-class interned_name {
+class interned_name : public string_like<interned_name> {
 public:
     interned_name() noexcept;
     interned_name(std::string_view s);  // NOLINT(google-explicit-constructor): a drop-in for string
@@ -41,40 +40,9 @@ public:
     friend bool operator==(const interned_name& a, const interned_name& b) noexcept {
         return a.spelling_ == b.spelling_;
     }
-    friend bool operator==(const interned_name& a, std::string_view b) noexcept {
-        return a.view() == b;
-    }
-    friend bool operator==(const interned_name& a, const std::string& b) noexcept {
-        return a.view() == b;
-    }
-    friend bool operator==(const interned_name& a, const char* b) noexcept {
-        return a.view() == b;
-    }
-    friend std::strong_ordering operator<=>(const interned_name& a,
-                                            const interned_name& b) noexcept {
-        return a.view() <=> b.view();
-    }
-    friend std::strong_ordering operator<=>(const interned_name& a, std::string_view b) noexcept {
-        return a.view() <=> b;
-    }
 
 private:
     const std::string* spelling_;
 };
 
 }  // namespace smppgw::store
-
-template <>
-struct fmt::formatter<smppgw::store::interned_name> : fmt::formatter<std::string_view> {
-    template <typename Context>
-    auto format(const smppgw::store::interned_name& n, Context& ctx) const {
-        return fmt::formatter<std::string_view>::format(n.view(), ctx);
-    }
-};
-
-template <>
-struct std::hash<smppgw::store::interned_name> {
-    std::size_t operator()(const smppgw::store::interned_name& n) const noexcept {
-        return std::hash<std::string_view>{}(n.view());
-    }
-};
