@@ -53,6 +53,33 @@ std::string_view to_string(message_phase p) noexcept {
     return "unknown";
 }
 
+namespace {
+
+constexpr std::chrono::microseconds accept_tick{100};
+
+std::uint32_t steady_ticks() noexcept {
+    const auto ticks = std::chrono::steady_clock::now().time_since_epoch() / accept_tick;
+    return static_cast<std::uint32_t>(ticks);  // modulo 2^32: ages are differences
+}
+
+}  // namespace
+
+void live_message::stamp_accepted() noexcept {
+    const auto now = steady_ticks();
+    accepted_ticks = now == 0 ? 1 : now;  // 0 means "not known"
+}
+
+std::optional<double> live_message::seconds_since_accepted(time_point now) const noexcept {
+    if (accepted_ticks == 0) {
+        return std::nullopt;
+    }
+    if (const auto wall = now - rec.received; wall > std::chrono::hours(24)) {
+        return std::chrono::duration<double>(wall).count();
+    }
+    const std::uint32_t elapsed = steady_ticks() - accepted_ticks;  // wraps correctly
+    return std::chrono::duration<double>(elapsed * accept_tick).count();
+}
+
 live_state::live_state(journal& j, std::shared_ptr<const clock> clk)
     : journal_(j), clock_(std::move(clk)) {}
 
@@ -215,7 +242,7 @@ message_ptr live_state::apply(lsn_t lsn, accepted_record r, bool replaying) {
     m->counts_toward_frequency = r.counts_toward_frequency;
     m->reserved_at = m->rec.received;  // acceptance counts the send at the receive time
     m->keyword_reply = r.keyword_reply;
-    m->accepted_at = std::chrono::steady_clock::now();
+    m->stamp_accepted();
     if (m->rec.state == message_state::deferred) {
         m->phase = message_phase::deferred;
         m->release = r.release;
@@ -1357,7 +1384,7 @@ bool live_state::load_chunk(std::string_view chunk) {
                 m->phase = static_cast<message_phase>(phase);
                 m->counts_toward_frequency = (flags & flag_counts_toward_frequency) != 0;
                 m->keyword_reply = (flags & flag_keyword_reply) != 0;
-                m->accepted_at = std::chrono::steady_clock::now();
+                m->stamp_accepted();
                 max_id_ = std::max(max_id_, m->rec.id);
                 if (auto [at, fresh] = messages_.insert(m); !fresh) {
                     messages_.erase(at);  // a later chunk's copy of the same message wins

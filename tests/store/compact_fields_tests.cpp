@@ -17,6 +17,7 @@
 #include "smppgw/store/compact_bytes.hpp"
 #include "smppgw/store/compact_vector.hpp"
 #include "smppgw/store/interned_name.hpp"
+#include "smppgw/store/live_state.hpp"
 #include "smppgw/store/message_record.hpp"
 #include "smppgw/store/short_string.hpp"
 
@@ -265,4 +266,34 @@ TEST_CASE("compact vectors: a vector in one pointer, growing one element at a ti
     CHECK(many.capacity() < 150);
     CHECK(many[99] == 99);
     CHECK(std::span<const int>(many).size() == 100);  // contiguous: views and algorithms work
+}
+
+TEST_CASE("digit strings: a normalized number inline in 16 bytes", "[short_string]") {
+    using smppgw::store::digit_string;
+    const digit_string e164{"491701234567890"};  // E.164's longest: 15 digits
+    CHECK_FALSE(e164.on_heap());
+    CHECK(e164 == "491701234567890");
+    const digit_string longer{"4917012345678901"};  // not a number E.164 allows, kept anyway
+    CHECK(longer.on_heap());
+    CHECK(longer == "4917012345678901");
+    digit_string copy = longer;
+    CHECK(copy == longer);
+    copy = e164;
+    CHECK(copy == e164);
+}
+
+TEST_CASE("a message in flight: its age since acceptance, for the latency metrics",
+          "[live_message]") {
+    using namespace std::chrono_literals;
+    smppgw::store::live_message m;
+    const auto now = smppgw::store::time_point{std::chrono::milliseconds{1'700'000'000'000}};
+    m.rec.received = now;
+    CHECK_FALSE(m.seconds_since_accepted(now).has_value());  // never stamped: no sample
+    m.stamp_accepted();
+    const auto age = m.seconds_since_accepted(now);
+    REQUIRE(age.has_value());
+    CHECK(*age >= 0.0);
+    CHECK(*age < 5.0);
+    // Beyond a day the steady ticks may have wrapped: the receive time answers instead.
+    CHECK(m.seconds_since_accepted(now + 48h).value_or(0) == Approx(48 * 3600.0));
 }

@@ -615,7 +615,9 @@ void core::part_accepted(carrier& c, dispatch& d, std::size_t part,
         }
     }
     if (d.send->acked_count == d.send->parts.size()) {
-        metrics_.carrier_ack.Observe(seconds_since(m->accepted_at));
+        if (const auto age = m->seconds_since_accepted(store_->now())) {
+            metrics_.carrier_ack.Observe(*age);
+        }
     }
 }
 

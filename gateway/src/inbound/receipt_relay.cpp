@@ -110,19 +110,18 @@ receipt_relay::outcome receipt_relay::apply(std::string_view carrier,
         per_segment = settings_.per_segment;
     }
     const auto now = live_.now();
-    std::chrono::steady_clock::time_point accepted_at{};
+    std::optional<double> since_accepted;
     const store::live_state::receipt_fold fold = [&](const store::live_message& m,
                                                      std::uint16_t part) {
-        accepted_at = m.accepted_at;
+        since_accepted = m.seconds_since_accepted(now);
         return fold_receipt(m, part, r, per_segment && per_segment(m.rec.account), now);
     };
     for (const auto& id : ids) {
         const auto result = live_.receipt(carrier, id, fold, std::move(done), resolves);
         switch (result) {
             case store::live_state::receipt_result::applied:
-                if (r.state && store::is_final(to_store_state(*r.state)) &&
-                    accepted_at != steady::time_point{}) {
-                    stats_.submit_to_receipt.Observe(seconds_since(accepted_at));
+                if (r.state && store::is_final(to_store_state(*r.state)) && since_accepted) {
+                    stats_.submit_to_receipt.Observe(*since_accepted);
                 }
                 return outcome::applied;
             case store::live_state::receipt_result::repeat:

@@ -68,30 +68,40 @@ enum class message_phase : std::uint8_t {
 // (begin_submit) may read them without the lock until it gives the message back, and anyone
 // may read the addresses, brand and class; `checked_epoch` is atomic.
 struct live_message {
-    message_record rec;
-    lsn_t lsn = 0;          // the last record applied to it
-    time_point release{};   // deferred: when the policy runs again
-    time_point reserved_at{};    // when its send was counted (given back at that time)
-    // Memory only, for the gateway: when this process accepted it (latency metrics), and the
-    // policy generation the message was last checked against (a STOP after that makes the
-    // gateway look again before a carrier gets it). 32 bits: the generation wraps after 4
-    // billion policy changes, and a message would be taken as current only if it was checked
-    // exactly a multiple of that many changes ago.
-    std::chrono::steady_clock::time_point accepted_at{};
-    std::atomic<std::uint32_t> checked_epoch{0};
-    // Owners of the message (message_ptr), counted here rather than in a control block beside
-    // it: the count costs 4 bytes instead of 16, and every pointer to it 8 instead of 16.
-    mutable std::atomic<std::uint32_t> references{0};
+    // Laid out for jemalloc's 224-byte class: [[no_unique_address]] lets the one-byte and
+    // four-byte fields below sit in the record's tail padding.
+    [[no_unique_address]] message_record rec;
     // The one-byte fields together (see message_record): one of these per message in flight.
     message_phase phase = message_phase::queued;
     bool counts_toward_frequency = false;
     bool keyword_reply = false;  // sent by smppgw itself: exempt from opt-outs
     bool in_book = true;  // false once it left the live state (materialized, rolled back)
+    // Memory only, for the gateway: the policy generation the message was last checked against
+    // (a STOP after that makes the gateway look again before a carrier gets it). 32 bits: the
+    // generation wraps after 4 billion policy changes, and a message would be taken as current
+    // only if it was checked exactly a multiple of that many changes ago.
+    std::atomic<std::uint32_t> checked_epoch{0};
+    // Owners of the message (message_ptr), counted here rather than in a control block beside
+    // it: the count costs 4 bytes instead of 16, and every pointer to it 8 instead of 16.
+    mutable std::atomic<std::uint32_t> references{0};
+    // Memory only: when this process accepted it, for the latency metrics, as the steady clock
+    // in 100-microsecond ticks modulo 2^32 (0: not known). See seconds_since_accepted().
+    std::uint32_t accepted_ticks = 0;
+    lsn_t lsn = 0;               // the last record applied to it
+    time_point release{};        // deferred: when the policy runs again
+    time_point reserved_at{};    // when its send was counted (given back at that time)
+
+    // Notes that this process accepted (or reloaded) the message now.
+    void stamp_accepted() noexcept;
+    // Seconds since stamp_accepted(), none if it was never called. The ticks wrap after 4.9
+    // days, so an age of more than a day is taken from the record's receive time instead
+    // (wall clock, milliseconds), against `now`.
+    [[nodiscard]] std::optional<double> seconds_since_accepted(time_point now) const noexcept;
 };
 
-// At most 256 bytes keeps a message in jemalloc's 256-byte class, where a million messages in
-// flight take 244 MiB (the next class is 320).
-static_assert(sizeof(live_message) <= 256, "a message in flight grew: see the comment above");
+// At most 224 bytes keeps a message in jemalloc's 224-byte class, where a million messages in
+// flight take 214 MiB (the next class is 256).
+static_assert(sizeof(live_message) <= 224, "a message in flight grew: see the comment above");
 
 inline void intrusive_ptr_add_ref(const live_message* m) noexcept {
     m->references.fetch_add(1, std::memory_order_relaxed);

@@ -119,7 +119,7 @@ struct message_record {
     interned_name brand;
     sme_address source;
     sme_address destination;
-    short_string msisdn;  // normalized destination: E.164 digits without '+'
+    digit_string msisdn;  // normalized destination: E.164 digits without '+'
     compact_bytes service_type;
     compact_bytes payload;  // raw short_message / message_payload bytes (binary-safe)
     compact_bytes tlvs;     // raw optional TLVs to forward to the carrier, as received

@@ -1,47 +1,55 @@
 #pragma once
 // smppgw::store::short_string — a string in 24 bytes, aligned to 1, that keeps up to 23
-// characters inline and puts longer ones in a heap block.
+// characters inline and puts longer ones in a heap block; digit_string, the same in 16 bytes
+// with up to 15 inline.
 //
 // For the short strings every message in flight carries: its addresses (SMPP caps
-// source_addr and destination_addr at 20 characters in submit_sm, 64 in data_sm), the
-// normalized number and the carriers' message ids (usually 8 to 20 characters). std::string
-// takes 32 bytes, aligned to 8, and a heap block beyond 15 characters; this one takes 24,
-// aligned to 1, so a one-byte TON and NPI sit next to it without padding.
+// source_addr and destination_addr at 20 characters in submit_sm, 64 in data_sm) and the
+// carriers' message ids (usually 8 to 20 characters) in a short_string, its normalized number
+// (E.164: at most 15 digits) in a digit_string. std::string takes 32 bytes, aligned to 8, and a
+// heap block beyond 15 characters; these take 24 or 16, aligned to 1, so a one-byte TON and
+// NPI sit next to them without padding.
 //
 // Thread rule: a value type; the usual rules for sharing one between threads.
 
 #include <array>
-#include <compare>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <iosfwd>
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
+#include "smppgw/store/string_like.hpp"
 
 namespace smppgw::store {
 
-class short_string {
-public:
-    static constexpr std::size_t inline_capacity = 23;
+// A heap copy of s (at most 4 GiB), for the strings too long to keep inline.
+[[nodiscard]] char* allocate_short_string_block(std::string_view s);
+std::ostream& print_short_string(std::ostream& os, std::string_view s);
 
-    short_string() noexcept { bytes_[tag_at] = 0; }
-    short_string(std::string_view s) { init(s); }                               // NOLINT: like string
-    short_string(const std::string& s) : short_string(std::string_view{s}) {}  // NOLINT
-    short_string(const char* s) : short_string(std::string_view{s}) {}         // NOLINT
-    short_string(const short_string& other) { init(other.view()); }
-    short_string(short_string&& other) noexcept : bytes_(other.bytes_) {
+template <std::size_t Bytes>
+class basic_short_string : public string_like<basic_short_string<Bytes>> {
+    static_assert(Bytes >= sizeof(char*) + sizeof(std::uint32_t) + 1 && Bytes <= 256);
+
+public:
+    static constexpr std::size_t inline_capacity = Bytes - 1;
+
+    basic_short_string() noexcept { bytes_[tag_at] = 0; }
+    basic_short_string(std::string_view s) { init(s); }  // NOLINT: like string
+    basic_short_string(const std::string& s)             // NOLINT
+        : basic_short_string(std::string_view{s}) {}
+    basic_short_string(const char* s) : basic_short_string(std::string_view{s}) {}  // NOLINT
+    basic_short_string(const basic_short_string& other) { init(other.view()); }
+    basic_short_string(basic_short_string&& other) noexcept : bytes_(other.bytes_) {
         other.bytes_[tag_at] = 0;  // the block, if any, is ours now
     }
-    short_string& operator=(const short_string& other) {
+    basic_short_string& operator=(const basic_short_string& other) {
         if (this != &other) {
             assign(other.view());
         }
         return *this;
     }
-    short_string& operator=(short_string&& other) noexcept {
+    basic_short_string& operator=(basic_short_string&& other) noexcept {
         if (this != &other) {
             release();
             bytes_ = other.bytes_;
@@ -49,16 +57,16 @@ public:
         }
         return *this;
     }
-    short_string& operator=(std::string_view s) {
+    basic_short_string& operator=(std::string_view s) {
         assign(s);
         return *this;
     }
-    short_string& operator=(const std::string& s) { return *this = std::string_view{s}; }
-    short_string& operator=(const char* s) { return *this = std::string_view{s}; }
-    ~short_string() { release(); }
+    basic_short_string& operator=(const std::string& s) { return *this = std::string_view{s}; }
+    basic_short_string& operator=(const char* s) { return *this = std::string_view{s}; }
+    ~basic_short_string() { release(); }
 
     void assign(std::string_view s) {
-        short_string fresh(s);  // s may point into this string
+        basic_short_string fresh(s);  // s may point into this string
         *this = std::move(fresh);
     }
     void clear() noexcept {
@@ -86,34 +94,31 @@ public:
         return static_cast<unsigned char>(bytes_[tag_at]) == heap_tag;
     }
 
-    friend bool operator==(const short_string& a, const short_string& b) noexcept {
+    friend bool operator==(const basic_short_string& a, const basic_short_string& b) noexcept {
         return a.view() == b.view();
     }
-    friend bool operator==(const short_string& a, std::string_view b) noexcept {
-        return a.view() == b;
+    friend std::ostream& operator<<(std::ostream& os, const basic_short_string& s) {
+        return print_short_string(os, s.view());
     }
-    friend bool operator==(const short_string& a, const std::string& b) noexcept {
-        return a.view() == b;
-    }
-    friend bool operator==(const short_string& a, const char* b) noexcept {
-        return a.view() == b;
-    }
-    friend std::strong_ordering operator<=>(const short_string& a,
-                                            const short_string& b) noexcept {
-        return a.view() <=> b.view();
-    }
-    friend std::strong_ordering operator<=>(const short_string& a, std::string_view b) noexcept {
-        return a.view() <=> b;
-    }
-    friend std::ostream& operator<<(std::ostream& os, const short_string& s);
 
 private:
-    // Inline: the characters from byte 0, their count in the last byte (0..23). On the heap:
+    // Inline: the characters from byte 0, their count in the last byte. On the heap:
     // the block's pointer in bytes 0..7, the length in bytes 8..11, heap_tag in the last byte.
     static constexpr std::size_t tag_at = inline_capacity;
     static constexpr unsigned char heap_tag = 0xFF;
 
-    void init(std::string_view s);
+    void init(std::string_view s) {
+        if (s.size() <= inline_capacity) {
+            std::memcpy(bytes_.data(), s.data(), s.size());
+            bytes_[tag_at] = static_cast<char>(s.size());
+            return;
+        }
+        char* block = allocate_short_string_block(s);
+        const auto n = static_cast<std::uint32_t>(s.size());
+        std::memcpy(bytes_.data(), &block, sizeof block);
+        std::memcpy(bytes_.data() + sizeof block, &n, sizeof n);
+        bytes_[tag_at] = static_cast<char>(heap_tag);
+    }
     void release() noexcept {
         if (on_heap()) {
             delete[] heap_block();
@@ -128,21 +133,9 @@ private:
     std::array<char, inline_capacity + 1> bytes_;
 };
 
+using short_string = basic_short_string<24>;
+using digit_string = basic_short_string<16>;
 static_assert(sizeof(short_string) == 24 && alignof(short_string) == 1);
+static_assert(sizeof(digit_string) == 16 && alignof(digit_string) == 1);
 
 }  // namespace smppgw::store
-
-template <>
-struct fmt::formatter<smppgw::store::short_string> : fmt::formatter<std::string_view> {
-    template <typename Context>
-    auto format(const smppgw::store::short_string& s, Context& ctx) const {
-        return fmt::formatter<std::string_view>::format(s.view(), ctx);
-    }
-};
-
-template <>
-struct std::hash<smppgw::store::short_string> {
-    std::size_t operator()(const smppgw::store::short_string& s) const noexcept {
-        return std::hash<std::string_view>{}(s.view());
-    }
-};
