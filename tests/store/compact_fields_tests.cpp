@@ -222,7 +222,7 @@ TEST_CASE("compact vectors: a vector in one pointer, growing one element at a ti
     CHECK(v.begin() == v.end());
 
     v.push_back("a");
-    v.emplace_back(30, 'b');  // beyond std::string's inline buffer: moves must carry it
+    v.emplace_back(std::size_t{30}, 'b');  // beyond std::string's inline buffer: moves must carry it
     v.push_back(v.front());   // an element of its own, while it grows
     CHECK(v.size() == 3);
     CHECK(v.capacity() == 3);  // short lists hold no spare room
